@@ -1,0 +1,51 @@
+/**
+ * Every environment variable a function reads. The CDK stack imports this module (and nothing else
+ * from `functions/`) so that the names it sets and the names the code reads cannot drift.
+ */
+export const ENV = {
+  /** Stage name, used in metric dimensions and log context. */
+  STAGE: 'STAGE',
+  /** Powertools service name. */
+  SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
+  LOG_LEVEL: 'LOG_LEVEL',
+  /** `json` (default in Lambda) or `pretty` (default locally). */
+  LOG_FORMAT: 'LOG_FORMAT',
+  WORK_QUEUE_URL: 'WORK_QUEUE_URL',
+  DEAD_LETTER_QUEUE_URL: 'DEAD_LETTER_QUEUE_URL',
+  /** JSON secret holding the webhook secrets (Okta authorization value, SCIM token, ...). */
+  WEBHOOK_SECRET_ARN: 'WEBHOOK_SECRET_ARN',
+  /** JSON secret holding the Zoho OAuth client, refresh token, org id and accounts URL. */
+  ZOHO_OAUTH_SECRET_ARN: 'ZOHO_OAUTH_SECRET_ARN',
+  /** JSON secret holding the shared Zoho access token and its expiry, written by the refresher. */
+  ZOHO_TOKEN_SECRET_ARN: 'ZOHO_TOKEN_SECRET_ARN',
+  /** Name of the token refresher function the worker invokes once on INVALID_OAUTH. */
+  TOKEN_REFRESHER_FUNCTION_NAME: 'TOKEN_REFRESHER_FUNCTION_NAME',
+  IDENTITY_TABLE_NAME: 'IDENTITY_TABLE_NAME',
+  IDEMPOTENCY_TABLE_NAME: 'IDEMPOTENCY_TABLE_NAME',
+  /** Comma-separated Okta event types that count as deprovisioning. */
+  OKTA_DEPROVISION_EVENT_TYPES: 'OKTA_DEPROVISION_EVENT_TYPES',
+  /** Largest accepted webhook body, in bytes. */
+  MAX_BODY_BYTES: 'MAX_BODY_BYTES',
+  HELPCENTER_BASE_URL: 'HELPCENTER_BASE_URL',
+  /** `user-groups-delete` (default) or `zoho-desk-v1`. */
+  HELPCENTER_API: 'HELPCENTER_API',
+  /** Comma-separated help center ids; overrides the ids in the OAuth secret. */
+  HELPCENTER_IDS: 'HELPCENTER_IDS',
+  /** Zoho data centre (`us`, `eu`, `in`, `au`, `jp`, `ca`, `cn`, `sa`) used when no base URL is set. */
+  ZOHO_DATA_CENTRE: 'ZOHO_DATA_CENTRE',
+  HELPCENTER_CONCURRENCY: 'HELPCENTER_CONCURRENCY',
+  HELPCENTER_TIMEOUT_MS: 'HELPCENTER_TIMEOUT_MS',
+  /** Maximum SQS receives before a failure is dead-lettered (matches the redrive policy). */
+  MAX_RECEIVE_COUNT: 'MAX_RECEIVE_COUNT',
+  /** In-call retries for a transient Help Center failure before the record goes back to SQS. */
+  MAX_IN_CALL_RETRIES: 'MAX_IN_CALL_RETRIES',
+  DRY_RUN: 'DRY_RUN',
+  VERIFY_AFTER_REMOVE: 'VERIFY_AFTER_REMOVE',
+  /** Guard: hold requests when more than GUARD_MAX_REQUESTS arrive within GUARD_WINDOW_SECONDS. */
+  GUARD_MAX_REQUESTS: 'GUARD_MAX_REQUESTS',
+  GUARD_WINDOW_SECONDS: 'GUARD_WINDOW_SECONDS',
+  /** Log subject email addresses (off by default: only ids are logged). */
+  LOG_SUBJECT_EMAIL: 'LOG_SUBJECT_EMAIL',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,0 +1,48 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { isAppError, MethodNotAllowedError } from '#core/errors.ts';
+import { type HttpResponse, json } from '#core/http/http.ts';
+import type { Logger } from '#core/ports/index.ts';
+
+/** Turns an error into the response body for a route (SCIM routes use the SCIM error schema). */
+export type ErrorFormatter = (statusCode: number, message: string, path: string) => HttpResponse;
+
+export const defaultErrorFormatter: ErrorFormatter = (statusCode, message) =>
+  json(statusCode, { message });
+
+/**
+ * The one `onError` for HTTP handlers; register it first so it runs last. 4xx messages are shown to
+ * the client; anything else becomes a generic 500/503 and is logged (name and message only).
+ */
+export function httpErrorHandler(
+  logger: Logger,
+  format: ErrorFormatter = defaultErrorFormatter,
+): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const path = request.event?.rawPath ?? '';
+      if (isAppError(error) && error.expose) {
+        logger.info('request rejected', { path, status: error.statusCode, error: error.name });
+        const response = format(error.statusCode, error.message, path);
+        if (error instanceof MethodNotAllowedError) {
+          response.headers = { ...response.headers, allow: error.allow.join(', ') };
+        }
+        request.response = response;
+        return;
+      }
+      const statusCode = isAppError(error) && error.statusCode === 503 ? 503 : 500;
+      logger.error('request failed', {
+        path,
+        status: statusCode,
+        error: error instanceof Error ? error.name : 'unknown',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
+      request.response = format(
+        statusCode,
+        statusCode === 503 ? 'Service temporarily unavailable' : 'Internal error',
+        path,
+      );
+    },
+  };
+}

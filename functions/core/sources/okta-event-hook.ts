@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import {
+  DEPROVISION_REQUEST_SCHEMA_VERSION,
+  type DeprovisionRequest,
+  looksLikeEmail,
+} from '#core/domain/deprovision-request.ts';
+
+/** An Okta System Log `target[]` entry (only the fields we use; the rest pass through). */
+const OktaTargetSchema = z.looseObject({
+  id: z.string().min(1),
+  type: z.string(),
+  alternateId: z.string().nullish(),
+  displayName: z.string().nullish(),
+});
+
+/** An Okta System Log event (LogEvent) as delivered inside an event hook. */
+export const OktaLogEventSchema = z.looseObject({
+  uuid: z.string().min(1),
+  eventType: z.string().min(1),
+  published: z.iso.datetime({ offset: true }),
+  outcome: z.looseObject({ result: z.string().nullish() }).nullish(),
+  target: z.array(OktaTargetSchema).nullish(),
+});
+export type OktaLogEvent = z.infer<typeof OktaLogEventSchema>;
+
+/** The Okta event hook delivery envelope. */
+export const OktaEventHookEnvelopeSchema = z.looseObject({
+  eventType: z.string().optional(),
+  eventId: z.string().optional(),
+  data: z.looseObject({ events: z.array(z.unknown()) }),
+});
+
+export interface OktaNormaliseOptions {
+  deprovisionEventTypes: ReadonlySet<string>;
+  receivedAt: Date;
+  source?: 'okta-event-hook' | 'eventbridge';
+}
+
+export interface OktaNormaliseResult {
+  requests: DeprovisionRequest[];
+  /** Events skipped because of their type, outcome or lack of a User target. */
+  ignored: number;
+  /** Events that did not match the LogEvent shape. */
+  invalid: number;
+}
+
+/**
+ * Turns Okta LogEvents into deprovision requests: one per `User` target of each event whose type is
+ * configured and whose outcome is SUCCESS. `requestId` is the event `uuid` (suffixed with the target
+ * id when one event names several users), so a redelivered event dedupes downstream.
+ */
+export function oktaEventsToRequests(
+  events: readonly unknown[],
+  options: OktaNormaliseOptions,
+): OktaNormaliseResult {
+  const requests: DeprovisionRequest[] = [];
+  let ignored = 0;
+  let invalid = 0;
+  for (const candidate of events) {
+    const parsed = OktaLogEventSchema.safeParse(candidate);
+    if (!parsed.success) {
+      invalid += 1;
+      continue;
+    }
+    const event = parsed.data;
+    const users = (event.target ?? []).filter((t) => t.type === 'User');
+    if (
+      !options.deprovisionEventTypes.has(event.eventType) ||
+      event.outcome?.result !== 'SUCCESS' ||
+      users.length === 0
+    ) {
+      ignored += 1;
+      continue;
+    }
+    for (const user of users) {
+      const login = user.alternateId ?? undefined;
+      requests.push({
+        schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
+        requestId: users.length === 1 ? event.uuid : `${event.uuid}:${user.id}`,
+        source: options.source ?? 'okta-event-hook',
+        subject: {
+          idpUserId: user.id,
+          ...(login ? { login } : {}),
+          ...(login && looksLikeEmail(login) ? { email: login.toLowerCase() } : {}),
+        },
+        reason: event.eventType,
+        occurredAt: new Date(event.published).toISOString(),
+        receivedAt: options.receivedAt.toISOString(),
+      });
+    }
+  }
+  return { requests, ignored, invalid };
+}

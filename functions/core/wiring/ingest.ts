@@ -1,0 +1,102 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { SecretsManagerSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
+import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { type IngestConfig, loadIngestConfig } from '#core/config/ingest-config.ts';
+import { type WebhookSecretName, WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
+import { httpErrorHandler } from '#core/http/error-handler.ts';
+import {
+  empty,
+  fromApiGatewayEvent,
+  type HttpResponse,
+  json,
+  readJsonBody,
+  STATUS,
+} from '#core/http/http.ts';
+import { createLogger } from '#core/observability.ts';
+import {
+  type Clock,
+  type Logger,
+  type SecretSource,
+  systemClock,
+  type WorkQueue,
+} from '#core/ports/index.ts';
+import { receiveOktaDelivery, verifyOktaEventHook } from '#core/use-cases/okta-event-hook.ts';
+import { createRouter, type RouteHandler } from '#core/wiring/http-router.ts';
+
+export interface IngestDeps {
+  config: IngestConfig;
+  queue: WorkQueue;
+  secretSource: SecretSource;
+  clock?: Clock;
+  logger: Logger;
+}
+
+/** Webhook secret keys the enabled routes need; checked at cold start. */
+export const REQUIRED_WEBHOOK_SECRETS: readonly WebhookSecretName[] = ['oktaAuthorization'];
+
+/** Builds the ingest router from its ports (shared by Lambda, the local runner and tests). */
+export function createIngestRouter(deps: IngestDeps): RouteHandler {
+  const secrets = new WebhookSecretsReader(deps.secretSource, deps.config.webhookSecretId);
+  const okta = {
+    queue: deps.queue,
+    secrets,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+    deprovisionEventTypes: new Set(deps.config.oktaDeprovisionEventTypes),
+  };
+  return createRouter([
+    {
+      path: '/webhooks/okta',
+      methods: {
+        GET: async (req) =>
+          json(
+            STATUS.ok,
+            await verifyOktaEventHook(okta, {
+              authorization: req.headers.authorization,
+              challenge: req.headers['x-okta-verification-challenge'],
+            }),
+          ),
+        POST: async (req) => {
+          await receiveOktaDelivery(okta, {
+            authorization: req.headers.authorization,
+            readBody: () => readJsonBody(req, deps.config.maxBodyBytes),
+          });
+          return empty(STATUS.ok);
+        },
+      },
+    },
+  ]);
+}
+
+/** Wraps the router as an API Gateway v2 Lambda handler with the one error middleware. */
+export function createIngestHandler(deps: IngestDeps) {
+  const route = createIngestRouter(deps);
+  return middy<APIGatewayProxyEventV2, HttpResponse>()
+    .use(httpErrorHandler(deps.logger))
+    .handler(async (event) => route(fromApiGatewayEvent(event)));
+}
+
+/** Fails fast when a webhook secret a route needs is missing. @throws ConfigError, SecretError */
+export async function checkWebhookSecrets(deps: IngestDeps): Promise<void> {
+  const reader = new WebhookSecretsReader(deps.secretSource, deps.config.webhookSecretId);
+  for (const name of REQUIRED_WEBHOOK_SECRETS) await reader.get(name);
+}
+
+/** Composition root for the ingest Lambda: config, clients, adapters, once per cold start. */
+export async function buildIngestFromEnv(env: Record<string, string | undefined>) {
+  const config = loadIngestConfig(env);
+  const logger = createLogger();
+  const deps: IngestDeps = {
+    config,
+    logger,
+    queue: new SqsWorkQueue(new SQSClient({}), config.workQueueUrl),
+    secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
+      ttlMs: 5 * 60_000,
+    }),
+  };
+  await checkWebhookSecrets(deps);
+  return createIngestHandler(deps);
+}
