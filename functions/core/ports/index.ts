@@ -37,3 +37,106 @@ export const silentLogger: Logger = {
   warn: () => {},
   error: () => {},
 };
+
+/** One Help Center user found by the directory lookup. */
+export interface HelpCenterUser {
+  id: string;
+  email: string;
+  helpCenterId: string;
+}
+
+export interface HelpCenterGroup {
+  id: string;
+  helpCenterId: string;
+  name?: string;
+}
+
+/** What one removal did in one help center. */
+export interface RemovalResult {
+  helpCenterId: string;
+  userId: string;
+  /** `removed`: the call succeeded (or would have, in dry run); `no-op`: nothing to remove. */
+  outcome: 'removed' | 'no-op';
+  /** Group ids removed when the dialect tells us (zoho-desk-v1); undefined when it does not. */
+  groupIds?: string[];
+  /** Help Center HTTP status of the final call. */
+  httpStatus: number;
+  /** Help Center calls this removal made. */
+  calls: number;
+  dryRun: boolean;
+}
+
+/**
+ * The Help Center, as the worker sees it. Implementations translate Zoho errors into AppErrors
+ * (TransientError / PermanentError with kind and hint) so use cases never look at HTTP statuses.
+ */
+export interface HelpCenter {
+  /** Users whose email equals `email` exactly (case-insensitive), in any help center. */
+  findUsersByEmail(email: string): Promise<HelpCenterUser[]>;
+  /** Removes the user from every group of `helpCenterId`. @throws TransientError, PermanentError */
+  removeUserFromAllGroups(
+    helpCenterId: string,
+    userId: string,
+    options?: { dryRun?: boolean },
+  ): Promise<RemovalResult>;
+  /** Groups the user is still in (verify-after). */
+  listUserGroups(userId: string): Promise<HelpCenterGroup[]>;
+}
+
+/** The shared Zoho access token, as the Help Center client sees it. */
+export interface TokenSource {
+  /** Current access token (short cache). @throws TransientError, PermanentError */
+  getAccessToken(): Promise<string>;
+  /**
+   * Called once when the Help Center answered INVALID_OAUTH for `rejected`: re-read the shared
+   * token and, if it is still the rejected one, ask the refresher once. Returns the token to retry with.
+   */
+  refreshAfterRejection(rejected: string): Promise<string>;
+}
+
+/** Asks the token refresher (a function with concurrency 1) to mint a token now. */
+export interface TokenRefresher {
+  /** `rejectedToken`: the token a Help Center call refused, so the refresher mints only if still current. */
+  requestRefresh(input: { rejectedToken?: string }): Promise<void>;
+}
+
+/** A person the service knows about, written by SCIM create/match or an import. */
+export interface IdentityRecord {
+  /** Our id for the record (the SCIM resource id for SCIM-created users). */
+  id: string;
+  userName?: string;
+  externalId?: string;
+  /** IdP-side user id (Okta user id, Entra object id) when known. */
+  idpUserId?: string;
+  email?: string;
+  active: boolean;
+  /** helpCenterId → Help Center user id, when linked. */
+  helpCenterUserIds?: Record<string, string>;
+  /** The SCIM attributes as last written (name, displayName, emails, ...), for GET responses. */
+  attributes?: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  /** Bumped on every write; used for SCIM ETags / optimistic concurrency. */
+  version: number;
+}
+
+export type IdentityLookupKey = 'userName' | 'externalId' | 'idpUserId' | 'email';
+
+/** Identity store (DynamoDB in AWS, a local file locally). Lookups on userName/email are case-insensitive. */
+export interface IdentityStore {
+  get(id: string): Promise<IdentityRecord | undefined>;
+  findBy(key: IdentityLookupKey, value: string): Promise<IdentityRecord[]>;
+  /** Creates or replaces the record. */
+  put(record: IdentityRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Pages through every record, ordered by id (SCIM list without a filter). */
+  list(options: {
+    startIndex: number;
+    count: number;
+  }): Promise<{ total: number; records: IdentityRecord[] }>;
+}
+
+/** Where requests go when they finally fail. Record shape: see `DeadLetterRecord`. */
+export interface DeadLetterQueue {
+  send(record: import('#core/domain/dead-letter.ts').DeadLetterRecord): Promise<void>;
+}

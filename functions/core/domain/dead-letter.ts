@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
+
+export const FailureKindSchema = z.enum([
+  'transient',
+  'permanent',
+  'ambiguous',
+  'held',
+  'auth',
+  'scope',
+  'not-found',
+  'config',
+]);
+
+/** The dead-letter record of DESIGN.md "Failure classes" (schemaVersion 1). */
+export const DeadLetterRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  request: DeprovisionRequestSchema,
+  failure: z.object({
+    kind: FailureKindSchema,
+    httpStatus: z.number().int().optional(),
+    errorCode: z.string().optional(),
+    message: z.string(),
+    hint: z.string().optional(),
+    helpCenterId: z.string().optional(),
+  }),
+  attempts: z.number().int().positive(),
+  firstAttemptAt: z.iso.datetime({ offset: true }),
+  lastAttemptAt: z.iso.datetime({ offset: true }),
+  correlationId: z.string(),
+});
+export type DeadLetterRecord = z.infer<typeof DeadLetterRecordSchema>;
