@@ -46,6 +46,16 @@ export const ENV = {
   GUARD_WINDOW_SECONDS: 'GUARD_WINDOW_SECONDS',
   /** Log subject email addresses (off by default: only ids are logged). */
   LOG_SUBJECT_EMAIL: 'LOG_SUBJECT_EMAIL',
+  /** JSON secret with the Entra app registration used for Graph: tenantId, clientId, clientSecret. */
+  GRAPH_SECRET_ARN: 'GRAPH_SECRET_ARN',
+  /** Graph API base, default https://graph.microsoft.com/v1.0 (a local stand-in in tests). */
+  GRAPH_BASE_URL: 'GRAPH_BASE_URL',
+  /** Entra token endpoint host, default https://login.microsoftonline.com. */
+  GRAPH_LOGIN_URL: 'GRAPH_LOGIN_URL',
+  /** Public HTTPS URL of POST /webhooks/graph, used when creating the subscription. */
+  GRAPH_NOTIFICATION_URL: 'GRAPH_NOTIFICATION_URL',
+  /** EventBridge `source` of the documented custom "User Deprovisioned" event. */
+  CUSTOM_EVENT_SOURCE: 'CUSTOM_EVENT_SOURCE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

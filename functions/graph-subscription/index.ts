@@ -1,0 +1,4 @@
+// Placeholder entry; replaced by the issue that builds this function.
+export const handler = async (): Promise<never> => {
+  throw new Error('graph-subscription is not implemented yet');
+};
