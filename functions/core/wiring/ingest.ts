@@ -24,6 +24,7 @@ import {
   type WorkQueue,
 } from '#core/ports/index.ts';
 import { receiveOktaDelivery, verifyOktaEventHook } from '#core/use-cases/okta-event-hook.ts';
+import { receiveSignedWebhook } from '#core/use-cases/signed-webhook.ts';
 import { createRouter, type RouteHandler } from '#core/wiring/http-router.ts';
 
 export interface IngestDeps {
@@ -35,7 +36,10 @@ export interface IngestDeps {
 }
 
 /** Webhook secret keys the enabled routes need; checked at cold start. */
-export const REQUIRED_WEBHOOK_SECRETS: readonly WebhookSecretName[] = ['oktaAuthorization'];
+export const REQUIRED_WEBHOOK_SECRETS: readonly WebhookSecretName[] = [
+  'oktaAuthorization',
+  'webhookSigningSecret',
+];
 
 /** Builds the ingest router from its ports (shared by Lambda, the local runner and tests). */
 export function createIngestRouter(deps: IngestDeps): RouteHandler {
@@ -64,6 +68,15 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
             authorization: req.headers.authorization,
             readBody: () => readJsonBody(req, deps.config.maxBodyBytes),
           });
+          return empty(STATUS.ok);
+        },
+      },
+    },
+    {
+      path: '/webhooks/events',
+      methods: {
+        POST: async (req) => {
+          await receiveSignedWebhook({ ...okta, maxBodyBytes: deps.config.maxBodyBytes }, req);
           return empty(STATUS.ok);
         },
       },
