@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+const IdSchema = z.string().min(1);
+
+/** The sandbox seed: one Zoho Desk org with its help centers, groups, users and OAuth client. */
+export const SandboxSeedSchema = z
+  .object({
+    orgId: IdSchema,
+    helpCenters: z.array(z.object({ id: IdSchema, name: z.string().min(1) })).min(1),
+    groups: z.array(z.object({ id: IdSchema, helpCenterId: IdSchema, name: z.string().min(1) })),
+    users: z.array(
+      z.object({
+        id: IdSchema,
+        email: z.email(),
+        helpCenterId: IdSchema,
+        groupIds: z.array(IdSchema),
+      }),
+    ),
+    oauth: z.object({
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1),
+      refreshToken: z.string().min(1),
+      scopes: z.array(z.string().min(1)),
+    }),
+  })
+  .superRefine((seed, ctx) => {
+    const helpCenterIds = new Set(seed.helpCenters.map((hc) => hc.id));
+    const groupIds = new Set(seed.groups.map((g) => g.id));
+    const duplicates = (ids: string[]) => ids.filter((id, i) => ids.indexOf(id) !== i);
+    for (const [key, ids] of [
+      ['helpCenters', seed.helpCenters.map((hc) => hc.id)],
+      ['groups', seed.groups.map((g) => g.id)],
+      ['users', seed.users.map((u) => u.id)],
+    ] as const) {
+      for (const id of new Set(duplicates(ids))) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `duplicate id ${id}` });
+      }
+    }
+    seed.groups.forEach((group, i) => {
+      if (!helpCenterIds.has(group.helpCenterId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', i, 'helpCenterId'],
+          message: `unknown help center ${group.helpCenterId}`,
+        });
+      }
+    });
+    seed.users.forEach((user, i) => {
+      if (!helpCenterIds.has(user.helpCenterId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'helpCenterId'],
+          message: `unknown help center ${user.helpCenterId}`,
+        });
+      }
+      for (const groupId of user.groupIds) {
+        if (!groupIds.has(groupId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['users', i, 'groupIds'],
+            message: `unknown group ${groupId}`,
+          });
+        }
+      }
+    });
+  });
+
+export type SandboxSeed = z.infer<typeof SandboxSeedSchema>;
+
+/**
+ * Reads and validates a seed file.
+ * @throws Error naming the file and every invalid field.
+ */
+export async function loadSeed(path: string): Promise<SandboxSeed> {
+  const raw: unknown = JSON.parse(await readFile(path, 'utf8'));
+  const parsed = SandboxSeedSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`Invalid sandbox seed ${path}:\n  ${issues.join('\n  ')}`);
+  }
+  return parsed.data;
+}
