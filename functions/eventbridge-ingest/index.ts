@@ -1,4 +1,3 @@
-// Placeholder entry; replaced by the issue that builds this function.
-export const handler = async (): Promise<never> => {
-  throw new Error('eventbridge-ingest is not implemented yet');
-};
+import { buildEventBridgeIngestFromEnv } from '#core/wiring/eventbridge-ingest.ts';
+
+export const handler = buildEventBridgeIngestFromEnv(process.env);
