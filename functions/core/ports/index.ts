@@ -140,3 +140,21 @@ export interface IdentityStore {
 export interface DeadLetterQueue {
   send(record: import('#core/domain/dead-letter.ts').DeadLetterRecord): Promise<void>;
 }
+
+/** Counts deprovisions in a window so a mass deactivation is held for a human. */
+export interface RateGuard {
+  /** Counts one request; false when the window already holds the maximum. */
+  admit(requestId: string): Promise<boolean>;
+}
+
+/** Counters for the dashboard (Powertools metrics in Lambda). */
+export interface MetricsSink {
+  count(
+    name: 'Removed' | 'NoOp' | 'DeadLettered' | 'Held' | 'Retried' | 'Duplicate',
+    value?: number,
+  ): void;
+  /** Writes what was counted (end of an invocation). */
+  flush(): void;
+}
+
+export const noMetrics: MetricsSink = { count: () => {}, flush: () => {} };

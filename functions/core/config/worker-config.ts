@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ENV } from '#core/config/env-names.ts';
+import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
+
+export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;
+export type HelpCenterDialect = (typeof HELPCENTER_DIALECTS)[number];
+
+export const WorkerConfigSchema = z.object({
+  [ENV.DEAD_LETTER_QUEUE_URL]: z.url(),
+  [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().min(1),
+  [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().min(1),
+  [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: z.string().min(1),
+  [ENV.IDENTITY_TABLE_NAME]: z.string().min(1),
+  [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().min(1),
+  [ENV.HELPCENTER_API]: z.enum(HELPCENTER_DIALECTS).default('user-groups-delete'),
+  [ENV.HELPCENTER_IDS]: csv.pipe(z.array(z.string()).min(1)).optional(),
+  [ENV.HELPCENTER_BASE_URL]: z.url().optional(),
+  [ENV.HELPCENTER_CONCURRENCY]: positiveInt.max(25).default(5),
+  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(8_000),
+  [ENV.MAX_RECEIVE_COUNT]: positiveInt.default(5),
+  [ENV.MAX_IN_CALL_RETRIES]: z.coerce.number().int().min(0).max(10).default(3),
+  [ENV.DRY_RUN]: booleanFlag.default(false),
+  [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
+  [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(100),
+  [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(300),
+});
+
+/** Settings of the worker's use case (the part that is not about where resources live). */
+export interface ProcessingSettings {
+  dialect: HelpCenterDialect;
+  /** Help center ids from the environment; when unset, the OAuth secret's list is used. */
+  helpCenterIds?: readonly string[];
+  maxReceiveCount: number;
+  maxInCallRetries: number;
+  dryRun: boolean;
+  verifyAfterRemove: boolean;
+  guardMaxRequests: number;
+  guardWindowSeconds: number;
+}
+
+export interface WorkerConfig extends ProcessingSettings {
+  deadLetterQueueUrl: string;
+  oauthSecretId: string;
+  tokenSecretId: string;
+  tokenRefresherFunctionName: string;
+  identityTableName: string;
+  idempotencyTableName: string;
+  helpCenterBaseUrl?: string;
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/** Reads the worker's configuration. @throws ConfigError naming every bad key. */
+export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const c = parseEnv(WorkerConfigSchema, env, 'worker configuration');
+  return {
+    deadLetterQueueUrl: c[ENV.DEAD_LETTER_QUEUE_URL],
+    oauthSecretId: c[ENV.ZOHO_OAUTH_SECRET_ARN],
+    tokenSecretId: c[ENV.ZOHO_TOKEN_SECRET_ARN],
+    tokenRefresherFunctionName: c[ENV.TOKEN_REFRESHER_FUNCTION_NAME],
+    identityTableName: c[ENV.IDENTITY_TABLE_NAME],
+    idempotencyTableName: c[ENV.IDEMPOTENCY_TABLE_NAME],
+    dialect: c[ENV.HELPCENTER_API],
+    ...(c[ENV.HELPCENTER_IDS] ? { helpCenterIds: c[ENV.HELPCENTER_IDS] } : {}),
+    ...(c[ENV.HELPCENTER_BASE_URL] ? { helpCenterBaseUrl: c[ENV.HELPCENTER_BASE_URL] } : {}),
+    concurrency: c[ENV.HELPCENTER_CONCURRENCY],
+    timeoutMs: c[ENV.HELPCENTER_TIMEOUT_MS],
+    maxReceiveCount: c[ENV.MAX_RECEIVE_COUNT],
+    maxInCallRetries: c[ENV.MAX_IN_CALL_RETRIES],
+    dryRun: c[ENV.DRY_RUN],
+    verifyAfterRemove: c[ENV.VERIFY_AFTER_REMOVE],
+    guardMaxRequests: c[ENV.GUARD_MAX_REQUESTS],
+    guardWindowSeconds: c[ENV.GUARD_WINDOW_SECONDS],
+  };
+}

@@ -1,0 +1,45 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
+import { TransientError } from '#core/errors.ts';
+import type { Attempt } from '#core/use-cases/process-deprovision.ts';
+
+/**
+ * Builds the `idempotent` wrapper of the worker use case from a Powertools persistence layer:
+ * keyed on `requestId`, completed records kept for `expiresAfterSeconds`. A concurrent duplicate
+ * surfaces as a TransientError so its message is retried after the first one finished.
+ */
+export function powertoolsIdempotency(
+  persistenceStore: BasePersistenceLayer,
+  options: { expiresAfterSeconds?: number } = {},
+) {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'requestId',
+    expiresAfterSeconds: options.expiresAfterSeconds ?? 7 * 24 * 3600,
+    throwOnNoIdempotencyKey: true,
+  });
+  const wrap = <T extends Attempt>(fn: (request: DeprovisionRequest) => Promise<T>) => {
+    const wrapped = makeIdempotent(fn, { persistenceStore, config });
+    return async (request: DeprovisionRequest): Promise<T> => {
+      try {
+        return await wrapped(request);
+      } catch (error) {
+        if (error instanceof IdempotencyAlreadyInProgressError) {
+          throw new TransientError('The same request is being processed by another delivery', {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    };
+  };
+  // Lets Powertools expire an in-progress record when the invocation that wrote it timed out.
+  return Object.assign(wrap, {
+    registerLambdaContext: (context: Context) => config.registerLambdaContext(context),
+  });
+}
