@@ -1,0 +1,67 @@
+import type {
+  HelpCenter,
+  HelpCenterGroup,
+  HelpCenterUser,
+  RemovalResult,
+} from '#core/ports/index.ts';
+
+interface MemberUser extends HelpCenterUser {
+  groupIds: string[];
+}
+
+/**
+ * In-memory Help Center port for use-case tests (the real client is tested over sockets against the
+ * sandbox). `failures` queues errors thrown by the next calls of a method.
+ */
+export class InMemoryHelpCenter implements HelpCenter {
+  readonly calls: string[] = [];
+  readonly failures: Partial<Record<'find' | 'remove' | 'list', unknown[]>> = {};
+  /** When set, removal leaves the groups in place (to exercise verify-after). */
+  removalIsIneffective = false;
+
+  constructor(
+    readonly users: MemberUser[],
+    readonly groups: HelpCenterGroup[],
+  ) {}
+
+  private failIfQueued(method: 'find' | 'remove' | 'list'): void {
+    const queue = this.failures[method];
+    if (queue && queue.length > 0) throw queue.shift();
+  }
+
+  async findUsersByEmail(email: string): Promise<HelpCenterUser[]> {
+    this.calls.push(`find ${email}`);
+    this.failIfQueued('find');
+    return this.users
+      .filter((u) => u.email.toLowerCase() === email.toLowerCase())
+      .map(({ id, email: e, helpCenterId }) => ({ id, email: e, helpCenterId }));
+  }
+
+  async removeUserFromAllGroups(
+    helpCenterId: string,
+    userId: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<RemovalResult> {
+    this.calls.push(`remove ${helpCenterId} ${userId}${options.dryRun ? ' (dry run)' : ''}`);
+    this.failIfQueued('remove');
+    const user = this.users.find((u) => u.id === userId && u.helpCenterId === helpCenterId);
+    const groupIds = user ? [...user.groupIds] : [];
+    if (user && !options.dryRun && !this.removalIsIneffective) user.groupIds = [];
+    return {
+      helpCenterId,
+      userId,
+      outcome: groupIds.length > 0 ? 'removed' : 'no-op',
+      groupIds,
+      httpStatus: 204,
+      calls: 1,
+      dryRun: options.dryRun ?? false,
+    };
+  }
+
+  async listUserGroups(userId: string): Promise<HelpCenterGroup[]> {
+    this.calls.push(`list ${userId}`);
+    this.failIfQueued('list');
+    const user = this.users.find((u) => u.id === userId);
+    return this.groups.filter((g) => user?.groupIds.includes(g.id));
+  }
+}

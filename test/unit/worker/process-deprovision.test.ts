@@ -1,0 +1,323 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
+import { InMemoryPersistenceLayer } from '#core/adapters/in-memory-idempotency.ts';
+import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
+import { InMemoryRateGuard } from '#core/adapters/in-memory-rate-guard.ts';
+import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
+import { PermanentError, TransientError } from '#core/errors.ts';
+import { silentLogger } from '#core/ports/index.ts';
+import { powertoolsIdempotency } from '#core/use-cases/idempotency.ts';
+import { DirectoryCache } from '#core/use-cases/map-subject.ts';
+import {
+  type ProcessDeps,
+  processDeprovision,
+  RetryLaterError,
+} from '#core/use-cases/process-deprovision.ts';
+import { lambdaContext } from '../../helpers/api-gateway.ts';
+import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+
+const HC1 = '7001000000000001';
+const HC2 = '7001000000000002';
+const NOW = new Date('2026-11-20T10:00:00.000Z');
+const clock = { now: () => NOW };
+
+function request(overrides: Partial<DeprovisionRequest> = {}): DeprovisionRequest {
+  return {
+    schemaVersion: 1,
+    requestId: 'req-1',
+    source: 'okta-event-hook',
+    subject: { idpUserId: '00uALICE', email: 'alice@example.com' },
+    reason: 'user.lifecycle.deactivate',
+    occurredAt: '2026-11-20T09:59:00.000Z',
+    receivedAt: '2026-11-20T09:59:01.000Z',
+    ...overrides,
+  };
+}
+
+function setup(
+  options: { guardMax?: number; idempotent?: boolean; maxReceiveCount?: number } = {},
+) {
+  const helpCenter = new InMemoryHelpCenter(
+    [
+      { id: '1001', email: 'alice@example.com', helpCenterId: HC1, groupIds: ['g1', 'g2'] },
+      { id: '2001', email: 'Alice@Example.com', helpCenterId: HC2, groupIds: ['g3'] },
+      { id: '1002', email: 'bob@example.com', helpCenterId: HC1, groupIds: ['g1'] },
+      { id: '1003', email: 'shared@example.com', helpCenterId: HC1, groupIds: ['g1'] },
+      { id: '1004', email: 'shared@example.com', helpCenterId: HC1, groupIds: ['g2'] },
+      { id: '9001', email: 'other@example.com', helpCenterId: '7009', groupIds: ['g9'] },
+    ],
+    [
+      { id: 'g1', helpCenterId: HC1 },
+      { id: 'g2', helpCenterId: HC1 },
+      { id: 'g3', helpCenterId: HC2 },
+      { id: 'g9', helpCenterId: '7009' },
+    ],
+  );
+  const deadLetters = new InMemoryDeadLetterQueue();
+  const identityStore = new InMemoryIdentityStore();
+  const sleeps: number[] = [];
+  const persistence = new InMemoryPersistenceLayer();
+  const idempotent = powertoolsIdempotency(persistence);
+  idempotent.registerLambdaContext(lambdaContext);
+  const deps: ProcessDeps = {
+    helpCenter,
+    identityStore,
+    directory: new DirectoryCache(60_000, clock),
+    deadLetters,
+    guard: new InMemoryRateGuard(options.guardMax ?? 100, 300, clock),
+    clock,
+    logger: silentLogger,
+    retry: {
+      maxRetries: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      maxRetryAfterMs: 5000,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 0.5,
+    },
+    helpCenterIds: [HC1, HC2],
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    dryRun: false,
+    verifyAfterRemove: false,
+    ...(options.idempotent === false ? {} : { idempotent }),
+  };
+  const delivery = (receiveCount = 1) => ({ messageId: `msg-${receiveCount}`, receiveCount });
+  return { deps, helpCenter, deadLetters, identityStore, sleeps, delivery, persistence };
+}
+
+describe('processDeprovision', () => {
+  it('removes the user from every group of every configured help center, found by exact email', async () => {
+    const { deps, helpCenter, delivery } = setup();
+    const outcome = await processDeprovision(deps, request(), delivery());
+    expect(outcome.kind).toBe('removed');
+    expect(helpCenter.calls).toEqual([
+      'find alice@example.com',
+      `remove ${HC1} 1001`,
+      `remove ${HC2} 2001`,
+    ]);
+    expect(helpCenter.users.find((u) => u.id === '1001')?.groupIds).toEqual([]);
+    expect(helpCenter.users.find((u) => u.id === '2001')?.groupIds).toEqual([]);
+    expect(helpCenter.users.find((u) => u.id === '9001')?.groupIds).toEqual(['g9']);
+  });
+
+  it('acts only on the help centers the request names, within the configured ones', async () => {
+    const { deps, helpCenter, delivery } = setup();
+    await processDeprovision(deps, request({ helpCenterIds: [HC2, '7009'] }), delivery());
+    expect(helpCenter.calls).toEqual(['find alice@example.com', `remove ${HC2} 2001`]);
+  });
+
+  it('is a no-op when nobody in the Help Center has the email', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup();
+    const outcome = await processDeprovision(
+      deps,
+      request({ subject: { email: 'nobody@example.com' } }),
+      delivery(),
+    );
+    expect(outcome).toMatchObject({ kind: 'no-op', reason: 'no Help Center user has this email' });
+    expect(helpCenter.calls).toEqual(['find nobody@example.com']);
+    expect(deadLetters.records).toHaveLength(0);
+  });
+
+  it('is a no-op without any call when the subject has no email and no identity record', async () => {
+    const { deps, helpCenter, delivery } = setup();
+    const outcome = await processDeprovision(
+      deps,
+      request({ subject: { idpUserId: '00uX', login: 'xuser' } }),
+      delivery(),
+    );
+    expect(outcome.kind).toBe('no-op');
+    expect(helpCenter.calls).toEqual([]);
+  });
+
+  it('dead-letters an ambiguous match as `ambiguous` without removing anyone', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup();
+    const outcome = await processDeprovision(
+      deps,
+      request({ subject: { email: 'shared@example.com' } }),
+      delivery(),
+    );
+    expect(outcome.kind).toBe('dead-lettered');
+    expect(helpCenter.calls.filter((c) => c.startsWith('remove'))).toEqual([]);
+    expect(deadLetters.records).toHaveLength(1);
+    expect(deadLetters.records[0]?.failure).toMatchObject({ kind: 'ambiguous', helpCenterId: HC1 });
+    expect(deadLetters.records[0]?.failure.hint).toMatch(/duplicate/);
+  });
+
+  it('uses Help Center ids linked in the identity store instead of the directory', async () => {
+    const { deps, helpCenter, identityStore, delivery } = setup();
+    await identityStore.put({
+      id: 'scim-1',
+      userName: 'alice@example.com',
+      active: false,
+      helpCenterUserIds: { [HC1]: '1001', [HC2]: '2001' },
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+      version: 2,
+    });
+    await processDeprovision(
+      deps,
+      request({ source: 'scim', subject: { idpUserId: 'scim-1' } }),
+      delivery(),
+    );
+    expect(helpCenter.calls).toEqual([`remove ${HC1} 1001`, `remove ${HC2} 2001`]);
+  });
+
+  it('finds the email through the identity record when the request carries only the SCIM id', async () => {
+    const { deps, helpCenter, identityStore, delivery } = setup();
+    await identityStore.put({
+      id: 'scim-2',
+      userName: 'bob',
+      email: 'BOB@example.com',
+      active: false,
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+      version: 1,
+    });
+    const outcome = await processDeprovision(
+      deps,
+      request({ source: 'scim', subject: { idpUserId: 'scim-2', login: 'bob' } }),
+      delivery(),
+    );
+    expect(outcome.kind).toBe('removed');
+    expect(helpCenter.calls).toEqual(['find bob@example.com', `remove ${HC1} 1002`]);
+  });
+
+  it('retries a transient failure in-call, honouring Retry-After, then succeeds', async () => {
+    const { deps, helpCenter, sleeps, delivery } = setup();
+    helpCenter.failures.remove = [
+      new TransientError('429', { httpStatus: 429, retryAfterMs: 1500 }),
+      new TransientError('503', { httpStatus: 503 }),
+    ];
+    const outcome = await processDeprovision(deps, request(), delivery());
+    expect(outcome.kind).toBe('removed');
+    expect(sleeps).toEqual([1500, 100]);
+  });
+
+  it('hands a persisting transient failure back to SQS before the last receive', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup();
+    helpCenter.failures.remove = [
+      new TransientError('a'),
+      new TransientError('b'),
+      new TransientError('c'),
+    ];
+    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    expect(deadLetters.records).toHaveLength(0);
+  });
+
+  it('does not wait in-call for a Retry-After longer than the limit', async () => {
+    const { deps, helpCenter, sleeps, delivery } = setup();
+    helpCenter.failures.remove = [
+      new TransientError('429', { httpStatus: 429, retryAfterMs: 60_000 }),
+    ];
+    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    expect(sleeps).toEqual([]);
+  });
+
+  it('dead-letters a transient failure on the last receive with attempts and status', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup({ maxReceiveCount: 3 });
+    helpCenter.failures.remove = [
+      new TransientError('HTTP 503', { httpStatus: 503 }),
+      new TransientError('HTTP 503', { httpStatus: 503 }),
+      new TransientError('HTTP 503', { httpStatus: 503, errorCode: 'SERVICE_UNAVAILABLE' }),
+    ];
+    const outcome = await processDeprovision(deps, request(), delivery(3));
+    expect(outcome.kind).toBe('dead-lettered');
+    expect(deadLetters.records[0]).toMatchObject({
+      schemaVersion: 1,
+      request: request(),
+      failure: { kind: 'transient', httpStatus: 503, errorCode: 'SERVICE_UNAVAILABLE' },
+      attempts: 3,
+      correlationId: 'msg-3',
+      lastAttemptAt: NOW.toISOString(),
+    });
+  });
+
+  it('dead-letters a permanent failure at once with its hint', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup();
+    helpCenter.failures.remove = [
+      new PermanentError('Scope mismatch', 'scope', {
+        httpStatus: 403,
+        errorCode: 'SCOPE_MISMATCH',
+        hint: 'the token needs Desk.settings.DELETE or Desk.settings.ALL',
+      }),
+    ];
+    const outcome = await processDeprovision(deps, request(), delivery(1));
+    expect(outcome.kind).toBe('dead-lettered');
+    expect(deadLetters.records[0]?.failure).toEqual({
+      kind: 'scope',
+      message: 'Scope mismatch',
+      httpStatus: 403,
+      errorCode: 'SCOPE_MISMATCH',
+      hint: 'the token needs Desk.settings.DELETE or Desk.settings.ALL',
+    });
+  });
+
+  it('holds requests past the guard limit and lets a released one through', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup({ guardMax: 1 });
+    await processDeprovision(deps, request(), delivery());
+    const held = await processDeprovision(
+      deps,
+      request({ requestId: 'req-2', subject: { email: 'bob@example.com' } }),
+      delivery(),
+    );
+    expect(held.kind).toBe('held');
+    expect(deadLetters.records[0]?.failure.kind).toBe('held');
+    expect(helpCenter.calls.filter((c) => c.includes('1002'))).toEqual([]);
+    const released = await processDeprovision(
+      deps,
+      request({ requestId: 'req-2', subject: { email: 'bob@example.com' } }),
+      { messageId: 'm', receiveCount: 1, guardReleased: true },
+    );
+    expect(released.kind).toBe('removed');
+  });
+
+  it('removes once when the same requestId is delivered twice', async () => {
+    const { deps, helpCenter, delivery } = setup();
+    const first = await processDeprovision(deps, request(), delivery());
+    const second = await processDeprovision(deps, request(), {
+      messageId: 'other',
+      receiveCount: 1,
+    });
+    expect(first).toMatchObject({ kind: 'removed', duplicate: false });
+    expect(second).toMatchObject({ kind: 'removed', duplicate: true });
+    expect(helpCenter.calls.filter((c) => c.startsWith('remove'))).toHaveLength(2);
+  });
+
+  it('runs a dead-lettered request again when it is redriven with the same requestId', async () => {
+    const { deps, helpCenter, delivery } = setup();
+    helpCenter.failures.remove = [new PermanentError('nope', 'permanent', { httpStatus: 422 })];
+    expect((await processDeprovision(deps, request(), delivery())).kind).toBe('dead-lettered');
+    expect((await processDeprovision(deps, request(), delivery())).kind).toBe('removed');
+  });
+
+  it('in dry run sends the removal as a dry run and leaves the request runnable', async () => {
+    const { deps, helpCenter, delivery, persistence } = setup();
+    deps.dryRun = true;
+    await processDeprovision(deps, request(), delivery());
+    expect(helpCenter.calls).toContain(`remove ${HC1} 1001 (dry run)`);
+    expect(helpCenter.users.find((u) => u.id === '1001')?.groupIds).toEqual(['g1', 'g2']);
+    expect(persistence.size).toBe(0);
+  });
+
+  it('with verify-after dead-letters a removal that left groups behind on the last receive', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup({ maxReceiveCount: 1 });
+    deps.verifyAfterRemove = true;
+    helpCenter.removalIsIneffective = true;
+    const outcome = await processDeprovision(deps, request(), delivery(1));
+    expect(outcome.kind).toBe('dead-lettered');
+    expect(deadLetters.records[0]?.failure.message).toMatch(/still in 2 group/);
+  });
+
+  it('throws (so the message stays) when the dead-letter write fails', async () => {
+    const { deps, helpCenter, deadLetters, delivery } = setup();
+    helpCenter.failures.remove = [new PermanentError('nope', 'permanent')];
+    deadLetters.failNext = true;
+    await expect(processDeprovision(deps, request(), delivery())).rejects.toThrow(/dead-letter/);
+  });
+});
