@@ -1,4 +1,4 @@
-// Placeholder entry; replaced by the issue that builds this function.
-export const handler = async (): Promise<never> => {
-  throw new Error('token-refresher is not implemented yet');
-};
+import { buildTokenRefresherFromEnv } from '#core/tokens/token-refresher-wiring.ts';
+
+/** Token refresher Lambda: EventBridge schedule and workers' `{rejectedToken}` invokes. */
+export const handler = await buildTokenRefresherFromEnv(process.env);

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { SecretError } from '#core/errors.ts';
+import type { SecretSource } from '#core/ports/index.ts';
+import {
+  ZOHO_DATA_CENTRE_NAMES,
+  type ZohoDataCentre,
+  zohoAccountsUrl,
+} from '#core/tokens/zoho-data-centres.ts';
+
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+/** The Zoho OAuth secret (JSON) in Secrets Manager: client, refresh token, org and data centre. */
+export const ZohoOAuthSecretSchema = z.object({
+  clientId: z.string().trim().min(1),
+  clientSecret: z.string().trim().min(1),
+  refreshToken: z.string().trim().min(1),
+  orgId: Id,
+  /** Explicit accounts server (wins over `dataCentre`), e.g. the sandbox URL. */
+  accountsUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Zoho data centre; `us` when neither this nor `accountsUrl` is set. */
+  dataCentre: z.enum(ZOHO_DATA_CENTRE_NAMES).optional(),
+  helpCenterIds: z.array(Id).optional(),
+});
+
+export interface ZohoOAuthSecret {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  orgId: string;
+  /** Resolved accounts server origin, without a trailing slash. */
+  accountsUrl: string;
+  dataCentre?: ZohoDataCentre;
+  helpCenterIds?: string[];
+}
+
+/**
+ * Parses the OAuth secret's JSON. @throws SecretError naming every missing or invalid key (never a
+ * value).
+ */
+export function parseOAuthSecret(raw: string, secretId: string): ZohoOAuthSecret {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new SecretError(`Secret ${secretId} is not valid JSON`, false);
+  }
+  const parsed = ZohoOAuthSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    const present = typeof json === 'object' && json !== null ? json : {};
+    const problems = [
+      ...new Set(
+        parsed.error.issues.map((issue) => {
+          const key = issue.path.map(String).join('.') || '(root)';
+          const top = String(issue.path[0] ?? '');
+          return top !== '' && !(top in present) ? `${key} (missing)` : `${key} (invalid)`;
+        }),
+      ),
+    ];
+    throw new SecretError(
+      `Secret ${secretId} is missing or has invalid keys: ${problems.join(', ')}`,
+      false,
+    );
+  }
+  const { accountsUrl, dataCentre, ...rest } = parsed.data;
+  return {
+    ...rest,
+    ...(dataCentre ? { dataCentre } : {}),
+    accountsUrl: (accountsUrl ?? zohoAccountsUrl(dataCentre ?? 'us')).replace(/\/+$/, ''),
+  };
+}
+
+/** Reads and parses the OAuth secret. @throws SecretError */
+export async function readOAuthSecret(
+  secrets: SecretSource,
+  secretId: string,
+): Promise<ZohoOAuthSecret> {
+  return parseOAuthSecret(await secrets.getSecretString(secretId), secretId);
+}
