@@ -1,0 +1,12 @@
+import type { VendorDriver } from '../harness.ts';
+import { eventBridgeDriver } from './eventbridge.ts';
+import { oktaEventHookDriver } from './okta-event-hook.ts';
+
+/**
+ * One driver per fixtures folder. A folder without an entry makes each of its fixtures fail as
+ * "<id>: no driver for <folder>"; add the driver here when the source's handler exists.
+ */
+export const DRIVERS: Readonly<Record<string, VendorDriver>> = {
+  'okta-event-hook': oktaEventHookDriver,
+  eventbridge: eventBridgeDriver,
+};
