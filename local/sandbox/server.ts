@@ -137,7 +137,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return;
     }
     let response: SandboxResponse;
-    if (fault?.status !== undefined) response = faultResponse(fault, request.path);
+    // A fault with only a delay slows the call down; any other fault answers an error.
+    const delayOnly = fault?.status === undefined && fault?.delayMs !== undefined;
+    if (fault !== undefined && !delayOnly) response = faultResponse(fault, request.path);
     else if (body === undefined) response = tooLarge();
     else response = serve(request);
     calls.push({ method: request.method, path: request.path, status: response.status });

@@ -59,6 +59,8 @@ export interface Harness {
   mint(params?: Record<string, string>): Promise<Record<string, unknown>>;
   /** A fresh access token for the seeded client. */
   token(): Promise<string>;
+  /** Mints the token `api` uses now (it is minted lazily otherwise) and returns it. */
+  authorize(): Promise<string>;
   /** Calls the API with a valid token and org id unless `headers` replaces them. */
   api(
     method: string,
@@ -88,7 +90,6 @@ export async function useSandbox(options: Partial<SandboxOptions> = {}): Promise
         ...params,
       }),
     });
-    if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
     return (await res.json()) as Record<string, unknown>;
   };
 
@@ -98,8 +99,13 @@ export async function useSandbox(options: Partial<SandboxOptions> = {}): Promise
     return body.access_token;
   };
 
-  const api: Harness['api'] = async (method, path, options = {}) => {
+  const authorize = async () => {
     cached ??= await token();
+    return cached;
+  };
+
+  const api: Harness['api'] = async (method, path, options = {}) => {
+    await authorize();
     return fetch(`${url}${path}`, {
       method,
       headers: {
@@ -126,5 +132,5 @@ export async function useSandbox(options: Partial<SandboxOptions> = {}): Promise
   const groupsOf = async (userId: string) =>
     (await state()).users.find((u) => u.id === userId)?.groupIds ?? [];
 
-  return { sandbox, url, mint, token, api, state, fault, groupsOf };
+  return { sandbox, url, mint, token, authorize, api, state, fault, groupsOf };
 }
