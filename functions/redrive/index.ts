@@ -1,4 +1,3 @@
-// Placeholder entry; replaced by the issue that builds this function.
-export const handler = async (): Promise<never> => {
-  throw new Error('redrive is not implemented yet');
-};
+import { buildRedriveFromEnv } from '#core/wiring/redrive.ts';
+
+export const handler = buildRedriveFromEnv(process.env);

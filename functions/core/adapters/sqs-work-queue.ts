@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { QueueError } from '#core/errors.ts';
-import type { WorkQueue } from '#core/ports/index.ts';
+import type { SendOptions, WorkQueue } from '#core/ports/index.ts';
 
 const BATCH_SIZE = 10;
 
@@ -16,12 +16,13 @@ export interface SqsWorkQueueOptions {
 }
 
 /** Message attributes every work-queue message carries, for filtering and tracing. */
-export function requestAttributes(request: DeprovisionRequest) {
+export function requestAttributes(request: DeprovisionRequest, options: SendOptions = {}) {
   return {
     source: { DataType: 'String', StringValue: request.source },
     requestId: { DataType: 'String', StringValue: request.requestId },
     schemaVersion: { DataType: 'Number', StringValue: String(request.schemaVersion) },
-  } as const;
+    ...(options.guardRelease ? { guardRelease: { DataType: 'String', StringValue: 'true' } } : {}),
+  };
 }
 
 /**
@@ -35,17 +36,20 @@ export class SqsWorkQueue implements WorkQueue {
     private readonly options: SqsWorkQueueOptions = {},
   ) {}
 
-  async send(requests: readonly DeprovisionRequest[]): Promise<void> {
+  async send(requests: readonly DeprovisionRequest[], options: SendOptions = {}): Promise<void> {
     for (let start = 0; start < requests.length; start += BATCH_SIZE) {
-      await this.sendChunk(requests.slice(start, start + BATCH_SIZE));
+      await this.sendChunk(requests.slice(start, start + BATCH_SIZE), options);
     }
   }
 
-  private async sendChunk(chunk: readonly DeprovisionRequest[]): Promise<void> {
+  private async sendChunk(
+    chunk: readonly DeprovisionRequest[],
+    options: SendOptions,
+  ): Promise<void> {
     let pending: SendMessageBatchRequestEntry[] = chunk.map((request, index) => ({
       Id: String(index),
       MessageBody: JSON.stringify(request),
-      MessageAttributes: requestAttributes(request),
+      MessageAttributes: requestAttributes(request, options),
     }));
     const maxRetries = this.options.maxRetries ?? 3;
     for (let attempt = 0; ; attempt += 1) {
@@ -79,10 +83,12 @@ export class SqsWorkQueue implements WorkQueue {
 /** In-memory work queue for unit tests: records what was sent, can be told to fail. */
 export class InMemoryWorkQueue implements WorkQueue {
   readonly sent: DeprovisionRequest[] = [];
+  readonly released: string[] = [];
   failNext = false;
 
-  async send(requests: readonly DeprovisionRequest[]): Promise<void> {
+  async send(requests: readonly DeprovisionRequest[], options: SendOptions = {}): Promise<void> {
     if (this.failNext) throw new QueueError('in-memory queue told to fail');
     this.sent.push(...requests);
+    if (options.guardRelease) this.released.push(...requests.map((r) => r.requestId));
   }
 }

@@ -2,7 +2,12 @@ import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 
 /** Puts normalised requests on the work queue. @throws QueueError when any request could not be sent. */
 export interface WorkQueue {
-  send(requests: readonly DeprovisionRequest[]): Promise<void>;
+  send(requests: readonly DeprovisionRequest[], options?: SendOptions): Promise<void>;
+}
+
+export interface SendOptions {
+  /** Marks the requests as released past the guard (redrive of held requests). */
+  guardRelease?: boolean;
 }
 
 /** Reads a secret's string value by id (ARN or local name). @throws SecretError */
@@ -158,3 +163,20 @@ export interface MetricsSink {
 }
 
 export const noMetrics: MetricsSink = { count: () => {}, flush: () => {} };
+
+/** A message read from the dead-letter queue, for redrive. */
+export interface DeadLetterMessage {
+  id: string;
+  body: string;
+  attributes: Readonly<Record<string, string>>;
+}
+
+/** Reads the dead-letter queue for redrive. */
+export interface DeadLetterSource {
+  /** Up to `max` messages, hidden from other readers until removed or released. */
+  receive(max: number): Promise<DeadLetterMessage[]>;
+  /** Deletes a message (only after it was sent back to the work queue). */
+  remove(message: DeadLetterMessage): Promise<void>;
+  /** Makes a message visible again (it did not match the redrive filter). */
+  release(message: DeadLetterMessage): Promise<void>;
+}
