@@ -18,7 +18,7 @@ import type { AccessTokenMinter } from '#core/tokens/zoho-accounts-client.ts';
 /** Mint when the stored token expires within this margin (the schedule should run at least twice as often). */
 export const DEFAULT_REFRESH_MARGIN_MS = 10 * 60_000;
 /** A token younger than this is not re-minted on rejection alone (protects Zoho's 10-per-10-minutes limit). */
-export const DEFAULT_MIN_MINT_INTERVAL_MS = 30_000;
+export const DEFAULT_MIN_MINT_INTERVAL_MS = 60_000;
 
 export interface RefreshTokenDeps {
   secrets: SecretSource;
@@ -67,7 +67,12 @@ export async function refreshAccessToken(
     return { minted: false, expiresAt: current.expiresAt };
   }
   const oauth = await readOAuthSecret(deps.secrets, deps.oauthSecretId);
-  const minted = await deps.minter.mint(oauth);
+  const minted = await deps.minter.mint({
+    accountsUrl: oauth.accountsUrl,
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret,
+    refreshToken: oauth.refreshToken,
+  });
   const stored: TokenSecret = {
     accessToken: minted.accessToken,
     expiresAt: minted.expiresAt.toISOString(),

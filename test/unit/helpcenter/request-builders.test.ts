@@ -1,0 +1,189 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PermanentError } from '#core/errors.ts';
+import {
+  ALLOWED_REQUESTS,
+  assertAllowed,
+  buildDissociateUserGroups,
+  buildFindUsersByEmail,
+  buildListUserGroups,
+  buildRemoveUserFromHelpCenterGroups,
+  buildRemoveUsersFromGroup,
+  buildRemoveUsersFromGroupInHelpCenter,
+  type HelpCenterRequest,
+  isAllowed,
+} from '#core/helpcenter/request-builders.ts';
+
+const HC = '7001000000000001';
+const USER = '7001000000118001';
+const GROUP = '7001000000104001';
+
+/** The request that deletes a group itself: nothing may ever build it. */
+const DELETE_GROUP = /^\/api\/v1\/groups\/[^/]+\/?$/;
+
+describe('Help Center request builders', () => {
+  it('builds the user-centric DELETE of the user-groups-delete dialect', () => {
+    expect(buildRemoveUserFromHelpCenterGroups(HC, USER)).toEqual({
+      operation: 'remove-user-from-help-center-groups',
+      method: 'DELETE',
+      path: `/api/v1/helpcenter/${HC}/users/${USER}/groups`,
+      mutating: true,
+    });
+  });
+
+  it('builds the zoho-desk-v1 list and dissociate requests', () => {
+    expect(buildListUserGroups(USER)).toMatchObject({
+      method: 'GET',
+      path: `/api/v1/users/${USER}/groups`,
+      mutating: false,
+    });
+    const dissociate = buildDissociateUserGroups(USER, [GROUP, '7001000000104003', GROUP]);
+    expect(dissociate).toMatchObject({
+      method: 'POST',
+      path: `/api/v1/users/${USER}/groups/dissociate`,
+      mutating: true,
+    });
+    expect(JSON.parse(dissociate.body ?? '')).toEqual({
+      groupIds: [GROUP, '7001000000104003'],
+    });
+  });
+
+  it('builds both group-centric removals with a non-empty user list', () => {
+    const inHelpCenter = buildRemoveUsersFromGroupInHelpCenter(HC, GROUP, [USER]);
+    expect(inHelpCenter).toMatchObject({
+      method: 'DELETE',
+      path: `/api/v1/helpcenter/${HC}/groups/${GROUP}/users`,
+    });
+    expect(JSON.parse(inHelpCenter.body ?? '')).toEqual({ userIds: [USER] });
+    const remove = buildRemoveUsersFromGroup(GROUP, [USER]);
+    expect(remove).toMatchObject({ method: 'POST', path: `/api/v1/groups/${GROUP}/users/remove` });
+    expect(JSON.parse(remove.body ?? '')).toEqual({ userIds: [USER] });
+  });
+
+  it('refuses an empty user or group list', () => {
+    expect(() => buildRemoveUsersFromGroup(GROUP, [])).toThrow(PermanentError);
+    expect(() => buildRemoveUsersFromGroupInHelpCenter(HC, GROUP, [])).toThrow(PermanentError);
+    expect(() => buildDissociateUserGroups(USER, [])).toThrow(PermanentError);
+  });
+
+  it('encodes the email of a lookup as one query value', () => {
+    expect(buildFindUsersByEmail('  A.Person+tag@Example.com ').path).toBe(
+      '/api/v1/users?searchBy=A.Person%2Btag%40Example.com',
+    );
+    expect(buildFindUsersByEmail('x&y=1#/../groups@example.com').path).toBe(
+      '/api/v1/users?searchBy=x%26y%3D1%23%2F..%2Fgroups%40example.com',
+    );
+  });
+
+  it.each([
+    ['empty', ''],
+    ['a slash', `${USER}/../../groups/${GROUP}`],
+    ['a dot-dot', '..'],
+    ['a percent escape', '%2e%2e'],
+    ['a space', '70 01'],
+    ['a query', `${USER}?x=1`],
+    ['unicode', 'ü1'],
+  ])('rejects an id with %s', (_what, id) => {
+    expect(() => buildRemoveUserFromHelpCenterGroups(HC, id)).toThrow(PermanentError);
+    expect(() => buildRemoveUserFromHelpCenterGroups(id, USER)).toThrow(PermanentError);
+    expect(() => buildListUserGroups(id)).toThrow(PermanentError);
+    expect(() => buildDissociateUserGroups(USER, [id])).toThrow(PermanentError);
+    expect(() => buildRemoveUsersFromGroup(id, [USER])).toThrow(PermanentError);
+    expect(() => buildRemoveUsersFromGroupInHelpCenter(HC, id, [USER])).toThrow(PermanentError);
+  });
+
+  it.each(['', '   ', 'no-at-sign', 'a@b\nc', 'tab\t@example.com'])(
+    'rejects the lookup email %j',
+    (email) => {
+      expect(() => buildFindUsersByEmail(email)).toThrow(PermanentError);
+    },
+  );
+
+  it('refuses to send a request outside the allowlist, including DELETE of a group', () => {
+    const forged: HelpCenterRequest[] = [
+      {
+        operation: 'remove-users-from-group',
+        method: 'DELETE',
+        path: `/api/v1/groups/${GROUP}`,
+        mutating: true,
+      },
+      {
+        operation: 'remove-user-from-help-center-groups',
+        method: 'DELETE',
+        path: `/api/v1/helpcenter/${HC}/users/${USER}/groups/../../../groups/${GROUP}`,
+        mutating: true,
+      },
+      {
+        operation: 'remove-users-from-group',
+        method: 'POST',
+        path: `/api/v1/groups/${GROUP}/users/remove`,
+        body: '{"userIds":[]}',
+        mutating: true,
+      },
+      {
+        operation: 'dissociate-user-groups',
+        method: 'POST',
+        path: `/api/v1/users/${USER}/groups/dissociate`,
+        body: '{"groupIds":["1"],"deleteGroups":true}',
+        mutating: true,
+      },
+      {
+        operation: 'list-user-groups',
+        method: 'DELETE',
+        path: `/api/v1/users/${USER}/groups`,
+        mutating: true,
+      },
+    ];
+    for (const request of forged) {
+      expect(isAllowed(request)).toBe(false);
+      expect(() => assertAllowed(request)).toThrow(PermanentError);
+    }
+  });
+
+  it('never builds a request outside the allowlist, whatever the input (property)', () => {
+    const anyString = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.stringMatching(/^[0-9]{1,20}$/),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/),
+      fc.emailAddress(),
+      fc.constantFrom('..', '.', '/', '%2F', '%2e%2e', '', ' ', '?', '#', GROUP, `${GROUP}/`),
+      fc
+        .array(fc.constantFrom('..', '/', GROUP, '%', 'users', 'groups', '?', '&'), {
+          maxLength: 6,
+        })
+        .map((parts) => parts.join('')),
+    );
+    const ids = fc.array(anyString, { maxLength: 4 });
+    const builders: ((a: string, b: string, c: string[]) => HelpCenterRequest)[] = [
+      (a) => buildFindUsersByEmail(a),
+      (a) => buildListUserGroups(a),
+      (a, b) => buildRemoveUserFromHelpCenterGroups(a, b),
+      (a, _b, c) => buildDissociateUserGroups(a, c),
+      (a, b, c) => buildRemoveUsersFromGroupInHelpCenter(a, b, c),
+      (a, _b, c) => buildRemoveUsersFromGroup(a, c),
+    ];
+    fc.assert(
+      fc.property(fc.nat(builders.length - 1), anyString, anyString, ids, (which, a, b, c) => {
+        let request: HelpCenterRequest;
+        try {
+          request = builders[which]!(a, b, c);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PermanentError);
+          return;
+        }
+        expect(isAllowed(request)).toBe(true);
+        expect(request.method === 'DELETE' && DELETE_GROUP.test(request.path)).toBe(false);
+        const pathOnly = request.path.split('?')[0] ?? '';
+        expect(pathOnly.split('/')).not.toContain('..');
+        expect(pathOnly).not.toMatch(/%|\/\/|\/\.\//);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('allowlists exactly six request shapes, none of them a group deletion', () => {
+    expect(ALLOWED_REQUESTS).toHaveLength(6);
+    expect(isAllowed({ method: 'DELETE', path: `/api/v1/groups/${GROUP}` })).toBe(false);
+  });
+});
