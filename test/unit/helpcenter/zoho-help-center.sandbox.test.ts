@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ALICE_A,
+  ALICE_B,
+  BETA,
+  CAROL,
+  ENTERPRISE,
+  ERIN,
+  HC_A,
+  HC_B,
+  RESELLERS,
+  recordingLogger,
+  useSandbox,
+  workerStack,
+} from './sandbox-harness.ts';
+
+const TOKEN = { method: 'POST', path: '/oauth/v2/token', status: 200 };
+const LOOKUP = { method: 'GET', path: '/api/v1/users', status: 200 };
+
+describe('ZohoHelpCenterClient, dialect user-groups-delete, against the sandbox', () => {
+  it('finds the user by exact email and removes them from every group of each help center', async () => {
+    const h = await useSandbox();
+    const { client } = workerStack(h.url);
+
+    const users = await client.findUsersByEmail('  ALICE@example.com ');
+    expect(users).toEqual([
+      { id: ALICE_A, email: 'alice@example.com', helpCenterId: HC_A },
+      { id: ALICE_B, email: 'Alice@Example.com', helpCenterId: HC_B },
+    ]);
+    const results = [];
+    for (const user of users) {
+      results.push(await client.removeUserFromAllGroups(user.helpCenterId, user.id));
+    }
+
+    expect(results).toEqual([
+      {
+        helpCenterId: HC_A,
+        userId: ALICE_A,
+        outcome: 'removed',
+        httpStatus: 204,
+        calls: 1,
+        dryRun: false,
+      },
+      {
+        helpCenterId: HC_B,
+        userId: ALICE_B,
+        outcome: 'removed',
+        httpStatus: 204,
+        calls: 1,
+        dryRun: false,
+      },
+    ]);
+    const state = await h.state();
+    expect(state.users.find((u) => u.id === ALICE_A)?.groupIds).toEqual([]);
+    expect(state.users.find((u) => u.id === ALICE_B)?.groupIds).toEqual([]);
+    expect(state.groups).toHaveLength(3);
+    expect(state.calls).toEqual([
+      TOKEN,
+      LOOKUP,
+      { method: 'DELETE', path: `/api/v1/helpcenter/${HC_A}/users/${ALICE_A}/groups`, status: 204 },
+      { method: 'DELETE', path: `/api/v1/helpcenter/${HC_B}/users/${ALICE_B}/groups`, status: 204 },
+    ]);
+  });
+
+  it('leaves groups of other help centers alone', async () => {
+    const h = await useSandbox();
+    const { client } = workerStack(h.url, { helpCenterIds: [HC_A] });
+
+    expect(await client.findUsersByEmail('alice@example.com')).toEqual([
+      { id: ALICE_A, email: 'alice@example.com', helpCenterId: HC_A },
+    ]);
+    await client.removeUserFromAllGroups(HC_A, ERIN);
+
+    const state = await h.state();
+    expect(state.users.find((u) => u.id === ERIN)?.groupIds).toEqual([RESELLERS]);
+    expect(state.users.find((u) => u.id === ALICE_B)?.groupIds).toEqual([RESELLERS]);
+    await expect(client.removeUserFromAllGroups(HC_B, ALICE_B)).rejects.toMatchObject({
+      kind: 'config',
+      errorCode: 'HELPCENTER_NOT_CONFIGURED',
+    });
+  });
+
+  it('answers an empty lookup (204) with no users', async () => {
+    const h = await useSandbox();
+    const { client } = workerStack(h.url);
+    expect(await client.findUsersByEmail('nobody@example.net')).toEqual([]);
+  });
+
+  it('in dry run logs the exact DELETE and sends nothing that changes the Help Center', async () => {
+    const h = await useSandbox();
+    const { logger, lines } = recordingLogger();
+    const { client } = workerStack(h.url, { logger });
+
+    const result = await client.removeUserFromAllGroups(HC_A, ALICE_A, { dryRun: true });
+
+    expect(result).toMatchObject({ outcome: 'removed', dryRun: true, calls: 0 });
+    const state = await h.state();
+    expect(state.calls).toEqual([]);
+    expect(state.users.find((u) => u.id === ALICE_A)?.groupIds).toEqual([BETA, ENTERPRISE]);
+    const dryRunLine = lines.find((l) => l.message.startsWith('Dry run'));
+    expect(dryRunLine?.extra).toMatchObject({
+      method: 'DELETE',
+      path: `/api/v1/helpcenter/${HC_A}/users/${ALICE_A}/groups`,
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/oauthtoken|authorization/i);
+  });
+});
+
+describe('ZohoHelpCenterClient, dialect zoho-desk-v1, against the sandbox', () => {
+  it('lists the user groups, dissociates those of the help center and reports them', async () => {
+    const h = await useSandbox();
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1' });
+
+    const users = await client.findUsersByEmail('alice@example.com');
+    const results = [];
+    for (const user of users) {
+      results.push(await client.removeUserFromAllGroups(user.helpCenterId, user.id));
+    }
+
+    expect(results).toEqual([
+      {
+        helpCenterId: HC_A,
+        userId: ALICE_A,
+        outcome: 'removed',
+        groupIds: [BETA, ENTERPRISE],
+        httpStatus: 200,
+        calls: 2,
+        dryRun: false,
+      },
+      {
+        helpCenterId: HC_B,
+        userId: ALICE_B,
+        outcome: 'removed',
+        groupIds: [RESELLERS],
+        httpStatus: 200,
+        calls: 2,
+        dryRun: false,
+      },
+    ]);
+    const state = await h.state();
+    expect(state.users.find((u) => u.id === ALICE_A)?.groupIds).toEqual([]);
+    expect(state.users.find((u) => u.id === ALICE_B)?.groupIds).toEqual([]);
+    expect(state.calls).toEqual([
+      TOKEN,
+      LOOKUP,
+      { method: 'GET', path: `/api/v1/users/${ALICE_A}/groups`, status: 200 },
+      { method: 'POST', path: `/api/v1/users/${ALICE_A}/groups/dissociate`, status: 200 },
+      { method: 'GET', path: `/api/v1/users/${ALICE_B}/groups`, status: 200 },
+      { method: 'POST', path: `/api/v1/users/${ALICE_B}/groups/dissociate`, status: 200 },
+    ]);
+  });
+
+  it('keeps groups of other help centers, even of the same user', async () => {
+    const h = await useSandbox();
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1', helpCenterIds: [HC_A] });
+
+    const result = await client.removeUserFromAllGroups(HC_A, ERIN);
+
+    expect(result).toMatchObject({ outcome: 'removed', groupIds: [BETA, ENTERPRISE] });
+    const state = await h.state();
+    expect(state.users.find((u) => u.id === ERIN)?.groupIds).toEqual([RESELLERS]);
+    expect(await client.listUserGroups(ERIN)).toEqual([
+      { id: RESELLERS, helpCenterId: HC_B, name: 'Partner Resellers' },
+    ]);
+  });
+
+  it('is a no-op for a user in no group of the help center (one GET, nothing else)', async () => {
+    const h = await useSandbox();
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1' });
+
+    expect(await client.removeUserFromAllGroups(HC_A, CAROL)).toMatchObject({
+      outcome: 'no-op',
+      groupIds: [],
+      httpStatus: 204,
+      calls: 1,
+    });
+    expect(await client.removeUserFromAllGroups(HC_B, ALICE_A)).toMatchObject({ outcome: 'no-op' });
+    const mutating = (await h.state()).calls.filter((c) => c.method !== 'GET');
+    expect(mutating).toEqual([TOKEN]);
+  });
+
+  it('in dry run reads the groups but only logs the dissociate it would send', async () => {
+    const h = await useSandbox();
+    const { logger, lines } = recordingLogger();
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1', logger });
+
+    const result = await client.removeUserFromAllGroups(HC_A, ALICE_A, { dryRun: true });
+
+    expect(result).toMatchObject({
+      outcome: 'removed',
+      dryRun: true,
+      groupIds: [BETA, ENTERPRISE],
+    });
+    const state = await h.state();
+    expect(state.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /oauth/v2/token',
+      `GET /api/v1/users/${ALICE_A}/groups`,
+    ]);
+    expect(state.users.find((u) => u.id === ALICE_A)?.groupIds).toEqual([BETA, ENTERPRISE]);
+    expect(lines.find((l) => l.message.startsWith('Dry run'))?.extra).toMatchObject({
+      method: 'POST',
+      path: `/api/v1/users/${ALICE_A}/groups/dissociate`,
+      groupIds: [BETA, ENTERPRISE],
+    });
+  });
+
+  it('returns every group, in any help center, for verify-after (empty after removal)', async () => {
+    const h = await useSandbox();
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1' });
+    expect(await client.listUserGroups(ALICE_A)).toHaveLength(2);
+    await client.removeUserFromAllGroups(HC_A, ALICE_A);
+    expect(await client.listUserGroups(ALICE_A)).toEqual([]);
+  });
+});
