@@ -1,4 +1,3 @@
-// Placeholder entry; replaced by the issue that builds this function.
-export const handler = async (): Promise<never> => {
-  throw new Error('worker is not implemented yet');
-};
+import { buildWorkerFromEnv } from '#core/wiring/worker-lambda.ts';
+
+export const handler = await buildWorkerFromEnv(process.env);

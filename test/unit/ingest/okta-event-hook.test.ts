@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
 import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
@@ -30,6 +31,7 @@ function setup(overrides: Partial<IngestDeps['config']> = {}) {
       ...overrides,
     },
     queue,
+    identityStore: new InMemoryIdentityStore(),
     secretSource: new StaticSecretSource({
       [SECRET_ID]: JSON.stringify({ oktaAuthorization: OKTA_TEST_SECRET }),
     }),
