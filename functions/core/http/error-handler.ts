@@ -5,10 +5,29 @@ import { type HttpResponse, json } from '#core/http/http.ts';
 import type { Logger } from '#core/ports/index.ts';
 
 /** Turns an error into the response body for a route (SCIM routes use the SCIM error schema). */
-export type ErrorFormatter = (statusCode: number, message: string, path: string) => HttpResponse;
+export type ErrorFormatter = (
+  statusCode: number,
+  message: string,
+  path: string,
+  error?: unknown,
+) => HttpResponse;
 
 export const defaultErrorFormatter: ErrorFormatter = (statusCode, message) =>
   json(statusCode, { message });
+
+/**
+ * Picks a formatter by path prefix (`/scim` matches `/scim` and `/scim/...`); the first match wins,
+ * other paths use `fallback`.
+ */
+export function formatterByPath(
+  prefixes: ReadonlyArray<readonly [prefix: string, format: ErrorFormatter]>,
+  fallback: ErrorFormatter = defaultErrorFormatter,
+): ErrorFormatter {
+  return (statusCode, message, path, error) => {
+    const match = prefixes.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
+    return (match?.[1] ?? fallback)(statusCode, message, path, error);
+  };
+}
 
 /**
  * The one `onError` for HTTP handlers; register it first so it runs last. 4xx messages are shown to
@@ -24,7 +43,7 @@ export function httpErrorHandler(
       const path = request.event?.rawPath ?? '';
       if (isAppError(error) && error.expose) {
         logger.info('request rejected', { path, status: error.statusCode, error: error.name });
-        const response = format(error.statusCode, error.message, path);
+        const response = format(error.statusCode, error.message, path, error);
         if (error instanceof MethodNotAllowedError) {
           response.headers = { ...response.headers, allow: error.allow.join(', ') };
         }

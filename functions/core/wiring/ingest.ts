@@ -2,11 +2,14 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { type IngestConfig, loadIngestConfig } from '#core/config/ingest-config.ts';
 import { type WebhookSecretName, WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
-import { httpErrorHandler } from '#core/http/error-handler.ts';
+import { type GraphIngestDeps, graphRoutes } from '#core/graph/routes.ts';
+import { buildGraphIngestDeps, powertoolsCountMetric } from '#core/graph/wiring.ts';
+import { formatterByPath, httpErrorHandler } from '#core/http/error-handler.ts';
 import {
   empty,
   fromApiGatewayEvent,
@@ -18,11 +21,14 @@ import {
 import { createLogger } from '#core/observability.ts';
 import {
   type Clock,
+  type IdentityStore,
   type Logger,
   type SecretSource,
   systemClock,
   type WorkQueue,
 } from '#core/ports/index.ts';
+import { scimErrorFormatter } from '#core/scim/errors.ts';
+import { scimRoutes } from '#core/scim/routes.ts';
 import { receiveOktaDelivery, verifyOktaEventHook } from '#core/use-cases/okta-event-hook.ts';
 import { receiveSignedWebhook } from '#core/use-cases/signed-webhook.ts';
 import { createRouter, type RouteHandler } from '#core/wiring/http-router.ts';
@@ -31,14 +37,20 @@ export interface IngestDeps {
   config: IngestConfig;
   queue: WorkQueue;
   secretSource: SecretSource;
+  /** SCIM's identity records; tests that do not exercise SCIM may leave it out (empty, in memory). */
+  identityStore?: IdentityStore;
   clock?: Clock;
   logger: Logger;
+  /** Graph user lookups and subscription renewal (validation and `deleted` work without). */
+  graph?: GraphIngestDeps;
 }
 
 /** Webhook secret keys the enabled routes need; checked at cold start. */
 export const REQUIRED_WEBHOOK_SECRETS: readonly WebhookSecretName[] = [
   'oktaAuthorization',
   'webhookSigningSecret',
+  'scimBearerToken',
+  'graphClientState',
 ];
 
 /** Builds the ingest router from its ports (shared by Lambda, the local runner and tests). */
@@ -52,6 +64,14 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
     deprovisionEventTypes: new Set(deps.config.oktaDeprovisionEventTypes),
   };
   return createRouter([
+    ...graphRoutes({
+      ...deps.graph,
+      queue: deps.queue,
+      secrets,
+      clock: deps.clock ?? systemClock,
+      logger: deps.logger,
+      maxBodyBytes: deps.config.maxBodyBytes,
+    }),
     {
       path: '/webhooks/okta',
       methods: {
@@ -81,6 +101,11 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
         },
       },
     },
+    ...scimRoutes({
+      ...okta,
+      store: deps.identityStore ?? new InMemoryIdentityStore(),
+      maxBodyBytes: deps.config.maxBodyBytes,
+    }),
   ]);
 }
 
@@ -88,7 +113,7 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
 export function createIngestHandler(deps: IngestDeps) {
   const route = createIngestRouter(deps);
   return middy<APIGatewayProxyEventV2, HttpResponse>()
-    .use(httpErrorHandler(deps.logger))
+    .use(httpErrorHandler(deps.logger, formatterByPath([['/scim', scimErrorFormatter]])))
     .handler(async (event) => route(fromApiGatewayEvent(event)));
 }
 
@@ -109,7 +134,18 @@ export async function buildIngestFromEnv(env: Record<string, string | undefined>
     secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
       ttlMs: 5 * 60_000,
     }),
+    // Replace with the DynamoDB identity store (IDENTITY_TABLE_NAME) when that adapter exists.
+    identityStore: new InMemoryIdentityStore(),
   };
+  if (config.graph) {
+    deps.graph = buildGraphIngestDeps({
+      config: config.graph,
+      secretSource: deps.secretSource,
+      webhookSecrets: new WebhookSecretsReader(deps.secretSource, config.webhookSecretId),
+      logger,
+      metric: powertoolsCountMetric(),
+    });
+  }
   await checkWebhookSecrets(deps);
   return createIngestHandler(deps);
 }
