@@ -53,7 +53,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     now: options.now ?? Date.now,
   });
   const faults = new FaultQueue();
-  const calls: SandboxCall[] = [];
+  // Slots are taken on arrival and filled just before answering, so the log keeps arrival order
+  // while a delayed call only shows once its status is known.
+  let calls: { method: string; path: string; status?: number }[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let baseUrl = '';
 
@@ -66,13 +68,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       timers.add(timer);
     });
 
+  const recordedCalls = (): SandboxCall[] =>
+    calls.flatMap(({ method, path, status }) =>
+      status === undefined ? [] : [{ method, path, status }],
+    );
+
   const control = (request: SandboxRequest): SandboxResponse => {
     const route = `${request.method} ${request.path.replace(/\/+$/, '')}`;
     switch (route) {
       case 'GET /_sandbox/state':
         return {
           status: 200,
-          body: { ...store.snapshot(), calls: [...calls], tokensMinted: store.tokensMinted },
+          body: { ...store.snapshot(), calls: recordedCalls(), tokensMinted: store.tokensMinted },
         };
       case 'GET /_sandbox/faults':
         return { status: 200, body: { faults: faults.list() } };
@@ -98,7 +105,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       case 'POST /_sandbox/reset':
         store.reset();
         faults.clear();
-        calls.length = 0;
+        calls = [];
         return { status: 200, body: { reset: true } };
       default:
         return urlNotFound();
@@ -129,10 +136,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return;
     }
 
+    const call: { method: string; path: string; status?: number } = {
+      method: request.method,
+      path: request.path,
+    };
+    calls.push(call);
     const fault = faults.take(request.method, request.path);
     if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
     if (fault?.reset === true) {
-      calls.push({ method: request.method, path: request.path, status: 0 });
+      call.status = 0;
       req.socket.resetAndDestroy();
       return;
     }
@@ -142,7 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (fault !== undefined && !delayOnly) response = faultResponse(fault, request.path);
     else if (body === undefined) response = tooLarge();
     else response = serve(request);
-    calls.push({ method: request.method, path: request.path, status: response.status });
+    call.status = response.status;
     send(res, response);
   };
 

@@ -4,6 +4,15 @@ import { ALICE_A, BETA, BOB, ENTERPRISE, HC_A, ORG_ID, useSandbox } from './sand
 const GROUPS_OF_ALICE = `/api/v1/users/${ALICE_A}/groups`;
 const REMOVE_ALICE = `/api/v1/helpcenter/${HC_A}/users/${ALICE_A}/groups`;
 
+/** Waits until every queued fault was taken, i.e. the faulted call has arrived. */
+async function waitForNoPendingFault(url: string): Promise<void> {
+  for (;;) {
+    const { faults } = (await (await fetch(`${url}/_sandbox/faults`)).json()) as { faults: [] };
+    if (faults.length === 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe('sandbox faults', () => {
   it('answers the given status, errorCode and Retry-After for the next `times` matching calls', async () => {
     const h = await useSandbox();
@@ -107,15 +116,22 @@ describe('sandbox faults', () => {
 
   it('delays a call then serves it normally when the fault has no status', async () => {
     const h = await useSandbox();
-    const token = await h.token();
+    const token = await h.authorize();
     await h.fault({ pathPrefix: GROUPS_OF_ALICE, delayMs: 300, times: 1 });
     const headers = { Authorization: `Zoho-oauthtoken ${token}`, orgId: ORG_ID };
-    const slow = fetch(`${h.url}${GROUPS_OF_ALICE}`, { headers });
+    const finished: string[] = [];
+    const slow = fetch(`${h.url}${GROUPS_OF_ALICE}`, { headers }).then((res) => {
+      finished.push('slow');
+      return res;
+    });
+    await waitForNoPendingFault(h.url);
     const fast = await fetch(`${h.url}/api/v1/users?searchBy=bob`, { headers });
+    finished.push('fast');
     expect(fast.status).toBe(200);
     expect((await slow).status).toBe(200);
+    expect(finished).toEqual(['fast', 'slow']);
     const paths = (await h.state()).calls.map((c) => c.path);
-    expect(paths.slice(-2)).toEqual(['/api/v1/users', GROUPS_OF_ALICE]);
+    expect(paths.slice(-2)).toEqual([GROUPS_OF_ALICE, '/api/v1/users']);
   });
 
   it('delays a call then answers the fault status', async () => {
