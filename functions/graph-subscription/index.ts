@@ -1,4 +1,3 @@
-// Placeholder entry; replaced by the issue that builds this function.
-export const handler = async (): Promise<never> => {
-  throw new Error('graph-subscription is not implemented yet');
-};
+import { buildGraphSubscriptionFromEnv } from '#core/graph/wiring.ts';
+
+export const handler = buildGraphSubscriptionFromEnv(process.env);

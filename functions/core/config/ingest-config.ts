@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ENV } from '#core/config/env-names.ts';
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
+import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/graph/config.ts';
 
 export const DEFAULT_OKTA_DEPROVISION_EVENT_TYPES = [
   'user.lifecycle.deactivate',
@@ -18,6 +19,7 @@ export const IngestConfigSchema = z.object({
     .pipe(z.array(z.string()).min(1))
     .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
   [ENV.MAX_BODY_BYTES]: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
+  ...GraphEnvShape,
 });
 
 export interface IngestConfig {
@@ -25,15 +27,19 @@ export interface IngestConfig {
   webhookSecretId: string;
   oktaDeprovisionEventTypes: readonly string[];
   maxBodyBytes: number;
+  /** Set when GRAPH_SECRET_ARN is: Graph user lookups (and renewal with GRAPH_NOTIFICATION_URL). */
+  graph?: GraphConfig;
 }
 
 /** Reads the ingest function's configuration. @throws ConfigError naming every bad key. */
 export function loadIngestConfig(env: Record<string, string | undefined>): IngestConfig {
   const parsed = parseEnv(IngestConfigSchema, env, 'ingest configuration');
+  const graph = graphConfigFrom(parsed);
   return {
     workQueueUrl: parsed[ENV.WORK_QUEUE_URL],
     webhookSecretId: parsed[ENV.WEBHOOK_SECRET_ARN],
     oktaDeprovisionEventTypes: parsed[ENV.OKTA_DEPROVISION_EVENT_TYPES],
     maxBodyBytes: parsed[ENV.MAX_BODY_BYTES],
+    ...(graph ? { graph } : {}),
   };
 }
