@@ -15,7 +15,15 @@ const SIGNING_KEY = Buffer.from('integration-signing-key-0123456789abcdef');
 const WEBHOOK_SECRETS = {
   oktaAuthorization: OKTA_TEST_SECRET,
   webhookSigningSecret: `whsec_${SIGNING_KEY.toString('base64')}`,
+  scimBearerToken: 'integration-scim-token',
+  graphClientState: 'integration-graph-client-state',
 };
+
+/** The webhook secret without one key (to prove the cold-start check names it). */
+function secretsWithout(key: keyof typeof WEBHOOK_SECRETS) {
+  const { [key]: _removed, ...rest } = WEBHOOK_SECRETS;
+  return rest;
+}
 const CONFIG = {
   oktaDeprovisionEventTypes: ['user.lifecycle.deactivate', 'user.lifecycle.suspend'],
   maxBodyBytes: 256 * 1024,
@@ -229,9 +237,7 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
 
   it('refuses to start when the secret has no oktaAuthorization value', async () => {
     const queueUrl = await aws().queue();
-    const secretArn = await aws().secret({
-      webhookSigningSecret: WEBHOOK_SECRETS.webhookSigningSecret,
-    });
+    const secretArn = await aws().secret(secretsWithout('oktaAuthorization'));
     const error = await buildIngestFromEnv({
       WORK_QUEUE_URL: queueUrl,
       WEBHOOK_SECRET_ARN: secretArn,
@@ -242,7 +248,7 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
 
   it('refuses to start when the secret has no webhookSigningSecret value', async () => {
     const queueUrl = await aws().queue();
-    const secretArn = await aws().secret({ oktaAuthorization: OKTA_TEST_SECRET });
+    const secretArn = await aws().secret(secretsWithout('webhookSigningSecret'));
     const error = await buildIngestFromEnv({
       WORK_QUEUE_URL: queueUrl,
       WEBHOOK_SECRET_ARN: secretArn,
