@@ -100,7 +100,7 @@ export async function createScimUser(deps: ScimUsersDeps, body: unknown): Promis
 
 /**
  * `PUT /Users/{id}`: full replace. An absent `active` keeps the current value (never read as a
- * deactivation). active true → false enqueues one request (reason `scim.put.active=false`).
+ * deactivation); an absent `externalId` is kept too (Okta's PUT bodies leave it out). active true → false enqueues one request (reason `scim.put.active=false`).
  * @throws ScimError 400, 404, 409; QueueError when the enqueue fails (nothing is written then)
  */
 export async function replaceScimUser(
@@ -110,6 +110,9 @@ export async function replaceScimUser(
 ): Promise<IdentityRecord> {
   const existing = await getScimUser(deps, id);
   const fields = userFieldsFromBody(body);
+  if (fields.externalId === undefined && existing.externalId !== undefined) {
+    fields.externalId = existing.externalId;
+  }
   return commit(deps, existing, fields, 'scim.put.active=false');
 }
 
