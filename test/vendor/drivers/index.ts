@@ -1,6 +1,7 @@
 import type { VendorDriver } from '../harness.ts';
 import { eventBridgeDriver } from './eventbridge.ts';
 import { oktaEventHookDriver } from './okta-event-hook.ts';
+import { scimDriver } from './scim.ts';
 
 /**
  * One driver per fixtures folder. A folder without an entry makes each of its fixtures fail as
@@ -9,4 +10,6 @@ import { oktaEventHookDriver } from './okta-event-hook.ts';
 export const DRIVERS: Readonly<Record<string, VendorDriver>> = {
   'okta-event-hook': oktaEventHookDriver,
   eventbridge: eventBridgeDriver,
+  'entra-scim': scimDriver,
+  'okta-scim': scimDriver,
 };
