@@ -1,0 +1,88 @@
+import { ENV, type EnvName } from '../functions/core/config/env-names.ts';
+
+export const FUNCTION_IDS = [
+  'ingest',
+  'worker',
+  'token-refresher',
+  'redrive',
+  'eventbridge-ingest',
+  'graph-subscription',
+] as const;
+export type FunctionId = (typeof FUNCTION_IDS)[number];
+
+/** Set on every function by the base construct (observability), whether or not it reads them. */
+export const COMMON_ENV: readonly EnvName[] = [ENV.STAGE, ENV.LOG_LEVEL, ENV.SERVICE_NAME];
+
+/**
+ * Variables a function may read but the stack only sets when the stage config has a value
+ * (the function has a default or falls back to a secret).
+ */
+export const OPTIONAL_ENV: readonly EnvName[] = [ENV.HELPCENTER_IDS, ENV.HELPCENTER_BASE_URL];
+
+/**
+ * Which environment variables each function reads: the single source of truth for what the stack
+ * must set (the base function construct refuses to synthesize when a required one is missing).
+ */
+export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
+  ingest: [
+    ENV.WORK_QUEUE_URL,
+    ENV.WEBHOOK_SECRET_ARN,
+    ENV.OKTA_DEPROVISION_EVENT_TYPES,
+    ENV.MAX_BODY_BYTES,
+    ENV.IDENTITY_TABLE_NAME,
+    ENV.GRAPH_SECRET_ARN,
+    ENV.GRAPH_BASE_URL,
+    ENV.GRAPH_LOGIN_URL,
+    ENV.STAGE,
+    ENV.LOG_LEVEL,
+    ENV.SERVICE_NAME,
+  ],
+  worker: [
+    ENV.WORK_QUEUE_URL,
+    ENV.DEAD_LETTER_QUEUE_URL,
+    ENV.ZOHO_OAUTH_SECRET_ARN,
+    ENV.ZOHO_TOKEN_SECRET_ARN,
+    ENV.TOKEN_REFRESHER_FUNCTION_NAME,
+    ENV.IDENTITY_TABLE_NAME,
+    ENV.IDEMPOTENCY_TABLE_NAME,
+    ENV.HELPCENTER_API,
+    ENV.HELPCENTER_IDS,
+    ENV.HELPCENTER_BASE_URL,
+    ENV.ZOHO_DATA_CENTRE,
+    ENV.HELPCENTER_CONCURRENCY,
+    ENV.HELPCENTER_TIMEOUT_MS,
+    ENV.MAX_RECEIVE_COUNT,
+    ENV.MAX_IN_CALL_RETRIES,
+    ENV.DRY_RUN,
+    ENV.VERIFY_AFTER_REMOVE,
+    ENV.GUARD_MAX_REQUESTS,
+    ENV.GUARD_WINDOW_SECONDS,
+    ENV.STAGE,
+    ENV.LOG_LEVEL,
+    ENV.SERVICE_NAME,
+  ],
+  'token-refresher': [ENV.ZOHO_OAUTH_SECRET_ARN, ENV.ZOHO_TOKEN_SECRET_ARN],
+  redrive: [ENV.WORK_QUEUE_URL, ENV.DEAD_LETTER_QUEUE_URL],
+  'eventbridge-ingest': [
+    ENV.WORK_QUEUE_URL,
+    ENV.OKTA_DEPROVISION_EVENT_TYPES,
+    ENV.CUSTOM_EVENT_SOURCE,
+  ],
+  'graph-subscription': [
+    ENV.GRAPH_SECRET_ARN,
+    ENV.GRAPH_BASE_URL,
+    ENV.GRAPH_LOGIN_URL,
+    ENV.GRAPH_NOTIFICATION_URL,
+    ENV.WEBHOOK_SECRET_ARN,
+  ],
+};
+
+/** Names a function must have set: its mapping minus the optional ones. */
+export function requiredEnv(id: FunctionId): EnvName[] {
+  return FUNCTION_ENV[id].filter((name) => !OPTIONAL_ENV.includes(name));
+}
+
+/** Names the stack may set on a function: its mapping plus the common observability ones. */
+export function allowedEnv(id: FunctionId): Set<string> {
+  return new Set<string>([...FUNCTION_ENV[id], ...COMMON_ENV]);
+}
