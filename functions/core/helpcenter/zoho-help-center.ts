@@ -7,6 +7,8 @@ import {
   buildFindUsersByEmail,
   buildListUserGroups,
   buildRemoveUserFromHelpCenterGroups,
+  buildRemoveUsersFromGroup,
+  buildRemoveUsersFromGroupInHelpCenter,
   type HelpCenterRequest,
   isValidId,
   MAX_IDS_PER_REQUEST,
@@ -187,16 +189,7 @@ export class ZohoHelpCenterClient implements HelpCenter {
     options: { dryRun?: boolean } = {},
   ): Promise<RemovalResult> {
     const dryRun = options.dryRun ?? false;
-    if (!this.helpCenterIds.has(helpCenterId)) {
-      throw new PermanentError(
-        `Help center ${isValidId(helpCenterId) ? helpCenterId : '(malformed id)'} is not configured`,
-        'config',
-        {
-          errorCode: 'HELPCENTER_NOT_CONFIGURED',
-          hint: 'add the help center id to HELPCENTER_IDS (or helpCenterIds in the Zoho OAuth secret)',
-        },
-      );
-    }
+    this.assertConfigured(helpCenterId);
     const base = { helpCenterId, userId, dryRun };
 
     if (this.dialect === 'user-groups-delete') {
@@ -243,6 +236,43 @@ export class ZohoHelpCenterClient implements HelpCenter {
       this.checkDissociateResults(res, chunk, userId);
     }
     return { ...base, outcome: 'removed', groupIds, httpStatus, calls: calls.count };
+  }
+
+  /**
+   * Group-centric removal (seed Approach A): removes `userIds` (never empty) from one group of a
+   * configured help center. Not part of the `HelpCenter` port; for operators and batch tools.
+   * @throws TransientError, PermanentError
+   */
+  async removeUsersFromGroup(
+    helpCenterId: string,
+    groupId: string,
+    userIds: readonly string[],
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ httpStatus: number; calls: number; dryRun: boolean }> {
+    this.assertConfigured(helpCenterId);
+    const request =
+      this.dialect === 'user-groups-delete'
+        ? buildRemoveUsersFromGroupInHelpCenter(helpCenterId, groupId, userIds)
+        : buildRemoveUsersFromGroup(groupId, userIds);
+    if (options.dryRun) {
+      this.logDryRun(request, { helpCenterId, groupId, users: userIds.length, dryRun: true });
+      return { httpStatus: 0, calls: 0, dryRun: true };
+    }
+    const calls = { count: 0 };
+    const res = await this.send(request, calls);
+    return { httpStatus: res.status, calls: calls.count, dryRun: false };
+  }
+
+  private assertConfigured(helpCenterId: string): void {
+    if (this.helpCenterIds.has(helpCenterId)) return;
+    throw new PermanentError(
+      `Help center ${isValidId(helpCenterId) ? helpCenterId : '(malformed id)'} is not configured`,
+      'config',
+      {
+        errorCode: 'HELPCENTER_NOT_CONFIGURED',
+        hint: 'add the help center id to HELPCENTER_IDS (or helpCenterIds in the Zoho OAuth secret)',
+      },
+    );
   }
 
   private async fetchGroups(

@@ -212,3 +212,30 @@ describe('ZohoHelpCenterClient, dialect zoho-desk-v1, against the sandbox', () =
     expect(await client.listUserGroups(ALICE_A)).toEqual([]);
   });
 });
+
+describe('ZohoHelpCenterClient group-centric removal, against the sandbox', () => {
+  it.each([
+    ['user-groups-delete', 'DELETE', `/api/v1/helpcenter/${HC_A}/groups/${BETA}/users`, 204],
+    ['zoho-desk-v1', 'POST', `/api/v1/groups/${BETA}/users/remove`, 204],
+  ] as const)(
+    '%s removes the listed users from one group only',
+    async (dialect, method, path, status) => {
+      const h = await useSandbox();
+      const { client } = workerStack(h.url, { dialect });
+
+      expect(await client.removeUsersFromGroup(HC_A, BETA, [ALICE_A])).toEqual({
+        httpStatus: status,
+        calls: 1,
+        dryRun: false,
+      });
+
+      const state = await h.state();
+      expect(state.users.find((u) => u.id === ALICE_A)?.groupIds).toEqual([ENTERPRISE]);
+      expect(state.groups).toHaveLength(3);
+      expect(state.calls.at(-1)).toEqual({ method, path, status });
+      await expect(client.removeUsersFromGroup(HC_A, BETA, [])).rejects.toMatchObject({
+        errorCode: 'REQUEST_NOT_ALLOWED',
+      });
+    },
+  );
+});
