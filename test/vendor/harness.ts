@@ -98,10 +98,13 @@ export const HARNESS_SECRETS = {
 const HARNESS_SECRET_ID = 'vendor-replay-webhook-secret';
 
 /**
- * Ingest dependencies with the harness secrets, a fresh in-memory queue and the configuration
- * defaults (so a new config key with a default needs no change here).
+ * Ingest dependencies with the harness secrets (plus `extraSecrets` by id), a fresh in-memory
+ * queue and the configuration defaults (so a new config key with a default needs no change here).
  */
-export function harnessIngestDeps(): { deps: IngestDeps; queue: InMemoryWorkQueue } {
+export function harnessIngestDeps(extraSecrets: Record<string, string> = {}): {
+  deps: IngestDeps;
+  queue: InMemoryWorkQueue;
+} {
   const queue = new InMemoryWorkQueue();
   const deps: IngestDeps = {
     config: loadIngestConfig({
@@ -109,7 +112,10 @@ export function harnessIngestDeps(): { deps: IngestDeps; queue: InMemoryWorkQueu
       WEBHOOK_SECRET_ARN: HARNESS_SECRET_ID,
     }),
     queue,
-    secretSource: new StaticSecretSource({ [HARNESS_SECRET_ID]: JSON.stringify(HARNESS_SECRETS) }),
+    secretSource: new StaticSecretSource({
+      ...extraSecrets,
+      [HARNESS_SECRET_ID]: JSON.stringify(HARNESS_SECRETS),
+    }),
     logger: silentLogger,
   };
   return { deps, queue };

@@ -1,5 +1,6 @@
 import type { VendorDriver } from '../harness.ts';
 import { eventBridgeDriver } from './eventbridge.ts';
+import { graphNotificationsDriver } from './graph-notifications.ts';
 import { oktaEventHookDriver } from './okta-event-hook.ts';
 import { scimDriver } from './scim.ts';
 
@@ -12,4 +13,5 @@ export const DRIVERS: Readonly<Record<string, VendorDriver>> = {
   eventbridge: eventBridgeDriver,
   'entra-scim': scimDriver,
   'okta-scim': scimDriver,
+  'graph-notifications': graphNotificationsDriver,
 };
