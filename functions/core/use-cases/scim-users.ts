@@ -171,7 +171,14 @@ async function commit(
     const holders = await deps.store.findBy('userName', fields.userName);
     assertUniqueUserName(holders, fields.userName, existing.id);
   }
-  const candidate = buildRecord(existing, { ...fields, active: fields.active ?? existing.active });
+  // a body without emails keeps the known address: it is the worker's Help Center lookup key
+  const candidate = buildRecord(existing, {
+    ...fields,
+    active: fields.active ?? existing.active,
+    ...(fields.email === undefined && existing.email !== undefined
+      ? { email: existing.email }
+      : {}),
+  });
   if (canonicalJson(candidate) === canonicalJson(existing)) {
     deps.logger.info('scim user unchanged', { source: 'scim', scimId: existing.id });
     return existing;
