@@ -43,8 +43,13 @@ export class FileDeadLetterQueue implements DeadLetterQueue {
   constructor(readonly path: string) {}
 
   async send(record: DeadLetterRecord): Promise<void> {
+    await this.sendRaw(JSON.stringify(record));
+  }
+
+  /** Appends a message as it was (what SQS's own redrive policy moves: the raw work message). */
+  async sendRaw(line: string): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    await appendFile(this.path, `${JSON.stringify(record)}\n`, 'utf8');
+    await appendFile(this.path, `${line.replace(/\n/g, ' ')}\n`, 'utf8');
   }
 }
 

@@ -1,0 +1,62 @@
+import type { LocalConfig, LocalSecretName } from './config.ts';
+import type { LocalService } from './runner.ts';
+
+const ENV_OF_SECRET: Record<LocalSecretName, string> = {
+  OKTA_EVENT_HOOK_AUTHORIZATION: 'OKTA_EVENT_HOOK_AUTHORIZATION',
+  SCIM_BEARER_TOKEN: 'SCIM_BEARER_TOKEN',
+  GRAPH_CLIENT_STATE: 'GRAPH_CLIENT_STATE',
+  WEBHOOK_SIGNING_SECRET: 'WEBHOOK_SIGNING_SECRET',
+};
+
+/** A secret as the banner may show it: the built-in default, or a reference to the user's env var. */
+function shown(config: LocalConfig, name: LocalSecretName): { value: string; env: boolean } {
+  return config.userSecrets.has(name)
+    ? { value: `$${ENV_OF_SECRET[name]}`, env: true }
+    : { value: config.secrets[name], env: false };
+}
+
+/** The start-up banner: what runs where, and one curl that deprovisions a demo user. */
+export function banner(config: LocalConfig, service: LocalService): string {
+  const u = service.url;
+  const okta = shown(config, 'OKTA_EVENT_HOOK_AUTHORIZATION');
+  const lines = [
+    '',
+    `helpcenter-deprovisioner — ${config.mode === 'local' ? 'local mode (embedded defaults: no AWS, no Zoho account)' : 'real-service mode (SQS, Secrets Manager, DynamoDB)'}`,
+    '',
+    `  Service          ${u}   (health: ${u}/healthz)`,
+    `  Okta Event Hook  ${u}/webhooks/okta`,
+    `  SCIM 2.0         ${u}/scim/v2`,
+    `  Graph            ${u}/webhooks/graph`,
+    `  Signed webhook   ${u}/webhooks/events`,
+    `  Help Center      ${service.helpCenterBaseUrl}${service.sandbox ? `   (sandbox seeded from ${config.SANDBOX_SEED})` : ''}`,
+    ...(service.sandbox ? [`  Sandbox state    ${service.sandbox.url}/_sandbox/state`] : []),
+    `  Help centers     ${service.helpCenterIds.join(', ')}   (dialect ${config.HELPCENTER_API}${config.DRY_RUN ? ', DRY RUN' : ''})`,
+    ...(service.dlqPath ? [`  Dead letters     ${service.dlqPath}`] : []),
+    ...(service.identityPath ? [`  Identity store   ${service.identityPath}`] : []),
+  ];
+  if (config.mode === 'local') {
+    const defaults = (Object.keys(ENV_OF_SECRET) as LocalSecretName[]).filter(
+      (n) => !config.userSecrets.has(n),
+    );
+    lines.push(
+      defaults.length > 0
+        ? `  Local secrets    built-in defaults: ${defaults.map((n) => `${n}=${config.secrets[n]}`).join('  ')}`
+        : '  Local secrets    all set from your environment (not shown)',
+    );
+  }
+  lines.push(
+    '',
+    'Try it: deprovision alice@example.com through the Okta route (run from the repository root):',
+    '',
+    `  curl -sS -i -X POST ${u}/webhooks/okta \\`,
+    `    -H ${okta.env ? `"Authorization: ${okta.value}"` : `'Authorization: ${okta.value}'`} -H 'Content-Type: application/json' \\`,
+    '    --data @local/examples/okta-deactivate-alice.json',
+    '',
+    ...(service.sandbox
+      ? [`then watch her leave every group:  curl -sS ${service.sandbox.url}/_sandbox/state`, '']
+      : []),
+    'Ctrl-C drains queued work and exits.',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,318 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Dispatcher } from 'undici';
+import { FileDeadLetterQueue, SqsDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
+import { DynamoDbIdentityStore } from '#core/adapters/dynamodb-identity-store.ts';
+import { DynamoDbRateGuard } from '#core/adapters/dynamodb-rate-guard.ts';
+import { FileIdentityStore } from '#core/adapters/file-identity-store.ts';
+import { InMemoryPersistenceLayer } from '#core/adapters/in-memory-idempotency.ts';
+import { InMemoryRateGuard } from '#core/adapters/in-memory-rate-guard.ts';
+import {
+  SecretsManagerSecretSource,
+  StaticSecretSource,
+} from '#core/adapters/secrets-manager-secret-source.ts';
+import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { createZohoAgent } from '#core/helpcenter/transport.ts';
+import type {
+  DeadLetterQueue,
+  IdentityStore,
+  Logger,
+  RateGuard,
+  SecretSource,
+  SecretWriter,
+  WorkQueue,
+} from '#core/ports/index.ts';
+import { systemClock } from '#core/ports/index.ts';
+import { InProcessTokenRefresher } from '#core/tokens/in-process-token-refresher.ts';
+import { ZohoAccountsClient } from '#core/tokens/zoho-accounts-client.ts';
+import { zohoAccountsUrl } from '#core/tokens/zoho-data-centres.ts';
+import { checkWebhookSecrets, createIngestHandler, type IngestDeps } from '#core/wiring/ingest.ts';
+import { createWorkerHandler } from '#core/wiring/worker.ts';
+import { assembleWorker } from '#core/wiring/worker-assembly.ts';
+import type { LocalConfig } from './config.ts';
+import { createHttpBridge } from './http-bridge.ts';
+import { type LocalMessage, LocalQueue } from './local-queue.ts';
+import { loadSeed, type Sandbox, startSandbox } from './sandbox/server.ts';
+import { SqsPoller } from './sqs-poller.ts';
+
+/** Ids of the in-memory secrets in local mode (never written to disk). */
+const LOCAL_SECRET_IDS = {
+  webhook: 'local/webhook-secrets',
+  oauth: 'local/zoho-oauth',
+  token: 'local/zoho-token',
+} as const;
+
+export interface LocalService {
+  url: string;
+  port: number;
+  sandbox?: { url: string };
+  helpCenterBaseUrl: string;
+  helpCenterIds: readonly string[];
+  dlqPath?: string;
+  identityPath?: string;
+  /** Stops listening, drains queued work (saving what is left) and closes everything. */
+  close(): Promise<{ leftInQueue: number }>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolvePort(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/**
+ * Starts the service locally: the same ingest and worker code behind a local HTTP server, with an
+ * in-process queue, a JSON-lines DLQ, a file identity store and env secrets (local mode), or the
+ * SQS, Secrets Manager and DynamoDB adapters (real-service mode).
+ */
+export async function startLocalService(
+  config: LocalConfig,
+  logger: Logger,
+): Promise<LocalService> {
+  const dataDir = resolve(config.LOCAL_DATA_DIR);
+  const closers: Array<() => Promise<void>> = [];
+  let sandbox: Sandbox | undefined;
+  let helpCenterBaseUrl = config.HELPCENTER_BASE_URL;
+  let seedHelpCenterIds: string[] | undefined;
+  let seedOAuth:
+    | { clientId: string; clientSecret: string; refreshToken: string; orgId: string }
+    | undefined;
+
+  try {
+    if (config.mode === 'local' && helpCenterBaseUrl === undefined) {
+      const seed = await loadSeed(config.SANDBOX_SEED);
+      sandbox = await startSandbox({ seed, port: config.SANDBOX_PORT, host: config.HOST });
+      const started = sandbox;
+      closers.push(() => started.close());
+      helpCenterBaseUrl = sandbox.url;
+      seedHelpCenterIds = seed.helpCenters.map((hc) => hc.id);
+      seedOAuth = { ...seed.oauth, orgId: seed.orgId };
+    }
+
+    const dispatcher: Dispatcher = createZohoAgent({
+      timeoutMs: config.HELPCENTER_TIMEOUT_MS,
+      connections: config.HELPCENTER_CONCURRENCY,
+    });
+    closers.push(() => (dispatcher as Dispatcher & { close(): Promise<void> }).close());
+
+    let secrets: SecretSource & SecretWriter;
+    let ids: { webhook: string; oauth: string; token: string };
+    let identityStore: IdentityStore;
+    let deadLetters: DeadLetterQueue;
+    let guard: RateGuard;
+    let persistence;
+    let ingestQueue: WorkQueue;
+    let localQueue: LocalQueue | undefined;
+    let poller: SqsPoller | undefined;
+    let dlqPath: string | undefined;
+    let identityPath: string | undefined;
+
+    if (config.mode === 'local') {
+      const oauth = {
+        clientId: config.ZOHO_CLIENT_ID ?? seedOAuth?.clientId,
+        clientSecret: config.ZOHO_CLIENT_SECRET ?? seedOAuth?.clientSecret,
+        refreshToken: config.ZOHO_REFRESH_TOKEN ?? seedOAuth?.refreshToken,
+        orgId: config.ZOHO_ORG_ID ?? seedOAuth?.orgId,
+        accountsUrl:
+          config.ZOHO_ACCOUNTS_URL ??
+          (config.ZOHO_DATA_CENTRE ? zohoAccountsUrl(config.ZOHO_DATA_CENTRE) : helpCenterBaseUrl),
+        ...((config.HELPCENTER_IDS ?? seedHelpCenterIds)
+          ? { helpCenterIds: config.HELPCENTER_IDS ?? seedHelpCenterIds }
+          : {}),
+      };
+      ids = LOCAL_SECRET_IDS;
+      secrets = new StaticSecretSource({
+        [ids.webhook]: JSON.stringify({
+          oktaAuthorization: config.secrets.OKTA_EVENT_HOOK_AUTHORIZATION,
+          scimBearerToken: config.secrets.SCIM_BEARER_TOKEN,
+          graphClientState: config.secrets.GRAPH_CLIENT_STATE,
+          webhookSigningSecret: config.secrets.WEBHOOK_SIGNING_SECRET,
+        }),
+        [ids.oauth]: JSON.stringify(oauth),
+      });
+      identityPath = join(dataDir, 'identities.json');
+      identityStore = await FileIdentityStore.open(identityPath);
+      dlqPath = join(dataDir, 'dlq.jsonl');
+      deadLetters = new FileDeadLetterQueue(dlqPath);
+      guard = new InMemoryRateGuard(
+        config.GUARD_MAX_REQUESTS,
+        config.GUARD_WINDOW_SECONDS,
+        systemClock,
+      );
+      persistence = new InMemoryPersistenceLayer();
+      const dlq = deadLetters;
+      localQueue = new LocalQueue({
+        maxReceiveCount: config.MAX_RECEIVE_COUNT,
+        redeliveryDelayMs: config.REDELIVERY_DELAY_MS,
+        logger,
+        onExhausted: async (message) => {
+          // What SQS's redrive policy does: the raw message lands in the DLQ as it was.
+          await (dlq as FileDeadLetterQueue).sendRaw(message.body);
+          logger.error('message moved to the dead-letter file after its last receive', {
+            messageId: message.messageId,
+            receives: message.receiveCount,
+          });
+        },
+      });
+      ingestQueue = localQueue;
+    } else {
+      const sm = new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 30_000 });
+      secrets = sm;
+      ids = {
+        webhook: config.WEBHOOK_SECRET_ARN!,
+        oauth: config.ZOHO_OAUTH_SECRET_ARN!,
+        token: config.ZOHO_TOKEN_SECRET_ARN!,
+      };
+      const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+      const sqs = new SQSClient({});
+      identityStore = new DynamoDbIdentityStore(dynamo, config.IDENTITY_TABLE_NAME!);
+      deadLetters = new SqsDeadLetterQueue(sqs, config.DEAD_LETTER_QUEUE_URL!);
+      guard = new DynamoDbRateGuard(
+        dynamo,
+        config.IDEMPOTENCY_TABLE_NAME!,
+        config.GUARD_MAX_REQUESTS,
+        config.GUARD_WINDOW_SECONDS,
+        systemClock,
+      );
+      persistence = new DynamoDBPersistenceLayer({
+        tableName: config.IDEMPOTENCY_TABLE_NAME!,
+        awsSdkV3Client: new DynamoDBClient({}),
+      });
+      ingestQueue = new SqsWorkQueue(sqs, config.WORK_QUEUE_URL!);
+      poller = new SqsPoller(sqs, config.WORK_QUEUE_URL!, {
+        visibilityTimeoutSeconds: Math.max(1, Math.ceil(config.REDELIVERY_DELAY_MS / 1000)),
+        logger,
+      });
+    }
+
+    const refresher = new InProcessTokenRefresher({
+      secrets,
+      writer: secrets,
+      minter: new ZohoAccountsClient(dispatcher, { timeoutMs: config.HELPCENTER_TIMEOUT_MS }),
+      oauthSecretId: ids.oauth,
+      tokenSecretId: ids.token,
+      logger,
+    });
+    const workerDeps = await assembleWorker(
+      {
+        dialect: config.HELPCENTER_API,
+        ...(config.HELPCENTER_IDS ? { helpCenterIds: config.HELPCENTER_IDS } : {}),
+        ...(helpCenterBaseUrl ? { helpCenterBaseUrl } : {}),
+        concurrency: config.HELPCENTER_CONCURRENCY,
+        timeoutMs: config.HELPCENTER_TIMEOUT_MS,
+        maxReceiveCount: config.MAX_RECEIVE_COUNT,
+        maxInCallRetries: config.MAX_IN_CALL_RETRIES,
+        dryRun: config.DRY_RUN,
+        verifyAfterRemove: config.VERIFY_AFTER_REMOVE,
+        guardMaxRequests: config.GUARD_MAX_REQUESTS,
+        guardWindowSeconds: config.GUARD_WINDOW_SECONDS,
+      },
+      {
+        secrets,
+        oauthSecretId: ids.oauth,
+        tokenSecretId: ids.token,
+        refresher,
+        identityStore,
+        deadLetters,
+        guard,
+        persistence,
+        dispatcher,
+        logger,
+      },
+    );
+    const workerHandler = createWorkerHandler(workerDeps);
+
+    const ingestDeps: IngestDeps = {
+      config: {
+        workQueueUrl: config.WORK_QUEUE_URL ?? 'local://work-queue',
+        webhookSecretId: ids.webhook,
+        oktaDeprovisionEventTypes: config.OKTA_DEPROVISION_EVENT_TYPES,
+        maxBodyBytes: 256 * 1024,
+      },
+      queue: ingestQueue,
+      secretSource: secrets,
+      identityStore,
+      logger,
+    };
+    await checkWebhookSecrets(ingestDeps);
+    const ingest = createIngestHandler(ingestDeps);
+
+    let ready = false;
+    const queuePath = join(dataDir, 'queue.json');
+    if (localQueue) {
+      localQueue.restore(await readSavedQueue(queuePath));
+      localQueue.start(workerHandler);
+    }
+    poller?.start(workerHandler);
+
+    const server = createHttpBridge(ingest, (req: IncomingMessage) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+        return ready
+          ? {
+              status: 200,
+              body: { status: 'ok', mode: config.mode, queueDepth: localQueue?.depth ?? null },
+            }
+          : { status: 503, body: { status: 'starting' } };
+      }
+      return undefined;
+    });
+    const port = await listen(server, config.PORT, config.HOST);
+    ready = true;
+
+    return {
+      url: `http://${config.HOST}:${port}`,
+      port,
+      ...(sandbox ? { sandbox: { url: sandbox.url } } : {}),
+      helpCenterBaseUrl: workerDeps.baseUrl,
+      helpCenterIds: workerDeps.helpCenterIds,
+      ...(dlqPath ? { dlqPath } : {}),
+      ...(identityPath ? { identityPath } : {}),
+      close: async () => {
+        ready = false;
+        await new Promise<void>((done) => server.close(() => done()));
+        server.closeAllConnections();
+        let leftInQueue = 0;
+        if (localQueue) {
+          const left = await localQueue.drain(10_000);
+          leftInQueue = left.length;
+          await saveQueue(queuePath, left);
+        }
+        await poller?.stop();
+        for (const close of closers.reverse()) await close().catch(() => undefined);
+        return { leftInQueue };
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function readSavedQueue(path: string): Promise<LocalMessage[]> {
+  try {
+    const saved = JSON.parse(await readFile(path, 'utf8')) as LocalMessage[];
+    await rm(path, { force: true });
+    return saved;
+  } catch {
+    return [];
+  }
+}
+
+async function saveQueue(path: string, messages: readonly LocalMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await mkdir(resolve(path, '..'), { recursive: true });
+  await writeFile(path, JSON.stringify(messages), 'utf8');
+}
