@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -110,7 +111,7 @@ export async function startLocalService(
     let identityStore: IdentityStore;
     let deadLetters: DeadLetterQueue;
     let guard: RateGuard;
-    let persistence;
+    let persistence: BasePersistenceLayer;
     let ingestQueue: WorkQueue;
     let localQueue: LocalQueue | undefined;
     let poller: SqsPoller | undefined;
