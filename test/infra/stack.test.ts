@@ -1,0 +1,532 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/core/config/env-names.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability.ts';
+import { buildApp } from '../../infra/build-app.ts';
+import * as infraNames from '../../infra/constructs/service-function.ts';
+import { IDENTITY_INDEXES } from '../../infra/constructs/tables.ts';
+import {
+  FUNCTION_ENV,
+  FUNCTION_IDS,
+  type FunctionId,
+  OPTIONAL_ENV,
+  requiredEnv,
+} from '../../infra/function-env.ts';
+
+const stageConfig = {
+  alarmEmail: 'ops@example.com',
+  eventBridge: { oktaPartnerEventBusName: 'aws.partner/okta.com/example/deprovisioning' },
+  helpCenter: { ids: ['hc-1', 'hc-2'], baseUrl: 'https://desk.example.com' },
+  queue: { maxReceiveCount: 7 },
+  worker: { timeoutSeconds: 90, batchSize: 4, maxBatchingWindowSeconds: 2, maxConcurrency: 2 },
+  graph: { subscriptionEnabled: true },
+};
+
+// Synthesised once for the whole file: bundling six functions is the slow part.
+const { app, stack } = buildApp({
+  outdir: mkdtempSync(path.join(tmpdir(), 'cdk-test-')),
+  context: { stage: 'test', stages: { test: stageConfig } },
+});
+const template = Template.fromStack(stack);
+const ref = (value: unknown) => JSON.stringify(stack.resolve(value));
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as never);
+
+function functionResource(id: FunctionId): { Properties: Record<string, unknown> } {
+  const resources = template.findResources('AWS::Lambda::Function');
+  const resource = resources[logicalId(stack.functions[id].fn)];
+  if (!resource) throw new Error(`no Lambda resource for ${id}`);
+  return resource as { Properties: Record<string, unknown> };
+}
+
+function environmentOf(id: FunctionId): Record<string, unknown> {
+  const env = functionResource(id).Properties.Environment as { Variables: Record<string, unknown> };
+  return env.Variables;
+}
+
+/** Every (action, resource) pair the function's role is allowed, as sorted strings. */
+function grantsOf(id: FunctionId): string[] {
+  const roleId = logicalId(stack.functions[id].role);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`),
+  );
+  const pairs: string[] = [];
+  for (const policy of policies) {
+    for (const s of policy.Properties.PolicyDocument.Statement) {
+      expect(s.Effect).toBe('Allow');
+      const actions: string[] = [s.Action].flat();
+      const resources: unknown[] = [s.Resource].flat();
+      for (const a of actions) for (const r of resources) pairs.push(`${a} ${JSON.stringify(r)}`);
+    }
+  }
+  return [...new Set(pairs)].sort();
+}
+
+const grant = (actions: string[], resources: unknown[]) =>
+  actions.flatMap((a) => resources.map((r) => `${a} ${ref(r)}`));
+
+/** Grants every function has: its own log group, X-Ray. */
+function baseGrants(id: FunctionId): string[] {
+  return [
+    ...grant(
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      [stack.functions[id].logGroup.logGroupArn],
+    ),
+    ...grant(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']),
+  ];
+}
+
+const q = stack.workQueue.queue;
+const dlq = stack.workQueue.deadLetterQueue;
+const { identity, idempotency } = stack.tables;
+const identityResources = [
+  identity.tableArn,
+  ...IDENTITY_INDEXES.map((i) => `${identity.tableArn}/index/${i}`),
+];
+const TABLE_RW = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
+const READ_SECRET = ['secretsmanager:GetSecretValue'];
+const s = stack.secrets;
+
+const EXPECTED_GRANTS: Record<FunctionId, string[]> = {
+  ingest: [
+    ...grant(['sqs:SendMessage'], [q.queueArn]),
+    ...grant(READ_SECRET, [s.webhook.secretArn, s.graph.secretArn]),
+    ...grant(TABLE_RW, identityResources),
+  ],
+  worker: [
+    ...grant(
+      [
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ],
+      [q.queueArn],
+    ),
+    ...grant(['sqs:SendMessage'], [dlq.queueArn]),
+    ...grant(READ_SECRET, [s.zohoOAuth.secretArn, s.zohoToken.secretArn]),
+    ...grant(['lambda:InvokeFunction'], [stack.functions['token-refresher'].fn.functionArn]),
+    ...grant(TABLE_RW, [...identityResources, idempotency.tableArn]),
+  ],
+  'token-refresher': [
+    ...grant(READ_SECRET, [s.zohoOAuth.secretArn, s.zohoToken.secretArn]),
+    ...grant(['secretsmanager:PutSecretValue'], [s.zohoToken.secretArn]),
+  ],
+  redrive: [
+    ...grant(
+      ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+      [dlq.queueArn],
+    ),
+    ...grant(['sqs:SendMessage'], [q.queueArn]),
+  ],
+  'eventbridge-ingest': grant(['sqs:SendMessage'], [q.queueArn]),
+  'graph-subscription': grant(READ_SECRET, [s.graph.secretArn, s.webhook.secretArn]),
+};
+
+describe('DeprovisionerStack functions', () => {
+  it.each(FUNCTION_IDS)('%s runs Node 24 on arm64 with tracing, source maps and ESM', (id) => {
+    const props = functionResource(id).Properties;
+    expect(props).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Handler: 'index.handler',
+    });
+    expect(environmentOf(id)).toMatchObject({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    });
+  });
+
+  it.each(FUNCTION_IDS)('%s logs to its own log group with the stage retention', (id) => {
+    const props = functionResource(id).Properties;
+    expect(props.LoggingConfig).toEqual({
+      LogGroup: stack.resolve(stack.functions[id].logGroup.logGroupName),
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it.each(FUNCTION_IDS)('%s has every environment variable FUNCTION_ENV says it reads', (id) => {
+    const env = environmentOf(id);
+    for (const name of FUNCTION_ENV[id]) expect(env, `${id} ${name}`).toHaveProperty(name);
+  });
+
+  it('maps every variable of the env-names module to at least one function', () => {
+    const mapped = new Set<string>(Object.values(FUNCTION_ENV).flat());
+    // Read with defaults only (set by hand when needed), never by the stack.
+    const defaultsOnly = new Set<string>([ENV.LOG_FORMAT, ENV.LOG_SUBJECT_EMAIL]);
+    const unmapped = Object.values(ENV).filter((n) => !mapped.has(n) && !defaultsOnly.has(n));
+    expect(unmapped).toEqual([]);
+  });
+
+  it('treats only the Help Center ids and base URL as optional', () => {
+    expect([...OPTIONAL_ENV].sort()).toEqual([ENV.HELPCENTER_BASE_URL, ENV.HELPCENTER_IDS].sort());
+    expect(requiredEnv('worker')).not.toContain(ENV.HELPCENTER_IDS);
+    expect(environmentOf('worker')).toMatchObject({
+      [ENV.HELPCENTER_IDS]: 'hc-1,hc-2',
+      [ENV.HELPCENTER_BASE_URL]: 'https://desk.example.com',
+    });
+  });
+
+  it('uses the Powertools service name and namespace the functions use', () => {
+    expect(infraNames.SERVICE_NAME).toBe(SERVICE_NAME);
+    expect(infraNames.METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+  });
+
+  it('points the worker at the real resources', () => {
+    expect(environmentOf('worker')).toMatchObject({
+      [ENV.WORK_QUEUE_URL]: stack.resolve(q.queueUrl),
+      [ENV.DEAD_LETTER_QUEUE_URL]: stack.resolve(dlq.queueUrl),
+      [ENV.ZOHO_OAUTH_SECRET_ARN]: stack.resolve(s.zohoOAuth.secretArn),
+      [ENV.ZOHO_TOKEN_SECRET_ARN]: stack.resolve(s.zohoToken.secretArn),
+      [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: stack.resolve(
+        stack.functions['token-refresher'].fn.functionName,
+      ),
+      [ENV.IDENTITY_TABLE_NAME]: stack.resolve(identity.tableName),
+      [ENV.IDEMPOTENCY_TABLE_NAME]: stack.resolve(idempotency.tableName),
+    });
+  });
+
+  it('gives the Graph subscription the public notification URL', () => {
+    const url = JSON.stringify(environmentOf('graph-subscription')[ENV.GRAPH_NOTIFICATION_URL]);
+    expect(url).toContain(logicalId(stack.webhookApi.api));
+    expect(url).toContain('/webhooks/graph');
+  });
+
+  it('sets MAX_RECEIVE_COUNT to the redrive policy maxReceiveCount', () => {
+    expect(environmentOf('worker')[ENV.MAX_RECEIVE_COUNT]).toBe('7');
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { maxReceiveCount: 7 },
+    });
+  });
+
+  it('runs the token refresher alone, every 45 minutes', () => {
+    expect(functionResource('token-refresher').Properties.ReservedConcurrentExecutions).toBe(1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(45 minutes)',
+      State: 'ENABLED',
+      Targets: Match.arrayWith([
+        Match.objectLike({ Arn: stack.resolve(stack.functions['token-refresher'].fn.functionArn) }),
+      ]),
+    });
+  });
+
+  it('renews the Graph subscription every 12 hours when enabled', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(12 hours)',
+      State: 'ENABLED',
+      Targets: Match.arrayWith([
+        Match.objectLike({
+          Arn: stack.resolve(stack.functions['graph-subscription'].fn.functionArn),
+        }),
+      ]),
+    });
+  });
+
+  it('routes custom and Okta partner-bus events to eventbridge-ingest', () => {
+    const target = Match.arrayWith([
+      Match.objectLike({
+        Arn: stack.resolve(stack.functions['eventbridge-ingest'].fn.functionArn),
+      }),
+    ]);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['helpcenter-deprovisioner'], 'detail-type': ['User Deprovisioned'] },
+      Targets: target,
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'aws.partner/okta.com/example/deprovisioning',
+      EventPattern: {
+        source: [{ prefix: 'aws.partner/okta.com' }],
+        detail: { eventType: Match.arrayWith(['user.lifecycle.deactivate']) },
+      },
+      Targets: target,
+    });
+  });
+});
+
+describe('DeprovisionerStack IAM', () => {
+  it.each(FUNCTION_IDS)('%s is granted exactly what it needs', (id) => {
+    expect(grantsOf(id)).toEqual([...new Set([...baseGrants(id), ...EXPECTED_GRANTS[id]])].sort());
+  });
+
+  it('attaches no managed policies to function roles', () => {
+    for (const id of FUNCTION_IDS) {
+      const role = template.findResources('AWS::IAM::Role')[logicalId(stack.functions[id].role)];
+      expect(role?.Properties.ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+});
+
+describe('WorkQueue wiring', () => {
+  it('redrives to the DLQ, encrypts and sizes the visibility timeout for the worker', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * 90 + 2,
+      RedrivePolicy: { deadLetterTargetArn: stack.resolve(dlq.queueArn), maxReceiveCount: 7 },
+    });
+  });
+
+  it('keeps dead letters 14 days, encrypted', () => {
+    const dlqProps = template.findResources('AWS::SQS::Queue')[logicalId(dlq)]?.Properties;
+    expect(dlqProps).toMatchObject({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it('denies non-TLS access to both queues', () => {
+    for (const queue of [q, dlq]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [stack.resolve(queue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('feeds the worker with partial batch failures, batching and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: stack.resolve(q.queueArn),
+      FunctionName: stack.resolve(stack.functions.worker.fn.functionName),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 4,
+      MaximumBatchingWindowInSeconds: 2,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+  });
+});
+
+describe('Tables', () => {
+  it('stores identities on demand, encrypted, with PITR and the four lookup indexes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: IDENTITY_INDEXES.map((name) =>
+        Match.objectLike({
+          IndexName: name,
+          KeySchema: [{ AttributeName: name, KeyType: 'HASH' }],
+        }),
+      ),
+    });
+  });
+
+  it('gives the idempotency table the Powertools layout and TTL on expiration', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+  });
+
+  it('retains data by default', () => {
+    for (const table of [identity, idempotency]) {
+      const resource = template.findResources('AWS::DynamoDB::Table')[logicalId(table)];
+      expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(resource?.Properties.DeletionProtectionEnabled).toBe(true);
+    }
+  });
+});
+
+describe('Secrets', () => {
+  it('creates the four JSON secrets without real values', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    for (const secret of [s.zohoOAuth, s.zohoToken, s.graph]) {
+      const resource = template.findResources('AWS::SecretsManager::Secret')[logicalId(secret)];
+      expect(resource?.Properties.SecretString).toBe('{}');
+    }
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'oktaAuthorization' },
+    });
+  });
+});
+
+describe('WebhookApi', () => {
+  it('has explicit routes only, all integrated with the ingest function', () => {
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .map((r) => r.Properties.RouteKey as string)
+      .sort();
+    expect(routeKeys).toEqual(
+      [
+        'GET /webhooks/okta',
+        'POST /webhooks/okta',
+        'POST /webhooks/graph',
+        'POST /webhooks/events',
+        'GET /scim/v2/Users',
+        'POST /scim/v2/Users',
+        'GET /scim/v2/Users/{id}',
+        'PUT /scim/v2/Users/{id}',
+        'PATCH /scim/v2/Users/{id}',
+        'DELETE /scim/v2/Users/{id}',
+        'GET /scim/v2/ServiceProviderConfig',
+        'GET /scim/v2/ResourceTypes',
+        'GET /scim/v2/Schemas',
+      ].sort(),
+    );
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: stack.resolve(stack.functions.ingest.fn.functionArn),
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs without headers or bodies', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: {
+        DestinationArn: stack.resolve(stack.webhookApi.accessLogs.logGroupArn),
+        Format: Match.stringLikeRegexp('requestId'),
+      },
+    });
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    const format = stage?.Properties.AccessLogSettings.Format as string;
+    expect(format).not.toMatch(/header|body|querystring|authorizer/i);
+  });
+});
+
+describe('Alarms', () => {
+  const topicRef = stack.resolve(stack.alarmTopic.topic.topicArn);
+
+  it.each([
+    ['DLQ has messages', 'ApproximateNumberOfMessagesVisible', 'AWS/SQS', dlq.queueName],
+    ['oldest work message age', 'ApproximateAgeOfOldestMessage', 'AWS/SQS', q.queueName],
+    ['worker errors', 'Errors', 'AWS/Lambda', stack.functions.worker.fn.functionName],
+    ['worker throttles', 'Throttles', 'AWS/Lambda', stack.functions.worker.fn.functionName],
+    ['ingest throttles', 'Throttles', 'AWS/Lambda', stack.functions.ingest.fn.functionName],
+    [
+      'token refresher errors',
+      'Errors',
+      'AWS/Lambda',
+      stack.functions['token-refresher'].fn.functionName,
+    ],
+    ['API 5xx', '5xx', 'AWS/ApiGateway', stack.webhookApi.api.apiId],
+  ])('alarms on %s and notifies the topic', (_name, metricName, namespace, dimension) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: metricName,
+      Namespace: namespace,
+      Dimensions: Match.arrayWith([Match.objectLike({ Value: stack.resolve(dimension) })]),
+      AlarmActions: [topicRef],
+      OKActions: [topicRef],
+    });
+  });
+
+  it('publishes alarms to a KMS-encrypted, TLS-only topic with the configured email', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: topicRef,
+    });
+  });
+
+  it('shows the outcome metrics on the dashboard', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const join = dashboards[0]?.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    const body = join.map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+    const metrics = JSON.parse(body).widgets.flatMap(
+      (w: { properties: { metrics?: unknown[][] } }) => w.properties.metrics ?? [],
+    ) as unknown[][];
+    for (const metric of ['Removed', 'NoOp', 'DeadLettered']) {
+      expect(metrics).toContainEqual([
+        METRICS_NAMESPACE,
+        metric,
+        'service',
+        SERVICE_NAME,
+        { stat: 'Sum' },
+      ]);
+    }
+  });
+});
+
+describe('Stack outputs', () => {
+  it('exports the URLs, queues, function names and secret ARNs an operator needs', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'OktaEventHookUrl',
+        'WorkQueueUrl',
+        'DeadLetterQueueUrl',
+        'WorkerFunctionName',
+        'RedriveFunctionName',
+        'TokenRefresherFunctionName',
+        'ZohoOAuthSecretArn',
+        'ZohoTokenSecretArn',
+        'WebhookSecretArn',
+        'GraphSecretArn',
+      ]),
+    );
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged errors or warnings', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath)}`,
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('has no error annotations', () => {
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('gives every acknowledgement a specific reason', () => {
+    const acknowledgements: Array<[string, string]> = [];
+    for (const node of app.node.findAll()) {
+      for (const entry of node.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledgements.push([id, reason]);
+        }
+      }
+    }
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) {
+      expect(reason.length, id).toBeGreaterThan(60);
+    }
+  });
+});
