@@ -283,8 +283,9 @@ export async function startLocalService(
       ...(identityPath ? { identityPath } : {}),
       close: async () => {
         ready = false;
-        await new Promise<void>((done) => server.close(() => done()));
+        const closed = new Promise<void>((done) => server.close(() => done()));
         server.closeAllConnections();
+        await closed;
         let leftInQueue = 0;
         if (localQueue) {
           const left = await localQueue.drain(10_000);

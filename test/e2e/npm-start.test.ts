@@ -1,0 +1,268 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const ALICE_IDS = ['7001000000118001', '7001000000218001'];
+const BOB_ID = '7001000000118002';
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  url: string;
+  sandboxUrl: string;
+  dataDir: string;
+}
+
+async function startService(extraEnv: Record<string, string> = {}): Promise<Running> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hcd-e2e-'));
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      SANDBOX_PORT: '0',
+      LOCAL_DATA_DIR: dataDir,
+      REDELIVERY_DELAY_MS: '200',
+      LOG_FORMAT: 'pretty',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so the test can signal it the way Ctrl-C signals a terminal's job.
+    detached: true,
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk) => {
+    out += chunk.toString();
+  });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const service = /Service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    const sandbox = /Sandbox state\s+(http:\/\/127\.0\.0\.1:\d+)\/_sandbox\/state/.exec(out);
+    if (service?.[1] && sandbox?.[1]) {
+      return { child, output: () => out, url: service[1], sandboxUrl: sandbox[1], dataDir };
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  killGroup(child, 'SIGKILL');
+  throw new Error(`npm start did not come up:\n${out}`);
+}
+
+/** Signals the whole process group (npm, its shell and node), as Ctrl-C in a terminal does. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined) process.kill(-child.pid, signal);
+}
+
+async function stopService(running: Running): Promise<number | null> {
+  if (running.child.exitCode !== null) return running.child.exitCode;
+  const exited = new Promise<number | null>((resolve) =>
+    running.child.once('exit', (code) => resolve(code)),
+  );
+  killGroup(running.child, 'SIGINT');
+  return exited;
+}
+
+async function state(sandboxUrl: string) {
+  const res = await fetch(`${sandboxUrl}/_sandbox/state`);
+  return (await res.json()) as {
+    users: Array<{ id: string; groupIds: string[] }>;
+    calls: Array<{ method: string; path: string; status: number }>;
+  };
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function oktaDelivery(uuid: string, userId: string, email: string) {
+  return {
+    eventType: 'com.okta.event_hook',
+    eventTypeVersion: '1.0',
+    cloudEventsVersion: '0.1',
+    source: 'https://example.okta.com/api/v1/eventHooks/whoE2E',
+    eventId: `delivery-${uuid}`,
+    data: {
+      events: [
+        {
+          uuid,
+          published: '2026-11-26T09:00:00.000Z',
+          eventType: 'user.lifecycle.deactivate',
+          version: '0',
+          outcome: { result: 'SUCCESS', reason: null },
+          target: [{ id: userId, type: 'User', alternateId: email, displayName: 'E2E' }],
+        },
+      ],
+    },
+  };
+}
+
+describe('npm start (local mode, end to end)', () => {
+  let running: Running;
+
+  beforeAll(async () => {
+    running = await startService();
+  }, 60_000);
+
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) killGroup(running.child, 'SIGKILL');
+    if (running) await rm(running.dataDir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz once ready', async () => {
+    const res = await fetch(`${running.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'local' });
+  });
+
+  it('removes Alice from every group of both help centers after the README curl payload', async () => {
+    const body = await readFile(join(ROOT, 'local/examples/okta-deactivate-alice.json'));
+    const res = await fetch(`${running.url}/webhooks/okta`, {
+      method: 'POST',
+      headers: { authorization: 'local-okta-secret', 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await until('Alice to leave every group', async () => {
+      const s = await state(running.sandboxUrl);
+      const alice = s.users.filter((u) => ALICE_IDS.includes(u.id));
+      return alice.every((u) => u.groupIds.length === 0) ? true : undefined;
+    });
+    await until('the outcome log line', async () =>
+      /deprovision finished .*subject=00uLOCALALICE000001.*outcome=removed/.test(running.output())
+        ? true
+        : undefined,
+    );
+    const s = await state(running.sandboxUrl);
+    expect(s.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(
+      ALICE_IDS.map((id, i) => `/api/v1/helpcenter/700100000000000${i + 1}/users/${id}/groups`),
+    );
+    expect(s.users.find((u) => u.id === BOB_ID)?.groupIds).toHaveLength(2);
+  });
+
+  it('dead-letters a removal the Help Center refuses, with kind and hint, in the DLQ file', async () => {
+    await fetch(`${running.sandboxUrl}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        method: 'DELETE',
+        pathPrefix: '/api/v1/helpcenter/',
+        status: 403,
+        errorCode: 'SCOPE_MISMATCH',
+        times: 5,
+      }),
+    });
+    const res = await fetch(`${running.url}/webhooks/okta`, {
+      method: 'POST',
+      headers: { authorization: 'local-okta-secret', 'content-type': 'application/json' },
+      body: JSON.stringify(oktaDelivery('e2e-bob-1', '00uE2EBOB', 'bob@example.com')),
+    });
+    expect(res.status).toBe(200);
+    const record = await until('a DLQ record', async () => {
+      const text = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8').catch(() => '');
+      const line = text.split('\n').find((l) => l.includes('e2e-bob-1'));
+      return line ? JSON.parse(line) : undefined;
+    });
+    expect(record).toMatchObject({
+      schemaVersion: 1,
+      request: {
+        requestId: 'e2e-bob-1',
+        source: 'okta-event-hook',
+        subject: { idpUserId: '00uE2EBOB' },
+      },
+      failure: {
+        kind: 'scope',
+        httpStatus: 403,
+        errorCode: 'SCOPE_MISMATCH',
+        hint: expect.stringMatching(/Desk\.settings\.DELETE/),
+      },
+      attempts: 1,
+    });
+    const s = await state(running.sandboxUrl);
+    expect(s.users.find((u) => u.id === BOB_ID)?.groupIds).toHaveLength(2);
+    expect(
+      s.calls.some((c) => c.method === 'DELETE' && /^\/api\/v1\/groups\/\d+$/.test(c.path)),
+    ).toBe(false);
+  });
+
+  it('never prints a secret the user did not leave at its local default', () => {
+    expect(running.output()).not.toMatch(
+      /Zoho-oauthtoken|access_token|local-sandbox-client-secret|1000\.local-sandbox-refresh-token/,
+    );
+  });
+
+  it('drains and exits 0 on SIGINT', async () => {
+    expect(await stopService(running)).toBe(0);
+    expect(running.output()).toMatch(/stopped/);
+  });
+});
+
+describe('npm start configuration errors', () => {
+  it('exits 2 naming every bad key before listening', async () => {
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HELPCENTER_BASE_URL: 'not a url',
+        HELPCENTER_API: 'soap',
+        ZOHO_ORG_ID: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.on('data', (chunk) => {
+      err += chunk.toString();
+    });
+    child.stdout?.on('data', (chunk) => {
+      err += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toMatch(/HELPCENTER_BASE_URL/);
+    expect(err).toMatch(/HELPCENTER_API/);
+    expect(err).not.toMatch(/Service\s+http/);
+  });
+
+  it('names the missing org id and Zoho secrets when pointed at a real Help Center', async () => {
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HELPCENTER_BASE_URL: 'https://desk.zoho.eu',
+        ZOHO_DATA_CENTRE: 'eu',
+        ZOHO_CLIENT_SECRET: 'user-supplied-secret-value',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.on('data', (chunk) => {
+      err += chunk.toString();
+    });
+    child.stdout?.on('data', (chunk) => {
+      err += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toMatch(/ZOHO_ORG_ID/);
+    expect(err).toMatch(/ZOHO_CLIENT_ID/);
+    expect(err).toMatch(/ZOHO_REFRESH_TOKEN/);
+    expect(err).not.toContain('user-supplied-secret-value');
+  });
+});
