@@ -10,9 +10,11 @@ import {
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../functions/core/config/env-names.ts';
 import type { StageConfig } from './config.ts';
@@ -48,6 +50,8 @@ export class DeprovisionerStack extends Stack {
   readonly workQueue: WorkQueue;
   readonly tables: Tables;
   readonly secrets: { zohoOAuth: Secret; zohoToken: Secret; webhook: Secret; graph: Secret };
+  /** EventBridge events that could not be delivered to, or processed by, eventbridge-ingest. */
+  readonly eventFailureQueue: Queue;
   readonly webhookApi: WebhookApi;
   readonly alarmTopic: AlarmTopic;
   readonly alarms: Record<string, IAlarm>;
@@ -227,9 +231,27 @@ export class DeprovisionerStack extends Stack {
       },
     });
     bindQueue(eventBridgeIngest, ENV.WORK_QUEUE_URL, queue, ['send']);
+    // EventBridge invokes asynchronously: without a failure destination an event that still fails
+    // after the retries would be dropped. Both delivery and processing failures land here.
+    this.eventFailureQueue = new Queue(this, 'EventFailureQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.eventFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter destination of the EventBridge rules and of ' +
+        "eventbridge-ingest's asynchronous invocations; an operator replays it with put-events.",
+    });
+    eventBridgeIngest.fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new SqsDestination(this.eventFailureQueue),
+    });
     const eventTarget = new LambdaFunction(eventBridgeIngest.fn, {
       retryAttempts: 185,
       maxEventAge: Duration.hours(24),
+      deadLetterQueue: this.eventFailureQueue,
     });
     new Rule(this, 'CustomDeprovisionRule', {
       description: `"${CUSTOM_EVENT_DETAIL_TYPE}" events from ${config.eventBridge.customEventSource}`,
@@ -332,6 +354,16 @@ export class DeprovisionerStack extends Stack {
           'The Zoho token refresh failed: check the OAuth secret (refresh token, accounts URL) ' +
           'and Zoho rate limits; workers fail once the current token expires.',
       }),
+      eventFailures: thresholdAlarm(this, 'EventFailureQueueHasMessages', topic, {
+        metric: this.eventFailureQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        description:
+          'An EventBridge deprovisioning event could not be enqueued: inspect the event failure ' +
+          'queue and replay the original event with aws events put-events.',
+      }),
       eventBridgeIngestErrors: thresholdAlarm(this, 'EventBridgeIngestErrors', topic, {
         metric: f['eventbridge-ingest'].fn.metricErrors(fiveMinutes),
         threshold: 1,
@@ -359,6 +391,7 @@ export class DeprovisionerStack extends Stack {
           left: [
             queue.metricApproximateNumberOfMessagesVisible(),
             deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
+            this.eventFailureQueue.metricApproximateNumberOfMessagesVisible(),
           ],
           right: [queue.metricApproximateAgeOfOldestMessage()],
         },
@@ -400,6 +433,11 @@ export class DeprovisionerStack extends Stack {
     out('SignedWebhookUrl', `${apiUrl}/webhooks/events`, 'Standard Webhooks endpoint');
     out('WorkQueueUrl', this.workQueue.queue.queueUrl, 'Work queue');
     out('DeadLetterQueueUrl', this.workQueue.deadLetterQueue.queueUrl, 'Dead-letter queue');
+    out(
+      'EventFailureQueueUrl',
+      this.eventFailureQueue.queueUrl,
+      'Undeliverable EventBridge events',
+    );
     const fnOutputs: Record<FunctionId, string> = {
       ingest: 'IngestFunctionName',
       worker: 'WorkerFunctionName',

@@ -135,7 +135,14 @@ const EXPECTED_GRANTS: Record<FunctionId, string[]> = {
     ),
     ...grant(['sqs:SendMessage'], [q.queueArn]),
   ],
-  'eventbridge-ingest': grant(['sqs:SendMessage'], [q.queueArn]),
+  'eventbridge-ingest': [
+    ...grant(['sqs:SendMessage'], [q.queueArn]),
+    // The asynchronous-invocation failure destination (Lambda sends with the function's role).
+    ...grant(
+      ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+      [stack.eventFailureQueue.queueArn],
+    ),
+  ],
   'graph-subscription': grant(READ_SECRET, [s.graph.secretArn, s.webhook.secretArn]),
 };
 
@@ -257,6 +264,19 @@ describe('DeprovisionerStack functions', () => {
         detail: { eventType: Match.arrayWith(['user.lifecycle.deactivate']) },
       },
       Targets: target,
+    });
+  });
+
+  it('keeps EventBridge events that cannot be enqueued in the event failure queue', () => {
+    const failures = stack.resolve(stack.eventFailureQueue.queueArn);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: stack.resolve(stack.functions['eventbridge-ingest'].fn.functionName),
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: failures } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['User Deprovisioned'] }),
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: failures } })],
     });
   });
 });
@@ -429,6 +449,12 @@ describe('Alarms', () => {
       stack.functions['token-refresher'].fn.functionName,
     ],
     ['API 5xx', '5xx', 'AWS/ApiGateway', stack.webhookApi.api.apiId],
+    [
+      'undeliverable EventBridge events',
+      'ApproximateNumberOfMessagesVisible',
+      'AWS/SQS',
+      stack.eventFailureQueue.queueName,
+    ],
   ])('alarms on %s and notifies the topic', (_name, metricName, namespace, dimension) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: metricName,
