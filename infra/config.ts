@@ -77,7 +77,8 @@ export const StageConfigSchema = z
       .object({
         /** Receives before a record goes to the DLQ; matches the worker's MAX_RECEIVE_COUNT. */
         maxReceiveCount: positiveInt.min(5).default(5),
-        retentionDays: positiveInt.min(1).max(14).default(4),
+        // Below the DLQ's 14 days: a dead letter keeps its original enqueue time, so it would expire early.
+        retentionDays: positiveInt.min(1).max(7).default(4),
       })
       .prefault({}),
     worker: z

@@ -61,7 +61,12 @@ export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
     ENV.LOG_LEVEL,
     ENV.SERVICE_NAME,
   ],
-  'token-refresher': [ENV.ZOHO_OAUTH_SECRET_ARN, ENV.ZOHO_TOKEN_SECRET_ARN],
+  'token-refresher': [
+    ENV.ZOHO_OAUTH_SECRET_ARN,
+    ENV.ZOHO_TOKEN_SECRET_ARN,
+    // Timeout of the call to the Zoho accounts server.
+    ENV.HELPCENTER_TIMEOUT_MS,
+  ],
   redrive: [ENV.WORK_QUEUE_URL, ENV.DEAD_LETTER_QUEUE_URL],
   'eventbridge-ingest': [
     ENV.WORK_QUEUE_URL,

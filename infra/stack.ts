@@ -166,6 +166,7 @@ export class DeprovisionerStack extends Stack {
       timeout: Duration.seconds(30),
       // One refresh token may mint at most 10 tokens per 10 minutes: never refresh in parallel.
       reservedConcurrentExecutions: 1,
+      environment: { [ENV.HELPCENTER_TIMEOUT_MS]: String(config.helpCenter.timeoutMs) },
     });
     bindSecret(refresher, ENV.ZOHO_OAUTH_SECRET_ARN, this.secrets.zohoOAuth);
     bindSecret(refresher, ENV.ZOHO_TOKEN_SECRET_ARN, this.secrets.zohoToken, ['read', 'write']);
