@@ -45,58 +45,65 @@ export class SqsPoller {
 
   private async run(handler: BatchHandler): Promise<void> {
     while (this.running) {
-      let messages: Message[] = [];
       try {
-        const out = await this.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: this.options.waitSeconds ?? 1,
-            VisibilityTimeout: 60,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        messages = out.Messages ?? [];
+        await this.pollOnce(handler);
       } catch (error) {
-        this.options.logger.warn('work queue receive failed', { error: (error as Error).name });
+        this.options.logger.warn('work queue poll failed', { error: (error as Error).name });
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        continue;
-      }
-      if (messages.length === 0) continue;
-      const records = messages.map((m) => this.toRecord(m));
-      let failed = new Set<string>();
-      try {
-        const response = await handler(
-          { Records: records },
-          localLambdaContext('local-worker', 60_000),
-        );
-        failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      } catch (error) {
-        this.options.logger.error('worker invocation failed', { error: (error as Error).name });
-        failed = new Set(records.map((r) => r.messageId));
-      }
-      const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
-      if (done.length > 0) {
-        await this.client.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: this.queueUrl,
-            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-      }
-      for (const m of messages.filter((x) => failed.has(x.MessageId ?? ''))) {
-        await this.client
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: this.queueUrl,
-              ReceiptHandle: m.ReceiptHandle,
-              VisibilityTimeout: this.options.visibilityTimeoutSeconds,
-            }),
-          )
-          .catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * One receive → invoke → delete/retry cycle, as the event source mapping does it. Returns how
+   * many messages it handled (0 when the queue was empty).
+   */
+  async pollOnce(handler: BatchHandler): Promise<number> {
+    const out = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: this.options.waitSeconds ?? 1,
+        VisibilityTimeout: 60,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return 0;
+    const records = messages.map((m) => this.toRecord(m));
+    let failed: Set<string>;
+    try {
+      const response = await handler(
+        { Records: records },
+        localLambdaContext('local-worker', 60_000),
+      );
+      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch (error) {
+      this.options.logger.error('worker invocation failed', { error: (error as Error).name });
+      failed = new Set(records.map((r) => r.messageId));
+    }
+    const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
+    if (done.length > 0) {
+      await this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+    for (const m of messages.filter((x) => failed.has(x.MessageId ?? ''))) {
+      await this.client
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: this.queueUrl,
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: this.options.visibilityTimeoutSeconds,
+          }),
+        )
+        .catch(() => undefined);
+    }
+    return messages.length;
   }
 
   private toRecord(m: Message): SQSRecord {
