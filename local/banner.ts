@@ -30,6 +30,11 @@ export function banner(config: LocalConfig, service: LocalService): string {
     `  Signed webhook   ${u}/webhooks/events`,
     `  Help Center      ${service.helpCenterBaseUrl}${service.sandbox ? `   (sandbox seeded from ${config.SANDBOX_SEED})` : ''}`,
     ...(service.sandbox ? [`  Sandbox state    ${service.sandbox.url}/_sandbox/state`] : []),
+    ...(service.graphStandin
+      ? [
+          `  Graph stand-in   ${service.graphStandin.url}   (state: ${service.graphStandin.stateUrl})`,
+        ]
+      : []),
     `  Help centers     ${service.helpCenterIds.join(', ')}   (dialect ${config.HELPCENTER_API}${config.DRY_RUN ? ', DRY RUN' : ''})`,
     ...(service.dlqPath ? [`  Dead letters     ${service.dlqPath}`] : []),
     ...(service.identityPath ? [`  Identity store   ${service.identityPath}`] : []),

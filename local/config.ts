@@ -22,6 +22,13 @@ const LocalEnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   SANDBOX_PORT: port.default(3001),
   SANDBOX_SEED: z.string().default('local/seed.json'),
+  GRAPH_STANDIN_PORT: port.default(3002),
+  GRAPH_STANDIN_USERS: z.string().default('local/graph-users.json'),
+  GRAPH_BASE_URL: z.url().optional(),
+  GRAPH_LOGIN_URL: z.url().optional(),
+  GRAPH_TENANT_ID: z.string().optional(),
+  GRAPH_CLIENT_ID: z.string().optional(),
+  GRAPH_CLIENT_SECRET: z.string().optional(),
   LOCAL_DATA_DIR: z.string().default('.local'),
   HELPCENTER_BASE_URL: z.url().optional(),
   ZOHO_ACCOUNTS_URL: z.url().optional(),
@@ -129,7 +136,19 @@ export function loadLocalConfig(env: Record<string, string | undefined>): LocalC
       }
     }
   });
-  const parsed = parseEnv(schema, env, 'local configuration');
+  const checked = schema.superRefine((c, ctx) => {
+    if (c.GRAPH_BASE_URL === undefined) return;
+    for (const key of ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'] as const) {
+      if (c[key] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'required when GRAPH_BASE_URL is set',
+        });
+      }
+    }
+  });
+  const parsed = parseEnv(checked, env, 'local configuration');
   const userSecrets = new Set<LocalSecretName>();
   const secrets = { ...LOCAL_DEFAULT_SECRETS } as Record<LocalSecretName, string>;
   for (const name of Object.keys(LOCAL_DEFAULT_SECRETS) as LocalSecretName[]) {

@@ -19,6 +19,9 @@ import {
   StaticSecretSource,
 } from '#core/adapters/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
+import { DEFAULT_GRAPH_LOGIN_URL } from '#core/graph/config.ts';
+import { buildGraphIngestDeps } from '#core/graph/wiring.ts';
 import { createZohoAgent } from '#core/helpcenter/transport.ts';
 import type {
   DeadLetterQueue,
@@ -37,6 +40,7 @@ import { checkWebhookSecrets, createIngestHandler, type IngestDeps } from '#core
 import { createWorkerHandler } from '#core/wiring/worker.ts';
 import { assembleWorker } from '#core/wiring/worker-assembly.ts';
 import type { LocalConfig } from './config.ts';
+import { type GraphStandin, type StandinUser, startGraphStandin } from './graph-standin/server.ts';
 import { createHttpBridge } from './http-bridge.ts';
 import { type LocalMessage, LocalQueue } from './local-queue.ts';
 import { loadSeed, type Sandbox, startSandbox } from './sandbox/server.ts';
@@ -47,12 +51,15 @@ const LOCAL_SECRET_IDS = {
   webhook: 'local/webhook-secrets',
   oauth: 'local/zoho-oauth',
   token: 'local/zoho-token',
+  graph: 'local/graph-app',
 } as const;
 
 export interface LocalService {
   url: string;
   port: number;
   sandbox?: { url: string };
+  /** The local Microsoft Graph stand-in (local mode without GRAPH_BASE_URL). */
+  graphStandin?: { url: string; stateUrl: string };
   helpCenterBaseUrl: string;
   helpCenterIds: readonly string[];
   dlqPath?: string;
@@ -100,6 +107,44 @@ export async function startLocalService(
       seedOAuth = { ...seed.oauth, orgId: seed.orgId };
     }
 
+    let graphStandin: GraphStandin | undefined;
+    let graph:
+      | {
+          baseUrl: string;
+          loginUrl: string;
+          tenantId: string;
+          clientId: string;
+          clientSecret: string;
+        }
+      | undefined;
+    if (config.GRAPH_BASE_URL !== undefined) {
+      graph = {
+        baseUrl: config.GRAPH_BASE_URL,
+        loginUrl: config.GRAPH_LOGIN_URL ?? DEFAULT_GRAPH_LOGIN_URL,
+        tenantId: config.GRAPH_TENANT_ID!,
+        clientId: config.GRAPH_CLIENT_ID!,
+        clientSecret: config.GRAPH_CLIENT_SECRET!,
+      };
+    } else if (config.mode === 'local') {
+      const users = JSON.parse(await readFile(config.GRAPH_STANDIN_USERS, 'utf8')) as {
+        users: StandinUser[];
+      };
+      graphStandin = await startGraphStandin({
+        port: config.GRAPH_STANDIN_PORT,
+        host: config.HOST,
+        users: users.users,
+      });
+      const started = graphStandin;
+      closers.push(() => started.close());
+      graph = {
+        baseUrl: graphStandin.url,
+        loginUrl: graphStandin.loginUrl,
+        tenantId: graphStandin.tenantId,
+        clientId: graphStandin.clientId,
+        clientSecret: graphStandin.clientSecret,
+      };
+    }
+
     const dispatcher: Dispatcher = createZohoAgent({
       timeoutMs: config.HELPCENTER_TIMEOUT_MS,
       connections: config.HELPCENTER_CONCURRENCY,
@@ -140,6 +185,15 @@ export async function startLocalService(
           webhookSigningSecret: config.secrets.WEBHOOK_SIGNING_SECRET,
         }),
         [ids.oauth]: JSON.stringify(oauth),
+        ...(graph
+          ? {
+              [LOCAL_SECRET_IDS.graph]: JSON.stringify({
+                tenantId: graph.tenantId,
+                clientId: graph.clientId,
+                clientSecret: graph.clientSecret,
+              }),
+            }
+          : {}),
       });
       identityPath = join(dataDir, 'identities.json');
       identityStore = await FileIdentityStore.open(identityPath);
@@ -246,6 +300,20 @@ export async function startLocalService(
       secretSource: secrets,
       identityStore,
       logger,
+      ...(graph && config.mode === 'local'
+        ? {
+            graph: buildGraphIngestDeps({
+              config: {
+                secretId: LOCAL_SECRET_IDS.graph,
+                baseUrl: graph.baseUrl,
+                loginUrl: graph.loginUrl,
+              },
+              secretSource: secrets,
+              webhookSecrets: new WebhookSecretsReader(secrets, ids.webhook),
+              logger,
+            }),
+          }
+        : {}),
     };
     await checkWebhookSecrets(ingestDeps);
     const ingest = createIngestHandler(ingestDeps);
@@ -277,6 +345,14 @@ export async function startLocalService(
       url: `http://${config.HOST}:${port}`,
       port,
       ...(sandbox ? { sandbox: { url: sandbox.url } } : {}),
+      ...(graphStandin
+        ? {
+            graphStandin: {
+              url: graphStandin.url,
+              stateUrl: `${graphStandin.loginUrl}/_standin/state`,
+            },
+          }
+        : {}),
       helpCenterBaseUrl: workerDeps.baseUrl,
       helpCenterIds: workerDeps.helpCenterIds,
       ...(dlqPath ? { dlqPath } : {}),

@@ -17,14 +17,12 @@ export const WEBHOOK_ROUTES: ReadonlyArray<{ path: string; methods: readonly Htt
   { path: '/webhooks/okta', methods: [HttpMethod.GET, HttpMethod.POST] },
   { path: '/webhooks/graph', methods: [HttpMethod.POST] },
   { path: '/webhooks/events', methods: [HttpMethod.POST] },
-  { path: '/scim/v2/Users', methods: [HttpMethod.GET, HttpMethod.POST] },
+  // SCIM: the whole tree under /scim (Entra's tenant URL may be /scim or /scim/v2; Users, Groups,
+  // ServiceProviderConfig, ResourceTypes, Schemas and their ids). The function answers SCIM 404s.
   {
-    path: '/scim/v2/Users/{id}',
-    methods: [HttpMethod.GET, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
+    path: '/scim/{proxy+}',
+    methods: [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
   },
-  { path: '/scim/v2/ServiceProviderConfig', methods: [HttpMethod.GET] },
-  { path: '/scim/v2/ResourceTypes', methods: [HttpMethod.GET] },
-  { path: '/scim/v2/Schemas', methods: [HttpMethod.GET] },
 ];
 
 export interface WebhookApiProps {

@@ -103,7 +103,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       case 'DELETE /_sandbox/tokens':
         return { status: 200, body: { revoked: store.revokeTokens() } };
       case 'POST /_sandbox/reset':
-        store.reset();
+        // `?keepTokens=true` restores the directory but leaves issued tokens valid, like a Help
+        // Center admin fixing memberships while integrations stay signed in.
+        store.reset({ keepTokens: request.query.get('keepTokens') === 'true' });
         faults.clear();
         calls = [];
         return { status: 200, body: { reset: true } };

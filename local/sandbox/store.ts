@@ -45,10 +45,11 @@ export class SandboxStore {
     return this.seed.orgId;
   }
 
-  /** Restores the seed and forgets every token and mint. */
-  reset(): void {
+  /** Restores the seed and forgets every token and mint (unless `keepTokens`). */
+  reset(options: { keepTokens?: boolean } = {}): void {
     this.users = structuredClone(this.seed.users);
     this.groups = structuredClone(this.seed.groups);
+    if (options.keepTokens) return;
     this.#tokens.clear();
     this.#mints.clear();
     this.tokensMinted = 0;

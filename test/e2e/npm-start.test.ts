@@ -1,94 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  killGroup,
+  ROOT,
+  type Running,
+  sandboxState,
+  startService,
+  stopService,
+  until,
+} from './service.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const ALICE_IDS = ['7001000000118001', '7001000000218001'];
 const BOB_ID = '7001000000118002';
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  url: string;
-  sandboxUrl: string;
-  dataDir: string;
-}
-
-async function startService(extraEnv: Record<string, string> = {}): Promise<Running> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'hcd-e2e-'));
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      SANDBOX_PORT: '0',
-      LOCAL_DATA_DIR: dataDir,
-      REDELIVERY_DELAY_MS: '200',
-      LOG_FORMAT: 'pretty',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so the test can signal it the way Ctrl-C signals a terminal's job.
-    detached: true,
-  });
-  let out = '';
-  child.stdout?.on('data', (chunk) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk) => {
-    out += chunk.toString();
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const service = /Service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-    const sandbox = /Sandbox state\s+(http:\/\/127\.0\.0\.1:\d+)\/_sandbox\/state/.exec(out);
-    if (service?.[1] && sandbox?.[1]) {
-      return { child, output: () => out, url: service[1], sandboxUrl: sandbox[1], dataDir };
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  killGroup(child, 'SIGKILL');
-  throw new Error(`npm start did not come up:\n${out}`);
-}
-
-/** Signals the whole process group (npm, its shell and node), as Ctrl-C in a terminal does. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid !== undefined) process.kill(-child.pid, signal);
-}
-
-async function stopService(running: Running): Promise<number | null> {
-  if (running.child.exitCode !== null) return running.child.exitCode;
-  const exited = new Promise<number | null>((resolve) =>
-    running.child.once('exit', (code) => resolve(code)),
-  );
-  killGroup(running.child, 'SIGINT');
-  return exited;
-}
-
-async function state(sandboxUrl: string) {
-  const res = await fetch(`${sandboxUrl}/_sandbox/state`);
-  return (await res.json()) as {
-    users: Array<{ id: string; groupIds: string[] }>;
-    calls: Array<{ method: string; path: string; status: number }>;
-  };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const state = sandboxState;
 
 function oktaDelivery(uuid: string, userId: string, email: string) {
   return {

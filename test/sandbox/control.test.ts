@@ -221,6 +221,22 @@ describe('sandbox state', () => {
     expect(await h.mint()).toHaveProperty('access_token');
   });
 
+  it('keeps issued tokens valid on reset with keepTokens=true', async () => {
+    const h = await useSandbox();
+    const token = await h.authorize();
+    await h.api('DELETE', `/api/v1/groups/${BETA}`, {
+      headers: { Authorization: `Zoho-oauthtoken ${token}` },
+    });
+    const res = await fetch(`${h.url}/_sandbox/reset?keepTokens=true`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const state = await h.state();
+    expect(state.groups.map((g) => g.id)).toContain(BETA);
+    const still = await fetch(`${h.url}${GROUPS_OF_ALICE}`, {
+      headers: { Authorization: `Zoho-oauthtoken ${token}`, orgId: ORG_ID },
+    });
+    expect(still.status).toBe(200);
+  });
+
   it('answers 404 for an unknown control path', async () => {
     const h = await useSandbox();
     expect((await fetch(`${h.url}/_sandbox/nothing`)).status).toBe(404);

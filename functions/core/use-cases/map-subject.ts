@@ -23,7 +23,10 @@ export interface MappingResult {
   identity?: IdentityRecord;
 }
 
-/** Finds the identity record for a subject: by IdP id (or our record id), externalId, email, login. */
+/**
+ * Finds the identity record for a subject: by our record id or the IdP's id (also where SCIM stored
+ * it as externalId), then externalId, email, login.
+ */
 export async function findIdentity(
   store: IdentityStore,
   subject: Subject,
@@ -33,7 +36,10 @@ export async function findIdentity(
     const id = subject.idpUserId;
     candidates.push(async () => {
       const direct = await store.get(id);
-      return direct ? [direct] : store.findBy('idpUserId', id);
+      if (direct) return [direct];
+      const byIdp = await store.findBy('idpUserId', id);
+      // SCIM provisioning commonly maps the IdP's own id (Entra objectId, Okta user id) to externalId.
+      return byIdp.length > 0 ? byIdp : store.findBy('externalId', id);
     });
   }
   if (subject.externalId) candidates.push(() => store.findBy('externalId', subject.externalId!));

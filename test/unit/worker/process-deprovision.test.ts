@@ -184,6 +184,27 @@ describe('processDeprovision', () => {
     expect(helpCenter.calls).toEqual(['find bob@example.com', `remove ${HC1} 1002`]);
   });
 
+  it('finds the identity record SCIM stored with the IdP id as externalId (Graph delete by object id)', async () => {
+    const { deps, helpCenter, identityStore, delivery } = setup();
+    await identityStore.put({
+      id: 'scim-3',
+      userName: 'bob.upn@example.onmicrosoft.com',
+      externalId: 'fc9a2c2b-1ddc-486d-a211-5fe8ca77fa1f',
+      email: 'bob@example.com',
+      active: true,
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+      version: 1,
+    });
+    const outcome = await processDeprovision(
+      deps,
+      request({ source: 'graph', subject: { idpUserId: 'fc9a2c2b-1ddc-486d-a211-5fe8ca77fa1f' } }),
+      delivery(),
+    );
+    expect(outcome.kind).toBe('removed');
+    expect(helpCenter.calls).toEqual(['find bob@example.com', `remove ${HC1} 1002`]);
+  });
+
   it('retries a transient failure in-call, honouring Retry-After, then succeeds', async () => {
     const { deps, helpCenter, sleeps, delivery } = setup();
     helpCenter.failures.remove = [

@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface Running {
+  child: ChildProcess;
+  output: () => string;
+  url: string;
+  sandboxUrl: string;
+  graphStateUrl?: string;
+  dataDir: string;
+}
+
+/** Spawns `npm start` on free ports in its own process group and waits for the banner. */
+export async function startService(extraEnv: Record<string, string> = {}): Promise<Running> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hcd-e2e-'));
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      SANDBOX_PORT: '0',
+      GRAPH_STANDIN_PORT: '0',
+      LOCAL_DATA_DIR: dataDir,
+      REDELIVERY_DELAY_MS: '200',
+      LOG_FORMAT: 'pretty',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so the test can signal it the way Ctrl-C signals a terminal's job.
+    detached: true,
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk) => {
+    out += chunk.toString();
+  });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const service = /Service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    const sandbox = /Sandbox state\s+(http:\/\/127\.0\.0\.1:\d+)\/_sandbox\/state/.exec(out);
+    const graph = /Graph stand-in.*\(state: (http:\/\/127\.0\.0\.1:\d+\/_standin\/state)\)/.exec(
+      out,
+    );
+    if (service?.[1] && sandbox?.[1]) {
+      return {
+        child,
+        output: () => out,
+        url: service[1],
+        sandboxUrl: sandbox[1],
+        ...(graph?.[1] ? { graphStateUrl: graph[1] } : {}),
+        dataDir,
+      };
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  killGroup(child, 'SIGKILL');
+  throw new Error(`npm start did not come up:\n${out}`);
+}
+
+/** Signals the whole process group (npm, its shell and node), as Ctrl-C in a terminal does. */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined && child.exitCode === null) {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export async function stopService(running: Running): Promise<number | null> {
+  if (running.child.exitCode !== null) return running.child.exitCode;
+  const exited = new Promise<number | null>((resolve) =>
+    running.child.once('exit', (code) => resolve(code)),
+  );
+  killGroup(running.child, 'SIGINT');
+  return exited;
+}
+
+export interface SandboxState {
+  users: Array<{ id: string; email: string; groupIds: string[] }>;
+  calls: Array<{ method: string; path: string; status: number }>;
+}
+
+export async function sandboxState(sandboxUrl: string): Promise<SandboxState> {
+  const res = await fetch(`${sandboxUrl}/_sandbox/state`);
+  return (await res.json()) as SandboxState;
+}
+
+/** Polls `probe` until it returns a value (not a timing assertion: it only bounds the wait). */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
