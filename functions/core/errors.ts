@@ -1,13 +1,7 @@
-/** Failure kinds recorded in dead-letter records and metrics. */
-export type FailureKind =
-  | 'transient'
-  | 'permanent'
-  | 'ambiguous'
-  | 'held'
-  | 'auth'
-  | 'scope'
-  | 'not-found'
-  | 'config';
+/** Failure kinds recorded in dead-letter records and metrics (see `FailureKindSchema`). */
+export type { FailureKind } from '#core/domain/dead-letter.ts';
+
+import type { FailureKind } from '#core/domain/dead-letter.ts';
 
 export interface AppErrorOptions {
   cause?: unknown;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import {
   killGroup,
   ROOT,
   type Running,
+  runToExit,
   sandboxState,
   startService,
   stopService,
@@ -141,55 +141,27 @@ describe('npm start (local mode, end to end)', () => {
 
 describe('npm start configuration errors', () => {
   it('exits 2 naming every bad key before listening', async () => {
-    const child = spawn('npm', ['start', '--silent'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HELPCENTER_BASE_URL: 'not a url',
-        HELPCENTER_API: 'soap',
-        ZOHO_ORG_ID: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runToExit({
+      HELPCENTER_BASE_URL: 'not a url',
+      HELPCENTER_API: 'soap',
+      ZOHO_ORG_ID: '',
     });
-    let err = '';
-    child.stderr?.on('data', (chunk) => {
-      err += chunk.toString();
-    });
-    child.stdout?.on('data', (chunk) => {
-      err += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
-    expect(err).toMatch(/HELPCENTER_BASE_URL/);
-    expect(err).toMatch(/HELPCENTER_API/);
-    expect(err).not.toMatch(/Service\s+http/);
+    expect(output).toMatch(/HELPCENTER_BASE_URL/);
+    expect(output).toMatch(/HELPCENTER_API/);
+    expect(output).not.toMatch(/Service\s+http/);
   });
 
   it('names the missing org id and Zoho secrets when pointed at a real Help Center', async () => {
-    const child = spawn('npm', ['start', '--silent'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HELPCENTER_BASE_URL: 'https://desk.zoho.eu',
-        ZOHO_DATA_CENTRE: 'eu',
-        ZOHO_CLIENT_SECRET: 'user-supplied-secret-value',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runToExit({
+      HELPCENTER_BASE_URL: 'https://desk.zoho.eu',
+      ZOHO_DATA_CENTRE: 'eu',
+      ZOHO_CLIENT_SECRET: 'user-supplied-secret-value',
     });
-    let err = '';
-    child.stderr?.on('data', (chunk) => {
-      err += chunk.toString();
-    });
-    child.stdout?.on('data', (chunk) => {
-      err += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
-    expect(err).toMatch(/ZOHO_ORG_ID/);
-    expect(err).toMatch(/ZOHO_CLIENT_ID/);
-    expect(err).toMatch(/ZOHO_REFRESH_TOKEN/);
-    expect(err).not.toContain('user-supplied-secret-value');
+    expect(output).toMatch(/ZOHO_ORG_ID/);
+    expect(output).toMatch(/ZOHO_CLIENT_ID/);
+    expect(output).toMatch(/ZOHO_REFRESH_TOKEN/);
+    expect(output).not.toContain('user-supplied-secret-value');
   });
 });

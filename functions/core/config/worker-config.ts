@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { ENV } from '#core/config/env-names.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 
-export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;
-export type HelpCenterDialect = (typeof HELPCENTER_DIALECTS)[number];
+import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/domain/dialects.ts';
+
+export { HELPCENTER_DIALECTS, type HelpCenterDialect };
 
 export const WorkerConfigSchema = z.object({
   [ENV.DEAD_LETTER_QUEUE_URL]: z.url(),

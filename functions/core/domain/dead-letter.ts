@@ -11,6 +11,7 @@ export const FailureKindSchema = z.enum([
   'not-found',
   'config',
 ]);
+export type FailureKind = z.infer<typeof FailureKindSchema>;
 
 /** The dead-letter record of DESIGN.md "Failure classes" (schemaVersion 1). */
 export const DeadLetterRecordSchema = z.object({

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/domain/dialects.ts';
 import { type AppError, ConfigError, PermanentError, TransientError } from '#core/errors.ts';
 import {
   assertAllowed,
@@ -35,9 +36,7 @@ import {
 } from '#core/ports/index.ts';
 
 /** `user-groups-delete`: one user-centric DELETE; `zoho-desk-v1`: GET the groups, then dissociate. */
-export type HelpCenterDialect = 'user-groups-delete' | 'zoho-desk-v1';
-
-export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;
+export { HELPCENTER_DIALECTS, type HelpCenterDialect };
 
 export interface ZohoHelpCenterOptions {
   /** Desk API origin, e.g. `https://desk.zoho.eu` (see `zohoDeskUrl`) or the sandbox URL. */

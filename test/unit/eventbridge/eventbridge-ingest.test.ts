@@ -8,6 +8,7 @@ import {
   createEventBridgeIngestHandler,
 } from '#core/wiring/eventbridge-ingest.ts';
 import { oktaLogEvent } from '../../fixtures/okta-events.ts';
+import { recordingLogger } from '../../helpers/recording-logger.ts';
 
 const NOW = new Date('2026-11-20T09:15:02.000Z');
 
@@ -21,20 +22,6 @@ function setup(logger: Logger = silentLogger) {
     customEventSource: 'helpcenter.deprovisioner',
   });
   return { queue, handler };
-}
-
-function recordingLogger() {
-  const lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
-  const at = (level: string) => (message: string, extra?: Record<string, unknown>) => {
-    lines.push({ level, message, ...(extra ? { extra } : {}) });
-  };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { logger, lines };
 }
 
 /** EventBridge envelope as AWS documents it ("Amazon EventBridge events" / event structure). */

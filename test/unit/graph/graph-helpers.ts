@@ -9,6 +9,8 @@ import { createIngestHandler, type IngestDeps } from '#core/wiring/ingest.ts';
 import type { GraphStandin } from '../../../local/graph-standin/server.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
+export { recordingLogger } from '../../helpers/recording-logger.ts';
+
 export const CLIENT_STATE = 'graph-test-client-state-7f3a';
 export const WEBHOOK_SECRET_ID = 'webhook-secret';
 export const GRAPH_SECRET_ID = 'graph-secret';
@@ -80,20 +82,6 @@ export function ingestWithGraph(
 
 function silent(): Logger {
   return { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-}
-
-export function recordingLogger() {
-  const lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
-  const at = (level: string) => (message: string, extra?: Record<string, unknown>) => {
-    lines.push({ level, message, ...(extra ? { extra } : {}) });
-  };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { logger, lines };
 }
 
 /** A Graph changeNotification for `users`, in the documented webhook shape. */

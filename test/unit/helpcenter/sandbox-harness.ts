@@ -9,6 +9,8 @@ import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
 import { ZohoAccountsClient } from '#core/tokens/zoho-accounts-client.ts';
 import { type SandboxSeed, startSandbox } from '../../../local/sandbox/server.ts';
 
+export { recordingLogger } from '../../helpers/recording-logger.ts';
+
 export const ORG_ID = '60099990000';
 export const HC_A = '7001000000000101';
 export const HC_B = '7001000000000102';
@@ -102,21 +104,6 @@ export async function useSandbox(options: Partial<Parameters<typeof startSandbox
       await call('POST', '/_sandbox/reset');
     },
   };
-}
-
-/** A Logger that keeps every line (to check what dry run and errors log). */
-export function recordingLogger() {
-  const lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
-  const at = (level: string) => (message: string, extra?: Record<string, unknown>) => {
-    lines.push({ level, message, ...(extra ? { extra } : {}) });
-  };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { logger, lines };
 }
 
 export interface StackOptions {
