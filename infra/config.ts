@@ -1,7 +1,5 @@
 import { z } from 'zod';
 
-/** Zoho data centres the worker understands (mirrors `ZOHO_DATA_CENTRE`). */
-export const ZOHO_DATA_CENTRES = ['us', 'eu', 'in', 'au', 'jp', 'ca', 'cn', 'sa'] as const;
 export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;
 /** CloudWatch Logs only accepts these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -96,7 +94,6 @@ export const StageConfigSchema = z
         api: z.enum(HELPCENTER_DIALECTS).default('user-groups-delete'),
         ids: z.array(z.string().min(1)).min(1).optional(),
         baseUrl: z.url().optional(),
-        dataCentre: z.enum(ZOHO_DATA_CENTRES).default('us'),
         /** The Zoho org's concurrent-request limit (5–25 depending on edition). */
         orgConcurrencyLimit: positiveInt.min(5).max(25).default(10),
         /** In-flight Help Center requests per worker invocation. */

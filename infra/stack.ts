@@ -186,7 +186,6 @@ export class DeprovisionerStack extends Stack {
         [ENV.HELPCENTER_API]: hc.api,
         ...(hc.ids ? { [ENV.HELPCENTER_IDS]: hc.ids.join(',') } : {}),
         ...(hc.baseUrl ? { [ENV.HELPCENTER_BASE_URL]: hc.baseUrl } : {}),
-        [ENV.ZOHO_DATA_CENTRE]: hc.dataCentre,
         [ENV.HELPCENTER_CONCURRENCY]: String(hc.concurrency),
         [ENV.HELPCENTER_TIMEOUT_MS]: String(hc.timeoutMs),
         [ENV.MAX_RECEIVE_COUNT]: String(this.workQueue.maxReceiveCount),

@@ -178,7 +178,7 @@ describe('DeprovisionerStack functions', () => {
   it('maps every variable of the env-names module to at least one function', () => {
     const mapped = new Set<string>(Object.values(FUNCTION_ENV).flat());
     // Read with defaults only (set by hand when needed), never by the stack.
-    const defaultsOnly = new Set<string>([ENV.LOG_FORMAT, ENV.LOG_SUBJECT_EMAIL]);
+    const defaultsOnly = new Set<string>([ENV.LOG_FORMAT]);
     const unmapped = Object.values(ENV).filter((n) => !mapped.has(n) && !defaultsOnly.has(n));
     expect(unmapped).toEqual([]);
   });

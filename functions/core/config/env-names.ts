@@ -31,8 +31,6 @@ export const ENV = {
   HELPCENTER_API: 'HELPCENTER_API',
   /** Comma-separated help center ids; overrides the ids in the OAuth secret. */
   HELPCENTER_IDS: 'HELPCENTER_IDS',
-  /** Zoho data centre (`us`, `eu`, `in`, `au`, `jp`, `ca`, `cn`, `sa`) used when no base URL is set. */
-  ZOHO_DATA_CENTRE: 'ZOHO_DATA_CENTRE',
   HELPCENTER_CONCURRENCY: 'HELPCENTER_CONCURRENCY',
   HELPCENTER_TIMEOUT_MS: 'HELPCENTER_TIMEOUT_MS',
   /** Maximum SQS receives before a failure is dead-lettered (matches the redrive policy). */
@@ -44,8 +42,6 @@ export const ENV = {
   /** Guard: hold requests when more than GUARD_MAX_REQUESTS arrive within GUARD_WINDOW_SECONDS. */
   GUARD_MAX_REQUESTS: 'GUARD_MAX_REQUESTS',
   GUARD_WINDOW_SECONDS: 'GUARD_WINDOW_SECONDS',
-  /** Log subject email addresses (off by default: only ids are logged). */
-  LOG_SUBJECT_EMAIL: 'LOG_SUBJECT_EMAIL',
   /** JSON secret with the Entra app registration used for Graph: tenantId, clientId, clientSecret. */
   GRAPH_SECRET_ARN: 'GRAPH_SECRET_ARN',
   /** Graph API base, default https://graph.microsoft.com/v1.0 (a local stand-in in tests). */
