@@ -13,8 +13,16 @@ const COLOURS: Record<Level, string> = {
   error: '\x1b[31m',
 };
 
+/** Compact, readable rendering of a log value: strings bare, objects as `k=v`, arrays joined. */
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${formatValue(v)}`)
+      .join(' ');
+  }
   return JSON.stringify(value);
 }
 
