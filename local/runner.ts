@@ -7,7 +7,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Dispatcher } from 'undici';
 import { FileDeadLetterQueue, SqsDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/dynamodb-rate-guard.ts';
@@ -78,6 +77,203 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** The ports the runner wires the same ingest and worker code to, in either mode. */
+interface RunnerPorts {
+  secrets: SecretSource & SecretWriter;
+  ids: { webhook: string; oauth: string; token: string };
+  identityStore: IdentityStore;
+  deadLetters: DeadLetterQueue;
+  guard: RateGuard;
+  persistence: BasePersistenceLayer;
+  ingestQueue: WorkQueue;
+  localQueue?: LocalQueue;
+  poller?: SqsPoller;
+  dlqPath?: string;
+  identityPath?: string;
+}
+
+interface GraphApp {
+  baseUrl: string;
+  loginUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+interface StandIns {
+  sandbox?: Sandbox;
+  graphStandin?: GraphStandin;
+  helpCenterBaseUrl?: string;
+  /** Zoho client, org and help centers of the sandbox seed (local defaults). */
+  seed?: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+    orgId: string;
+    helpCenterIds: string[];
+  };
+  graph?: GraphApp;
+}
+
+/** Starts the sandbox Help Center and the Graph stand-in where the configuration asks for them. */
+async function startStandIns(
+  config: LocalConfig,
+  closers: Array<() => Promise<void>>,
+): Promise<StandIns> {
+  const out: StandIns = {};
+  if (config.HELPCENTER_BASE_URL !== undefined) {
+    out.helpCenterBaseUrl = config.HELPCENTER_BASE_URL;
+  } else if (config.mode === 'local') {
+    const seed = await loadSeed(config.SANDBOX_SEED);
+    const sandbox = await startSandbox({ seed, port: config.SANDBOX_PORT, host: config.HOST });
+    closers.push(() => sandbox.close());
+    out.sandbox = sandbox;
+    out.helpCenterBaseUrl = sandbox.url;
+    out.seed = {
+      clientId: seed.oauth.clientId,
+      clientSecret: seed.oauth.clientSecret,
+      refreshToken: seed.oauth.refreshToken,
+      orgId: seed.orgId,
+      helpCenterIds: seed.helpCenters.map((hc) => hc.id),
+    };
+  }
+  if (config.GRAPH_BASE_URL !== undefined) {
+    out.graph = {
+      baseUrl: config.GRAPH_BASE_URL,
+      loginUrl: config.GRAPH_LOGIN_URL ?? DEFAULT_GRAPH_LOGIN_URL,
+      tenantId: config.GRAPH_TENANT_ID!,
+      clientId: config.GRAPH_CLIENT_ID!,
+      clientSecret: config.GRAPH_CLIENT_SECRET!,
+    };
+  } else if (config.mode === 'local') {
+    const file = JSON.parse(await readFile(config.GRAPH_STANDIN_USERS, 'utf8')) as {
+      users: StandinUser[];
+    };
+    const standin = await startGraphStandin({
+      port: config.GRAPH_STANDIN_PORT,
+      host: config.HOST,
+      users: file.users,
+    });
+    closers.push(() => standin.close());
+    out.graphStandin = standin;
+    out.graph = {
+      baseUrl: standin.url,
+      loginUrl: standin.loginUrl,
+      tenantId: standin.tenantId,
+      clientId: standin.clientId,
+      clientSecret: standin.clientSecret,
+    };
+  }
+  return out;
+}
+
+/** Local mode: env secrets in memory, file identity store and DLQ, the in-process queue. */
+async function localPorts(
+  config: LocalConfig,
+  standIns: StandIns,
+  logger: Logger,
+): Promise<RunnerPorts> {
+  const dataDir = resolve(config.LOCAL_DATA_DIR);
+  const helpCenterIds = config.HELPCENTER_IDS ?? standIns.seed?.helpCenterIds;
+  const oauth = {
+    clientId: config.ZOHO_CLIENT_ID ?? standIns.seed?.clientId,
+    clientSecret: config.ZOHO_CLIENT_SECRET ?? standIns.seed?.clientSecret,
+    refreshToken: config.ZOHO_REFRESH_TOKEN ?? standIns.seed?.refreshToken,
+    orgId: config.ZOHO_ORG_ID ?? standIns.seed?.orgId,
+    accountsUrl:
+      config.ZOHO_ACCOUNTS_URL ??
+      (config.ZOHO_DATA_CENTRE
+        ? zohoAccountsUrl(config.ZOHO_DATA_CENTRE)
+        : standIns.helpCenterBaseUrl),
+    ...(helpCenterIds ? { helpCenterIds } : {}),
+  };
+  const graph = standIns.graph;
+  const secrets = new StaticSecretSource({
+    [LOCAL_SECRET_IDS.webhook]: JSON.stringify({
+      oktaAuthorization: config.secrets.OKTA_EVENT_HOOK_AUTHORIZATION,
+      scimBearerToken: config.secrets.SCIM_BEARER_TOKEN,
+      graphClientState: config.secrets.GRAPH_CLIENT_STATE,
+      webhookSigningSecret: config.secrets.WEBHOOK_SIGNING_SECRET,
+    }),
+    [LOCAL_SECRET_IDS.oauth]: JSON.stringify(oauth),
+    ...(graph
+      ? {
+          [LOCAL_SECRET_IDS.graph]: JSON.stringify({
+            tenantId: graph.tenantId,
+            clientId: graph.clientId,
+            clientSecret: graph.clientSecret,
+          }),
+        }
+      : {}),
+  });
+  const identityPath = join(dataDir, 'identities.json');
+  const dlqPath = join(dataDir, 'dlq.jsonl');
+  const deadLetters = new FileDeadLetterQueue(dlqPath);
+  const localQueue = new LocalQueue({
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    redeliveryDelayMs: config.REDELIVERY_DELAY_MS,
+    logger,
+    onExhausted: async (message) => {
+      // What SQS's redrive policy does: the raw message lands in the DLQ as it was.
+      await deadLetters.sendRaw(message.body);
+      logger.error('message moved to the dead-letter file after its last receive', {
+        messageId: message.messageId,
+        receives: message.receiveCount,
+      });
+    },
+  });
+  return {
+    secrets,
+    ids: LOCAL_SECRET_IDS,
+    identityStore: await FileIdentityStore.open(identityPath),
+    deadLetters,
+    guard: new InMemoryRateGuard(
+      config.GUARD_MAX_REQUESTS,
+      config.GUARD_WINDOW_SECONDS,
+      systemClock,
+    ),
+    persistence: new InMemoryPersistenceLayer(),
+    ingestQueue: localQueue,
+    localQueue,
+    dlqPath,
+    identityPath,
+  };
+}
+
+/** Real-service mode: SQS, Secrets Manager and DynamoDB adapters; the work queue is polled. */
+function awsPorts(config: LocalConfig, logger: Logger): RunnerPorts {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const sqs = new SQSClient({});
+  return {
+    secrets: new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 30_000 }),
+    ids: {
+      webhook: config.WEBHOOK_SECRET_ARN!,
+      oauth: config.ZOHO_OAUTH_SECRET_ARN!,
+      token: config.ZOHO_TOKEN_SECRET_ARN!,
+    },
+    identityStore: new DynamoDbIdentityStore(dynamo, config.IDENTITY_TABLE_NAME!),
+    deadLetters: new SqsDeadLetterQueue(sqs, config.DEAD_LETTER_QUEUE_URL!),
+    guard: new DynamoDbRateGuard(
+      dynamo,
+      config.IDEMPOTENCY_TABLE_NAME!,
+      config.GUARD_MAX_REQUESTS,
+      config.GUARD_WINDOW_SECONDS,
+      systemClock,
+    ),
+    persistence: new DynamoDBPersistenceLayer({
+      tableName: config.IDEMPOTENCY_TABLE_NAME!,
+      awsSdkV3Client: new DynamoDBClient({}),
+    }),
+    ingestQueue: new SqsWorkQueue(sqs, config.WORK_QUEUE_URL!),
+    poller: new SqsPoller(sqs, config.WORK_QUEUE_URL!, {
+      visibilityTimeoutSeconds: Math.max(1, Math.ceil(config.REDELIVERY_DELAY_MS / 1000)),
+      logger,
+    }),
+  };
+}
+
 /**
  * Starts the service locally: the same ingest and worker code behind a local HTTP server, with an
  * in-process queue, a JSON-lines DLQ, a file identity store and env secrets (local mode), or the
@@ -89,168 +285,21 @@ export async function startLocalService(
 ): Promise<LocalService> {
   const dataDir = resolve(config.LOCAL_DATA_DIR);
   const closers: Array<() => Promise<void>> = [];
-  let sandbox: Sandbox | undefined;
-  let helpCenterBaseUrl = config.HELPCENTER_BASE_URL;
-  let seedHelpCenterIds: string[] | undefined;
-  let seedOAuth:
-    | { clientId: string; clientSecret: string; refreshToken: string; orgId: string }
-    | undefined;
 
   try {
-    if (config.mode === 'local' && helpCenterBaseUrl === undefined) {
-      const seed = await loadSeed(config.SANDBOX_SEED);
-      sandbox = await startSandbox({ seed, port: config.SANDBOX_PORT, host: config.HOST });
-      const started = sandbox;
-      closers.push(() => started.close());
-      helpCenterBaseUrl = sandbox.url;
-      seedHelpCenterIds = seed.helpCenters.map((hc) => hc.id);
-      seedOAuth = { ...seed.oauth, orgId: seed.orgId };
-    }
-
-    let graphStandin: GraphStandin | undefined;
-    let graph:
-      | {
-          baseUrl: string;
-          loginUrl: string;
-          tenantId: string;
-          clientId: string;
-          clientSecret: string;
-        }
-      | undefined;
-    if (config.GRAPH_BASE_URL !== undefined) {
-      graph = {
-        baseUrl: config.GRAPH_BASE_URL,
-        loginUrl: config.GRAPH_LOGIN_URL ?? DEFAULT_GRAPH_LOGIN_URL,
-        tenantId: config.GRAPH_TENANT_ID!,
-        clientId: config.GRAPH_CLIENT_ID!,
-        clientSecret: config.GRAPH_CLIENT_SECRET!,
-      };
-    } else if (config.mode === 'local') {
-      const users = JSON.parse(await readFile(config.GRAPH_STANDIN_USERS, 'utf8')) as {
-        users: StandinUser[];
-      };
-      graphStandin = await startGraphStandin({
-        port: config.GRAPH_STANDIN_PORT,
-        host: config.HOST,
-        users: users.users,
-      });
-      const started = graphStandin;
-      closers.push(() => started.close());
-      graph = {
-        baseUrl: graphStandin.url,
-        loginUrl: graphStandin.loginUrl,
-        tenantId: graphStandin.tenantId,
-        clientId: graphStandin.clientId,
-        clientSecret: graphStandin.clientSecret,
-      };
-    }
-
-    const dispatcher: Dispatcher = createZohoAgent({
+    const standIns = await startStandIns(config, closers);
+    const { sandbox, graphStandin, graph, helpCenterBaseUrl } = standIns;
+    const dispatcher = createZohoAgent({
       timeoutMs: config.HELPCENTER_TIMEOUT_MS,
       connections: config.HELPCENTER_CONCURRENCY,
     });
-    closers.push(() => (dispatcher as Dispatcher & { close(): Promise<void> }).close());
-
-    let secrets: SecretSource & SecretWriter;
-    let ids: { webhook: string; oauth: string; token: string };
-    let identityStore: IdentityStore;
-    let deadLetters: DeadLetterQueue;
-    let guard: RateGuard;
-    let persistence: BasePersistenceLayer;
-    let ingestQueue: WorkQueue;
-    let localQueue: LocalQueue | undefined;
-    let poller: SqsPoller | undefined;
-    let dlqPath: string | undefined;
-    let identityPath: string | undefined;
-
-    if (config.mode === 'local') {
-      const oauth = {
-        clientId: config.ZOHO_CLIENT_ID ?? seedOAuth?.clientId,
-        clientSecret: config.ZOHO_CLIENT_SECRET ?? seedOAuth?.clientSecret,
-        refreshToken: config.ZOHO_REFRESH_TOKEN ?? seedOAuth?.refreshToken,
-        orgId: config.ZOHO_ORG_ID ?? seedOAuth?.orgId,
-        accountsUrl:
-          config.ZOHO_ACCOUNTS_URL ??
-          (config.ZOHO_DATA_CENTRE ? zohoAccountsUrl(config.ZOHO_DATA_CENTRE) : helpCenterBaseUrl),
-        ...((config.HELPCENTER_IDS ?? seedHelpCenterIds)
-          ? { helpCenterIds: config.HELPCENTER_IDS ?? seedHelpCenterIds }
-          : {}),
-      };
-      ids = LOCAL_SECRET_IDS;
-      secrets = new StaticSecretSource({
-        [ids.webhook]: JSON.stringify({
-          oktaAuthorization: config.secrets.OKTA_EVENT_HOOK_AUTHORIZATION,
-          scimBearerToken: config.secrets.SCIM_BEARER_TOKEN,
-          graphClientState: config.secrets.GRAPH_CLIENT_STATE,
-          webhookSigningSecret: config.secrets.WEBHOOK_SIGNING_SECRET,
-        }),
-        [ids.oauth]: JSON.stringify(oauth),
-        ...(graph
-          ? {
-              [LOCAL_SECRET_IDS.graph]: JSON.stringify({
-                tenantId: graph.tenantId,
-                clientId: graph.clientId,
-                clientSecret: graph.clientSecret,
-              }),
-            }
-          : {}),
-      });
-      identityPath = join(dataDir, 'identities.json');
-      identityStore = await FileIdentityStore.open(identityPath);
-      dlqPath = join(dataDir, 'dlq.jsonl');
-      deadLetters = new FileDeadLetterQueue(dlqPath);
-      guard = new InMemoryRateGuard(
-        config.GUARD_MAX_REQUESTS,
-        config.GUARD_WINDOW_SECONDS,
-        systemClock,
-      );
-      persistence = new InMemoryPersistenceLayer();
-      const dlq = deadLetters;
-      localQueue = new LocalQueue({
-        maxReceiveCount: config.MAX_RECEIVE_COUNT,
-        redeliveryDelayMs: config.REDELIVERY_DELAY_MS,
-        logger,
-        onExhausted: async (message) => {
-          // What SQS's redrive policy does: the raw message lands in the DLQ as it was.
-          await (dlq as FileDeadLetterQueue).sendRaw(message.body);
-          logger.error('message moved to the dead-letter file after its last receive', {
-            messageId: message.messageId,
-            receives: message.receiveCount,
-          });
-        },
-      });
-      ingestQueue = localQueue;
-    } else {
-      const sm = new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 30_000 });
-      secrets = sm;
-      ids = {
-        webhook: config.WEBHOOK_SECRET_ARN!,
-        oauth: config.ZOHO_OAUTH_SECRET_ARN!,
-        token: config.ZOHO_TOKEN_SECRET_ARN!,
-      };
-      const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
-      const sqs = new SQSClient({});
-      identityStore = new DynamoDbIdentityStore(dynamo, config.IDENTITY_TABLE_NAME!);
-      deadLetters = new SqsDeadLetterQueue(sqs, config.DEAD_LETTER_QUEUE_URL!);
-      guard = new DynamoDbRateGuard(
-        dynamo,
-        config.IDEMPOTENCY_TABLE_NAME!,
-        config.GUARD_MAX_REQUESTS,
-        config.GUARD_WINDOW_SECONDS,
-        systemClock,
-      );
-      persistence = new DynamoDBPersistenceLayer({
-        tableName: config.IDEMPOTENCY_TABLE_NAME!,
-        awsSdkV3Client: new DynamoDBClient({}),
-      });
-      ingestQueue = new SqsWorkQueue(sqs, config.WORK_QUEUE_URL!);
-      poller = new SqsPoller(sqs, config.WORK_QUEUE_URL!, {
-        visibilityTimeoutSeconds: Math.max(1, Math.ceil(config.REDELIVERY_DELAY_MS / 1000)),
-        logger,
-      });
-    }
+    closers.push(() => dispatcher.close());
+    const ports =
+      config.mode === 'local'
+        ? await localPorts(config, standIns, logger)
+        : awsPorts(config, logger);
+    const { secrets, ids, identityStore, deadLetters, guard, persistence, ingestQueue } = ports;
+    const { localQueue, poller, dlqPath, identityPath } = ports;
 
     const refresher = new InProcessTokenRefresher({
       secrets,
