@@ -36,7 +36,12 @@ export function banner(config: LocalConfig, service: LocalService): string {
         ]
       : []),
     `  Help centers     ${service.helpCenterIds.join(', ')}   (dialect ${config.HELPCENTER_API}${config.DRY_RUN ? ', DRY RUN' : ''})`,
-    ...(service.dlqPath ? [`  Dead letters     ${service.dlqPath}`] : []),
+    ...(service.dlqPath
+      ? [
+          `  Dead letters     ${service.dlqPath}`,
+          `  Redrive          curl -sS -X POST ${u}/_local/redrive -d '{"failureKind":"transient"}'   (all fields optional)`,
+        ]
+      : []),
     ...(service.identityPath ? [`  Identity store   ${service.identityPath}`] : []),
   ];
   if (config.mode === 'local') {

@@ -78,18 +78,25 @@ function send(
  * The local API Gateway: every request becomes a payload-2.0 event for `handler`; `extra` answers
  * paths of the runner itself (such as /healthz) first.
  */
-export function createHttpBridge(
-  handler: ApiHandler,
-  extra: (req: IncomingMessage) => { status: number; body: unknown } | undefined,
-): Server {
+export type OwnRoute = (
+  req: IncomingMessage,
+  body: () => Promise<Buffer>,
+) => Promise<{ status: number; body: unknown } | undefined>;
+
+export function createHttpBridge(handler: ApiHandler, extra: OwnRoute): Server {
   return createServer(async (req, res) => {
     try {
-      const own = extra(req);
+      let read: Promise<Buffer | undefined> | undefined;
+      const readOnce = () => {
+        read ??= readBody(req);
+        return read;
+      };
+      const own = await extra(req, async () => (await readOnce()) ?? Buffer.alloc(0));
       if (own) {
         send(res, own.status, { 'content-type': 'application/json' }, JSON.stringify(own.body));
         return;
       }
-      const body = await readBody(req);
+      const body = await readOnce();
       if (body === undefined) {
         send(
           res,

@@ -19,6 +19,7 @@ import {
 } from '#core/adapters/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
+import { isAppError } from '#core/errors.ts';
 import { DEFAULT_GRAPH_LOGIN_URL } from '#core/graph/config.ts';
 import { buildGraphIngestDeps } from '#core/graph/wiring.ts';
 import { createZohoAgent } from '#core/helpcenter/transport.ts';
@@ -36,6 +37,7 @@ import { InProcessTokenRefresher } from '#core/tokens/in-process-token-refresher
 import { ZohoAccountsClient } from '#core/tokens/zoho-accounts-client.ts';
 import { zohoAccountsUrl } from '#core/tokens/zoho-data-centres.ts';
 import { checkWebhookSecrets, createIngestHandler, type IngestDeps } from '#core/wiring/ingest.ts';
+import { createRedriveHandler } from '#core/wiring/redrive.ts';
 import { createWorkerHandler } from '#core/wiring/worker.ts';
 import { assembleWorker } from '#core/wiring/worker-assembly.ts';
 import type { LocalConfig } from './config.ts';
@@ -87,6 +89,8 @@ interface RunnerPorts {
   persistence: BasePersistenceLayer;
   ingestQueue: WorkQueue;
   localQueue?: LocalQueue;
+  /** The DLQ file, also read by the local redrive. */
+  fileDlq?: FileDeadLetterQueue;
   poller?: SqsPoller;
   dlqPath?: string;
   identityPath?: string;
@@ -235,6 +239,7 @@ async function localPorts(
     persistence: new InMemoryPersistenceLayer(),
     ingestQueue: localQueue,
     localQueue,
+    fileDlq: deadLetters,
     dlqPath,
     identityPath,
   };
@@ -375,18 +380,24 @@ export async function startLocalService(
     }
     poller?.start(workerHandler);
 
-    const server = createHttpBridge(ingest, (req: IncomingMessage) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-        return ready
-          ? {
-              status: 200,
-              body: { status: 'ok', mode: config.mode, queueDepth: localQueue?.depth ?? null },
-            }
-          : { status: 503, body: { status: 'starting' } };
-      }
-      return undefined;
-    });
+    const server = createHttpBridge(
+      ingest,
+      async (req: IncomingMessage, body: () => Promise<Buffer>) => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (path === '/_local/redrive' && req.method === 'POST' && localQueue && ports.fileDlq) {
+          return localRedrive(ports.fileDlq, localQueue, logger, await body());
+        }
+        if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+          return ready
+            ? {
+                status: 200,
+                body: { status: 'ok', mode: config.mode, queueDepth: localQueue?.depth ?? null },
+              }
+            : { status: 503, body: { status: 'starting' } };
+        }
+        return undefined;
+      },
+    );
     const port = await listen(server, config.PORT, config.HOST);
     ready = true;
 
@@ -442,4 +453,23 @@ async function saveQueue(path: string, messages: readonly LocalMessage[]): Promi
   if (messages.length === 0) return;
   await mkdir(resolve(path, '..'), { recursive: true });
   await writeFile(path, JSON.stringify(messages), 'utf8');
+}
+
+/** `POST /_local/redrive`: the redrive handler over the DLQ file, back onto the local queue. */
+async function localRedrive(
+  deadLetters: FileDeadLetterQueue,
+  queue: LocalQueue,
+  logger: Logger,
+  body: Buffer,
+): Promise<{ status: number; body: unknown }> {
+  try {
+    const input = body.byteLength > 0 ? JSON.parse(body.toString('utf8')) : {};
+    return { status: 200, body: await createRedriveHandler({ deadLetters, queue, logger })(input) };
+  } catch (error) {
+    if (error instanceof SyntaxError)
+      return { status: 400, body: { message: 'Body is not valid JSON' } };
+    if (isAppError(error) && error.expose)
+      return { status: error.statusCode, body: { message: error.message } };
+    throw error;
+  }
 }

@@ -127,6 +127,32 @@ describe('npm start (local mode, end to end)', () => {
     ).toBe(false);
   });
 
+  it('redrives the dead-lettered request after the fault clears, and the user is removed', async () => {
+    await fetch(`${running.sandboxUrl}/_sandbox/faults`, { method: 'DELETE' });
+    const res = await fetch(`${running.url}/_local/redrive`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ failureKind: 'scope' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ moved: 1, movedRequestIds: ['e2e-bob-1'] });
+    await until('Bob to leave every group', async () => {
+      const s = await state(running.sandboxUrl);
+      return s.users.find((u) => u.id === BOB_ID)?.groupIds.length === 0 ? true : undefined;
+    });
+    const text = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8');
+    expect(text).not.toContain('e2e-bob-1');
+  });
+
+  it('rejects an invalid redrive filter with 400 naming the field', async () => {
+    const res = await fetch(`${running.url}/_local/redrive`, {
+      method: 'POST',
+      body: JSON.stringify({ failureKind: 'bogus' }),
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toMatch(/failureKind/);
+  });
+
   it('never prints a secret the user did not leave at its local default', () => {
     expect(running.output()).not.toMatch(
       /Zoho-oauthtoken|access_token|local-sandbox-client-secret|1000\.local-sandbox-refresh-token/,
