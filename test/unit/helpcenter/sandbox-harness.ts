@@ -11,45 +11,44 @@ import { type SandboxSeed, startSandbox } from '../../../local/sandbox/server.ts
 
 export { recordingLogger } from '../../helpers/recording-logger.ts';
 
-export const ORG_ID = '60099990000';
-export const HC_A = '7001000000000101';
-export const HC_B = '7001000000000102';
-export const BETA = '7001000000200001';
-export const ENTERPRISE = '7001000000200002';
-export const RESELLERS = '7001000000200003';
-export const ALICE_A = '7001000000300001';
-export const ALICE_B = '7001000000300002';
-export const BOB = '7001000000300003';
-export const CAROL = '7001000000300004';
+import {
+  BETA,
+  ENTERPRISE,
+  HC_A,
+  HC_B,
+  OAUTH,
+  ORG_ID,
+  RESELLERS,
+  testSeed,
+} from '../../sandbox/sandbox-helpers.ts';
+
+export {
+  ALICE_A,
+  ALICE_B,
+  BETA,
+  BOB,
+  CAROL,
+  ENTERPRISE,
+  HC_A,
+  HC_B,
+  OAUTH,
+  ORG_ID,
+  RESELLERS,
+} from '../../sandbox/sandbox-helpers.ts';
+
 /** A user of help center A who is (oddly) also in a group of help center B. */
 export const ERIN = '7001000000300005';
-
-export const OAUTH = {
-  clientId: '1000.TESTCLIENT',
-  clientSecret: 'test-client-secret',
-  refreshToken: '1000.test-refresh-token',
-};
 
 export const OAUTH_SECRET_ID = 'zoho-oauth';
 export const TOKEN_SECRET_ID = 'zoho-token';
 
-export function seed(scopes: string[] = ['Desk.settings.ALL', 'Desk.basic.READ']): SandboxSeed {
+/** The sandbox tests' seed plus two users the client tests need. */
+export function seed(scopes?: string[]): SandboxSeed {
+  const base = testSeed(scopes);
   return {
-    orgId: ORG_ID,
-    helpCenters: [
-      { id: HC_A, name: 'Customer Portal' },
-      { id: HC_B, name: 'Partner Portal' },
-    ],
-    groups: [
-      { id: BETA, helpCenterId: HC_A, name: 'Beta Program' },
-      { id: ENTERPRISE, helpCenterId: HC_A, name: 'Enterprise Customers' },
-      { id: RESELLERS, helpCenterId: HC_B, name: 'Partner Resellers' },
-    ],
+    ...base,
     users: [
-      { id: ALICE_A, email: 'alice@example.com', helpCenterId: HC_A, groupIds: [BETA, ENTERPRISE] },
-      { id: ALICE_B, email: 'Alice@Example.com', helpCenterId: HC_B, groupIds: [RESELLERS] },
-      { id: BOB, email: 'bob@example.com', helpCenterId: HC_A, groupIds: [BETA] },
-      { id: CAROL, email: 'carol@example.org', helpCenterId: HC_A, groupIds: [] },
+      ...base.users,
       {
         id: ERIN,
         email: 'erin@example.com',
@@ -58,7 +57,6 @@ export function seed(scopes: string[] = ['Desk.settings.ALL', 'Desk.basic.READ']
       },
       { id: '7001000000300006', email: 'malice@example.com', helpCenterId: HC_A, groupIds: [BETA] },
     ],
-    oauth: { ...OAUTH, scopes },
   };
 }
 
