@@ -117,7 +117,15 @@ const routes: readonly Route[] = [
       if (searchBy === null || searchBy.trim() === '') {
         return unprocessable('searchBy', 'searchBy is required.');
       }
-      const users = store.searchUsers(searchBy.trim());
+      const from = Number(request.query.get('from') ?? '0');
+      const limit = Number(request.query.get('limit') ?? '50');
+      if (!Number.isInteger(from) || from < 0)
+        return unprocessable('from', 'from must be 0 or more.');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        return unprocessable('limit', 'limit must be between 1 and 100.');
+      }
+      // Zoho pages lists with from/limit; the search is a contains-match, in seed order.
+      const users = store.searchUsers(searchBy.trim()).slice(from, from + limit);
       if (users.length === 0) return noContent();
       return {
         status: 200,

@@ -40,6 +40,26 @@ describe('sandbox user search', () => {
     expect(await res.text()).toBe('');
   });
 
+  it('pages the search with from and limit, and answers 204 past the end', async () => {
+    const h = await useSandbox();
+    const page = async (query: string) => {
+      const res = await h.api('GET', `/api/v1/users?searchBy=example&${query}`);
+      return res.status === 204 ? [] : ((await res.json()) as { data: { id: string }[] }).data;
+    };
+    const all = await page('from=0&limit=100');
+    expect(all.length).toBeGreaterThan(2);
+    expect((await page('from=1&limit=2')).map((u) => u.id)).toEqual(
+      all.slice(1, 3).map((u) => u.id),
+    );
+    expect(await page(`from=${all.length}&limit=10`)).toEqual([]);
+  });
+
+  it.each(['limit=0', 'limit=101', 'from=-1', 'from=x'])('answers 422 to %s', async (query) => {
+    const h = await useSandbox();
+    const res = await h.api('GET', `/api/v1/users?searchBy=example&${query}`);
+    expect(res.status).toBe(422);
+  });
+
   it('answers 422 UNPROCESSABLE_ENTITY without searchBy', async () => {
     const h = await useSandbox();
     for (const path of ['/api/v1/users', '/api/v1/users?searchBy=']) {

@@ -47,7 +47,7 @@ export const ALLOWED_REQUESTS: readonly AllowedShape[] = [
   {
     operation: 'find-users-by-email',
     method: 'GET',
-    path: new RegExp(`^/api/v1/users\\?searchBy=${QUERY_VALUE}$`),
+    path: new RegExp(`^/api/v1/users\\?searchBy=${QUERY_VALUE}&from=\\d{1,5}&limit=\\d{1,3}$`),
   },
   {
     operation: 'list-user-groups',
@@ -104,8 +104,17 @@ function idList(values: readonly string[], what: string): string[] {
   return unique;
 }
 
-/** `GET /api/v1/users?searchBy=<email>` (contains-match on Zoho's side; callers filter exactly). */
-export function buildFindUsersByEmail(email: string): HelpCenterRequest {
+/** Largest page Zoho serves for a list; the lookup pages with it. */
+export const LOOKUP_PAGE_SIZE = 100;
+
+/**
+ * `GET /api/v1/users?searchBy=<email>&from=<index>&limit=100` (a contains-match on Zoho's side, so
+ * callers filter exactly and page until a short page).
+ */
+export function buildFindUsersByEmail(email: string, from = 0): HelpCenterRequest {
+  if (!Number.isInteger(from) || from < 0 || from > 99_999) {
+    throw refuse('Refusing to build a lookup: the page index is out of range');
+  }
   const trimmed = email.trim();
   if (
     trimmed.length === 0 ||
@@ -119,7 +128,7 @@ export function buildFindUsersByEmail(email: string): HelpCenterRequest {
   return assertAllowed({
     operation: 'find-users-by-email',
     method: 'GET',
-    path: `/api/v1/users?searchBy=${encodeURIComponent(trimmed)}`,
+    path: `/api/v1/users?searchBy=${encodeURIComponent(trimmed)}&from=${from}&limit=${LOOKUP_PAGE_SIZE}`,
     mutating: false,
   });
 }

@@ -12,6 +12,7 @@ import {
   buildRemoveUsersFromGroupInHelpCenter,
   type HelpCenterRequest,
   isValidId,
+  LOOKUP_PAGE_SIZE,
   MAX_IDS_PER_REQUEST,
 } from '#core/helpcenter/request-builders.ts';
 import {
@@ -52,6 +53,9 @@ export interface ZohoHelpCenterOptions {
   timeoutMs?: number;
   clock?: Clock;
 }
+
+/** Pages of search results read before the lookup gives up (never guesses on a partial read). */
+const MAX_LOOKUP_PAGES = 10;
 
 const HINTS = {
   auth: 'the Help Center refused a freshly refreshed token: check the refresh token and OAuth client in the Zoho OAuth secret (revoked, wrong client, or wrong data centre)',
@@ -159,17 +163,28 @@ export class ZohoHelpCenterClient implements HelpCenter {
   /** Users of the configured help centers whose email equals `email` (trimmed, case-insensitive). */
   async findUsersByEmail(email: string): Promise<HelpCenterUser[]> {
     const wanted = email.trim().toLowerCase();
-    const res = await this.send(buildFindUsersByEmail(email));
-    if (res.status === 204) return [];
-    const data = parseBody(SearchResponseSchema, res, 'find-users-by-email').data;
     const users: HelpCenterUser[] = [];
-    for (const row of data) {
-      const rowEmail = (row.emailId ?? row.email ?? '').trim();
-      if (rowEmail.toLowerCase() !== wanted) continue;
-      if (row.helpCenterId == null || !this.helpCenterIds.has(row.helpCenterId)) continue;
-      users.push({ id: row.id, email: rowEmail, helpCenterId: row.helpCenterId });
+    // The search is a contains-match: the exact address may sit on a later page, so read them all.
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page += 1) {
+      const res = await this.send(buildFindUsersByEmail(email, page * LOOKUP_PAGE_SIZE));
+      if (res.status === 204) return users;
+      const data = parseBody(SearchResponseSchema, res, 'find-users-by-email').data;
+      for (const row of data) {
+        const rowEmail = (row.emailId ?? row.email ?? '').trim();
+        if (rowEmail.toLowerCase() !== wanted) continue;
+        if (row.helpCenterId == null || !this.helpCenterIds.has(row.helpCenterId)) continue;
+        users.push({ id: row.id, email: rowEmail, helpCenterId: row.helpCenterId });
+      }
+      if (data.length < LOOKUP_PAGE_SIZE) return users;
     }
-    return users;
+    throw new PermanentError(
+      `The Help Center search for this address returned more than ${MAX_LOOKUP_PAGES * LOOKUP_PAGE_SIZE} users`,
+      'ambiguous',
+      {
+        errorCode: 'TOO_MANY_RESULTS',
+        hint: 'the lookup could not be read to the end; record the Help Center user id in the identity store, then redrive',
+      },
+    );
   }
 
   /** Every group the user is in, in any help center (verify-after). */

@@ -66,13 +66,17 @@ describe('Help Center request builders', () => {
     expect(() => buildDissociateUserGroups(USER, [])).toThrow(PermanentError);
   });
 
-  it('encodes the email of a lookup as one query value', () => {
+  it('encodes the email of a lookup as one query value, with the page', () => {
     expect(buildFindUsersByEmail('  A.Person+tag@Example.com ').path).toBe(
-      '/api/v1/users?searchBy=A.Person%2Btag%40Example.com',
+      '/api/v1/users?searchBy=A.Person%2Btag%40Example.com&from=0&limit=100',
     );
-    expect(buildFindUsersByEmail('x&y=1#/../groups@example.com').path).toBe(
-      '/api/v1/users?searchBy=x%26y%3D1%23%2F..%2Fgroups%40example.com',
+    expect(buildFindUsersByEmail('x&y=1#/../groups@example.com', 200).path).toBe(
+      '/api/v1/users?searchBy=x%26y%3D1%23%2F..%2Fgroups%40example.com&from=200&limit=100',
     );
+  });
+
+  it.each([-1, 1.5, 100_000, Number.NaN])('refuses a lookup page index of %s', (from) => {
+    expect(() => buildFindUsersByEmail('a@example.com', from)).toThrow(/page index/);
   });
 
   it.each([

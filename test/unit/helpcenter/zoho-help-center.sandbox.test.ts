@@ -3,6 +3,7 @@ import {
   ALICE_A,
   ALICE_B,
   BETA,
+  BOB,
   CAROL,
   ENTERPRISE,
   ERIN,
@@ -10,6 +11,7 @@ import {
   HC_B,
   RESELLERS,
   recordingLogger,
+  seed,
   useSandbox,
   workerStack,
 } from './sandbox-harness.ts';
@@ -78,6 +80,28 @@ describe('ZohoHelpCenterClient, dialect user-groups-delete, against the sandbox'
       kind: 'config',
       errorCode: 'HELPCENTER_NOT_CONFIGURED',
     });
+  });
+
+  it('reads every page of a contains-search to find the exact address on a later page', async () => {
+    const base = seed();
+    // 250 users whose address contains "bob@example.com" (a contains-search matches them all),
+    // with the exact one last: on the third page of 100.
+    const lookalikes = Array.from({ length: 250 }, (_, i) => ({
+      id: String(7001000000900000 + i),
+      email: `x${i}.bob@example.com`,
+      helpCenterId: HC_A,
+      groupIds: [BETA],
+    }));
+    const bob = base.users.find((u) => u.email === 'bob@example.com');
+    const h = await useSandbox({
+      seed: { ...base, users: [...base.users.filter((u) => u !== bob), ...lookalikes, bob!] },
+    });
+    const { client } = workerStack(h.url);
+    expect(await client.findUsersByEmail('bob@example.com')).toEqual([
+      { id: BOB, email: 'bob@example.com', helpCenterId: HC_A },
+    ]);
+    const lookups = (await h.state()).calls.filter((c) => c.path === '/api/v1/users');
+    expect(lookups).toHaveLength(3);
   });
 
   it('answers an empty lookup (204) with no users', async () => {
