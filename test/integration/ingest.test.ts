@@ -8,7 +8,8 @@ import { signWebhook } from '#core/sources/signed-webhook.ts';
 import { buildIngestFromEnv, createIngestHandler } from '#core/wiring/ingest.ts';
 import { OKTA_TEST_SECRET, oktaDelivery, oktaLogEvent } from '../fixtures/okta-events.ts';
 import { apiGatewayEvent, lambdaContext } from '../helpers/api-gateway.ts';
-import { AwsTestResources, requireAwsEndpoint } from './aws.ts';
+import { requireAwsEndpoint } from './aws.ts';
+import { WorkerResources } from './worker-resources.ts';
 
 const NOW = new Date('2026-11-20T09:15:02.000Z');
 const SIGNING_KEY = Buffer.from('integration-signing-key-0123456789abcdef');
@@ -29,11 +30,11 @@ const CONFIG = {
   maxBodyBytes: 256 * 1024,
 };
 
-let resources: AwsTestResources | undefined;
+let resources: WorkerResources | undefined;
 /** Created on first use so that a missing AWS_ENDPOINT_URL fails every test with its message. */
-function aws(): AwsTestResources {
+function aws(): WorkerResources {
   requireAwsEndpoint();
-  resources ??= new AwsTestResources('ingest');
+  resources ??= new WorkerResources('ingest');
   return resources;
 }
 
@@ -182,6 +183,7 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
     const handler = await buildIngestFromEnv({
       WORK_QUEUE_URL: queueUrl,
       WEBHOOK_SECRET_ARN: secretArn,
+      IDENTITY_TABLE_NAME: await aws().identityTable(),
     });
 
     const okta = await handler(oktaPost(deactivation), lambdaContext);
@@ -228,11 +230,12 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
     });
   });
 
-  it('refuses to start without WORK_QUEUE_URL and WEBHOOK_SECRET_ARN, naming both', async () => {
+  it('refuses to start without WORK_QUEUE_URL, WEBHOOK_SECRET_ARN and IDENTITY_TABLE_NAME, naming each', async () => {
     const error = await buildIngestFromEnv({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/WORK_QUEUE_URL/);
     expect((error as Error).message).toMatch(/WEBHOOK_SECRET_ARN/);
+    expect((error as Error).message).toMatch(/IDENTITY_TABLE_NAME/);
   });
 
   it('refuses to start when the secret has no oktaAuthorization value', async () => {
@@ -241,6 +244,7 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
     const error = await buildIngestFromEnv({
       WORK_QUEUE_URL: queueUrl,
       WEBHOOK_SECRET_ARN: secretArn,
+      IDENTITY_TABLE_NAME: 'it-ingest-identity',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/oktaAuthorization/);
@@ -252,6 +256,7 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
     const error = await buildIngestFromEnv({
       WORK_QUEUE_URL: queueUrl,
       WEBHOOK_SECRET_ARN: secretArn,
+      IDENTITY_TABLE_NAME: 'it-ingest-identity',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/webhookSigningSecret/);
@@ -262,6 +267,7 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
     const error = await buildIngestFromEnv({
       WORK_QUEUE_URL: queueUrl,
       WEBHOOK_SECRET_ARN: 'it-ingest-no-such-secret',
+      IDENTITY_TABLE_NAME: 'it-ingest-identity',
     }).catch((e: unknown) => e);
     expect((error as Error).name).toBe('SecretError');
     expect((error as Error).message).toMatch(/it-ingest-no-such-secret/);

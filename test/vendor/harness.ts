@@ -110,6 +110,8 @@ export function harnessIngestDeps(extraSecrets: Record<string, string> = {}): {
     config: loadIngestConfig({
       WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/vendor-replay',
       WEBHOOK_SECRET_ARN: HARNESS_SECRET_ID,
+      // Named for completeness; the drivers pass an in-memory identity store instead.
+      IDENTITY_TABLE_NAME: 'vendor-replay-identity',
     }),
     queue,
     secretSource: new StaticSecretSource({

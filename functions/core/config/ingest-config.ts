@@ -15,6 +15,7 @@ export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export const IngestConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),
   [ENV.WEBHOOK_SECRET_ARN]: z.string().min(1),
+  [ENV.IDENTITY_TABLE_NAME]: z.string().min(1),
   [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
     .pipe(z.array(z.string()).min(1))
     .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
@@ -25,6 +26,8 @@ export const IngestConfigSchema = z.object({
 export interface IngestConfig {
   workQueueUrl: string;
   webhookSecretId: string;
+  /** DynamoDB identity table (SCIM records); set whenever the config comes from the environment. */
+  identityTableName?: string;
   oktaDeprovisionEventTypes: readonly string[];
   maxBodyBytes: number;
   /** Set when GRAPH_SECRET_ARN is: Graph user lookups (and renewal with GRAPH_NOTIFICATION_URL). */
@@ -38,6 +41,7 @@ export function loadIngestConfig(env: Record<string, string | undefined>): Inges
   return {
     workQueueUrl: parsed[ENV.WORK_QUEUE_URL],
     webhookSecretId: parsed[ENV.WEBHOOK_SECRET_ARN],
+    identityTableName: parsed[ENV.IDENTITY_TABLE_NAME],
     oktaDeprovisionEventTypes: parsed[ENV.OKTA_DEPROVISION_EVENT_TYPES],
     maxBodyBytes: parsed[ENV.MAX_BODY_BYTES],
     ...(graph ? { graph } : {}),

@@ -8,7 +8,6 @@ import { DynamoDbIdentityStore } from '#core/adapters/dynamodb-identity-store.ts
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
-import { ENV } from '#core/config/env-names.ts';
 import { type IngestConfig, loadIngestConfig } from '#core/config/ingest-config.ts';
 import { type WebhookSecretName, WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
 import { type GraphIngestDeps, graphRoutes } from '#core/graph/routes.ts';
@@ -131,7 +130,6 @@ export async function checkWebhookSecrets(deps: IngestDeps): Promise<void> {
 export async function buildIngestFromEnv(env: Record<string, string | undefined>) {
   const config = loadIngestConfig(env);
   const logger = createLogger();
-  const identityTable = env[ENV.IDENTITY_TABLE_NAME];
   const deps: IngestDeps = {
     config,
     logger,
@@ -139,15 +137,12 @@ export async function buildIngestFromEnv(env: Record<string, string | undefined>
     secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
       ttlMs: 5 * 60_000,
     }),
-    // The stack always sets the table; without it (bare integration runs) SCIM keeps no records.
-    identityStore: identityTable
-      ? new DynamoDbIdentityStore(
-          DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-            marshallOptions: { removeUndefinedValues: true },
-          }),
-          identityTable,
-        )
-      : new InMemoryIdentityStore(),
+    identityStore: new DynamoDbIdentityStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      config.identityTableName!,
+    ),
   };
   if (config.graph) {
     deps.graph = buildGraphIngestDeps({

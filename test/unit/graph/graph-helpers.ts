@@ -63,6 +63,7 @@ export function ingestWithGraph(
     config: loadIngestConfig({
       WORK_QUEUE_URL: 'http://queue.local/work',
       WEBHOOK_SECRET_ARN: WEBHOOK_SECRET_ID,
+      IDENTITY_TABLE_NAME: 'identity',
     }),
     queue,
     secretSource: new StaticSecretSource({

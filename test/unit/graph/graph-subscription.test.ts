@@ -157,6 +157,7 @@ describe('Graph subscription end to end over HTTP', () => {
       config: loadIngestConfig({
         WORK_QUEUE_URL: 'http://queue.local/work',
         WEBHOOK_SECRET_ARN: WEBHOOK_SECRET_ID,
+        IDENTITY_TABLE_NAME: 'identity',
       }),
       queue,
       secretSource: new StaticSecretSource({
