@@ -71,6 +71,8 @@ const LocalEnvSchema = z.object({
   ZOHO_TOKEN_SECRET_ARN: z.string().optional(),
   IDENTITY_TABLE_NAME: z.string().optional(),
   IDEMPOTENCY_TABLE_NAME: z.string().optional(),
+  /** Real-service mode: the Entra app secret for Graph lookups (optional). */
+  GRAPH_SECRET_ARN: z.string().optional(),
   AWS_ENDPOINT_URL: z.url().optional(),
 });
 
@@ -137,7 +139,8 @@ export function loadLocalConfig(env: Record<string, string | undefined>): LocalC
     }
   });
   const checked = schema.superRefine((c, ctx) => {
-    if (c.GRAPH_BASE_URL === undefined) return;
+    // Real-service mode reads the Graph app from GRAPH_SECRET_ARN instead.
+    if (c.GRAPH_BASE_URL === undefined || c.GRAPH_SECRET_ARN !== undefined) return;
     for (const key of ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'] as const) {
       if (c[key] === undefined) {
         ctx.addIssue({

@@ -20,7 +20,7 @@ import {
 import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
 import { isAppError } from '#core/errors.ts';
-import { DEFAULT_GRAPH_LOGIN_URL } from '#core/graph/config.ts';
+import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/graph/config.ts';
 import { buildGraphIngestDeps } from '#core/graph/wiring.ts';
 import { createZohoAgent } from '#core/helpcenter/transport.ts';
 import type {
@@ -343,6 +343,19 @@ export async function startLocalService(
     );
     const workerHandler = createWorkerHandler(workerDeps);
 
+    // Graph lookups: the stand-in or GRAPH_* env locally; the Graph secret in real-service mode.
+    const graphConfig =
+      config.mode === 'local'
+        ? graph && {
+            secretId: LOCAL_SECRET_IDS.graph,
+            baseUrl: graph.baseUrl,
+            loginUrl: graph.loginUrl,
+          }
+        : config.GRAPH_SECRET_ARN && {
+            secretId: config.GRAPH_SECRET_ARN,
+            baseUrl: config.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL,
+            loginUrl: config.GRAPH_LOGIN_URL ?? DEFAULT_GRAPH_LOGIN_URL,
+          };
     const ingestDeps: IngestDeps = {
       config: {
         workQueueUrl: config.WORK_QUEUE_URL ?? 'local://work-queue',
@@ -354,14 +367,10 @@ export async function startLocalService(
       secretSource: secrets,
       identityStore,
       logger,
-      ...(graph && config.mode === 'local'
+      ...(graphConfig
         ? {
             graph: buildGraphIngestDeps({
-              config: {
-                secretId: LOCAL_SECRET_IDS.graph,
-                baseUrl: graph.baseUrl,
-                loginUrl: graph.loginUrl,
-              },
+              config: graphConfig,
               secretSource: secrets,
               webhookSecrets: new WebhookSecretsReader(secrets, ids.webhook),
               logger,

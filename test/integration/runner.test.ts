@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIdentityStore } from '#core/adapters/dynamodb-identity-store.ts';
 import { silentLogger } from '#core/ports/index.ts';
 import { loadLocalConfig } from '../../local/config.ts';
+import { type GraphStandin, startGraphStandin } from '../../local/graph-standin/server.ts';
 import { type LocalService, startLocalService } from '../../local/runner.ts';
 import { loadSeed, type Sandbox, startSandbox } from '../../local/sandbox/server.ts';
 import { WorkerResources } from './worker-resources.ts';
@@ -10,9 +11,12 @@ import { WorkerResources } from './worker-resources.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 const ALICE = ['7001000000118001', '7001000000218001'];
 const OKTA_SECRET = 'Basic aXQtcnVubmVyOnNlY3JldA==';
+const DAVE = '7001000000218004';
+const DAVE_OBJECT_ID = '5d2c1b7e-4f6a-4c1d-9e3b-0a1b2c3d4e99';
 
 const resources = new WorkerResources('runner');
 let sandbox: Sandbox;
+let graph: GraphStandin;
 let service: LocalService;
 let identityTable: string;
 
@@ -24,6 +28,16 @@ async function sandboxUsers() {
 beforeAll(async () => {
   const seed = await loadSeed(join(ROOT, 'local/seed.json'));
   sandbox = await startSandbox({ seed });
+  graph = await startGraphStandin({
+    users: [
+      {
+        id: DAVE_OBJECT_ID,
+        accountEnabled: false,
+        userPrincipalName: 'dave@example.com',
+        mail: 'dave@example.com',
+      },
+    ],
+  });
   const { workQueueUrl, dlqUrl } = await resources.workQueueWithDlq(5);
   identityTable = await resources.identityTable();
   const env = {
@@ -51,6 +65,13 @@ beforeAll(async () => {
     IDENTITY_TABLE_NAME: identityTable,
     IDEMPOTENCY_TABLE_NAME: await resources.idempotencyTable(),
     HELPCENTER_BASE_URL: sandbox.url,
+    GRAPH_SECRET_ARN: await resources.secret({
+      tenantId: graph.tenantId,
+      clientId: graph.clientId,
+      clientSecret: graph.clientSecret,
+    }),
+    GRAPH_BASE_URL: graph.url,
+    GRAPH_LOGIN_URL: graph.loginUrl,
   };
   service = await startLocalService(loadLocalConfig(env), silentLogger);
 }, 90_000);
@@ -58,6 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
   await sandbox?.close();
+  await graph?.close();
   await resources.cleanup();
 });
 
@@ -122,6 +144,33 @@ describe('the local runner in real-service mode (SQS, Secrets Manager, DynamoDB 
     const store = new DynamoDbIdentityStore(resources.documents, identityTable);
     const found = await store.findBy('userName', 'carol.runner@example.com');
     expect(found.map((r) => r.email)).toEqual(['carol@example.com']);
+  });
+
+  it('looks a Graph `updated` user up with the app secret from Secrets Manager and removes them', async () => {
+    const res = await fetch(`${service.url}/webhooks/graph`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        value: [
+          {
+            changeType: 'updated',
+            clientState: 'it-runner-client-state',
+            resource: `Users/${DAVE_OBJECT_ID}`,
+            resourceData: { id: DAVE_OBJECT_ID, '@odata.type': '#Microsoft.Graph.User' },
+            subscriptionId: 'it-runner-subscription',
+            tenantId: graph.tenantId,
+          },
+        ],
+      }),
+    });
+    expect(res.status).toBe(202);
+    const deadline = Date.now() + 30_000;
+    let users = await sandboxUsers();
+    while (Date.now() < deadline && users.find((u) => u.id === DAVE)?.groupIds.length !== 0) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      users = await sandboxUsers();
+    }
+    expect(users.find((u) => u.id === DAVE)?.groupIds).toEqual([]);
   });
 
   it('answers /healthz in real-service mode', async () => {
