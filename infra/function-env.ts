@@ -38,7 +38,6 @@ export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
     ENV.SERVICE_NAME,
   ],
   worker: [
-    ENV.WORK_QUEUE_URL,
     ENV.DEAD_LETTER_QUEUE_URL,
     ENV.ZOHO_OAUTH_SECRET_ARN,
     ENV.ZOHO_TOKEN_SECRET_ARN,

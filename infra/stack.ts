@@ -196,8 +196,7 @@ export class DeprovisionerStack extends Stack {
         [ENV.GUARD_WINDOW_SECONDS]: String(config.guard.windowSeconds),
       },
     });
-    // Consuming is granted by the event source mapping below; the URL is for the worker's own use.
-    bindQueue(worker, ENV.WORK_QUEUE_URL, queue, []);
+    // Consuming is granted by the event source mapping below; the worker never addresses the queue.
     bindQueue(worker, ENV.DEAD_LETTER_QUEUE_URL, deadLetterQueue, ['send']);
     bindSecret(worker, ENV.ZOHO_OAUTH_SECRET_ARN, this.secrets.zohoOAuth);
     bindSecret(worker, ENV.ZOHO_TOKEN_SECRET_ARN, this.secrets.zohoToken);

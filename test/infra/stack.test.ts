@@ -198,8 +198,8 @@ describe('DeprovisionerStack functions', () => {
   });
 
   it('points the worker at the real resources', () => {
+    expect(environmentOf('worker')).not.toHaveProperty(ENV.WORK_QUEUE_URL);
     expect(environmentOf('worker')).toMatchObject({
-      [ENV.WORK_QUEUE_URL]: stack.resolve(q.queueUrl),
       [ENV.DEAD_LETTER_QUEUE_URL]: stack.resolve(dlq.queueUrl),
       [ENV.ZOHO_OAUTH_SECRET_ARN]: stack.resolve(s.zohoOAuth.secretArn),
       [ENV.ZOHO_TOKEN_SECRET_ARN]: stack.resolve(s.zohoToken.secretArn),
