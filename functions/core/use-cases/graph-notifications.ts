@@ -190,10 +190,12 @@ function toRequest(
   const data = notification.resourceData;
   const sequence = data?.sequenceNumber ?? notification.sequenceNumber;
   const eventTime = validTime(data?.eventTime ?? notification.eventTime ?? undefined);
+  // Without a sequence number or event time, the delivery itself is the marker: a redelivery then
+  // removes again (harmless), whereas an hour bucket would silently skip a second disable.
   const marker =
     sequence !== undefined && sequence !== null
       ? String(sequence)
-      : (eventTime ?? `h${receivedAt.toISOString().slice(0, 13)}`);
+      : (eventTime ?? `r${receivedAt.getTime()}`);
   const parsed = DeprovisionRequestSchema.safeParse({
     schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
     requestId: `graph:${notification.subscriptionId}:${userId}:${changeType}:${marker}`,

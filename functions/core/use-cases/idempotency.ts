@@ -1,6 +1,7 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
@@ -11,7 +12,7 @@ import type { Attempt } from '#core/use-cases/process-deprovision.ts';
 
 /**
  * Builds the `idempotent` wrapper of the worker use case from a Powertools persistence layer:
- * keyed on `requestId`, completed records kept for `expiresAfterSeconds`. A concurrent duplicate
+ * keyed on `source` and `requestId`, validated on `subject`, completed records kept for `expiresAfterSeconds`. A concurrent duplicate
  * surfaces as a TransientError so its message is retried after the first one finished.
  */
 export function powertoolsIdempotency(
@@ -19,7 +20,10 @@ export function powertoolsIdempotency(
   options: { expiresAfterSeconds?: number } = {},
 ) {
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'requestId',
+    // Ids are unique per source only (a signed-webhook sender chooses its own), so the key has both.
+    eventKeyJmesPath: '[source, requestId]',
+    // The same key for another person is a reused id, never a duplicate to skip (see below).
+    payloadValidationJmesPath: 'subject',
     expiresAfterSeconds: options.expiresAfterSeconds ?? 7 * 24 * 3600,
     throwOnNoIdempotencyKey: true,
   });
@@ -29,6 +33,11 @@ export function powertoolsIdempotency(
       try {
         return await wrapped(request);
       } catch (error) {
+        if (error instanceof IdempotencyValidationError) {
+          // Another person under a reused id: not a duplicate. Removal is safe to repeat, so it
+          // runs without deduplication rather than being skipped or dead-lettered.
+          return fn(request);
+        }
         if (error instanceof IdempotencyAlreadyInProgressError) {
           throw new TransientError('The same request is being processed by another delivery', {
             cause: error,

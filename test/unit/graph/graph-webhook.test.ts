@@ -222,7 +222,7 @@ describe('POST /webhooks/graph users notifications', () => {
     expect(queue.sent[0]).toMatchObject({
       subject: { idpUserId: GONE_USER_ID },
       reason: 'graph.users.updated.notFound',
-      requestId: `graph:${SUBSCRIPTION_ID}:${GONE_USER_ID}:updated:h2026-11-20T09`,
+      requestId: `graph:${SUBSCRIPTION_ID}:${GONE_USER_ID}:updated:r${Date.parse('2026-11-20T09:15:02.000Z')}`,
     });
   });
 

@@ -310,6 +310,26 @@ describe('processDeprovision', () => {
     expect(helpCenter.calls.filter((c) => c.startsWith('remove'))).toHaveLength(2);
   });
 
+  it('does not skip another person whose request reuses a requestId (same or other source)', async () => {
+    const { deps, helpCenter, delivery } = setup();
+    await processDeprovision(deps, request({ requestId: 'msg_1', source: 'webhook' }), delivery());
+    const other = request({
+      requestId: 'msg_1',
+      source: 'graph',
+      subject: { email: 'bob@example.com' },
+    });
+    const second = await processDeprovision(deps, other, delivery());
+    expect(second).toMatchObject({ kind: 'removed', duplicate: false });
+    const sameSource = request({
+      requestId: 'msg_1',
+      source: 'webhook',
+      subject: { email: 'shared@example.com' },
+    });
+    // Same source, same id, another subject: not deduplicated either (here it is ambiguous).
+    expect((await processDeprovision(deps, sameSource, delivery())).kind).toBe('dead-lettered');
+    expect(helpCenter.calls).toContain(`remove ${HC1} 1002`);
+  });
+
   it('runs a dead-lettered request again when it is redriven with the same requestId', async () => {
     const { deps, helpCenter, delivery } = setup();
     helpCenter.failures.remove = [new PermanentError('nope', 'permanent', { httpStatus: 422 })];
