@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CUSTOM_EVENT_SOURCE } from '../functions/core/config/env-names.ts';
 
 export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;
 /** CloudWatch Logs only accepts these retention periods (days). */
@@ -59,7 +60,7 @@ export const StageConfigSchema = z
           .string()
           .min(1)
           .refine((s) => !s.startsWith('aws.'), { message: 'the aws. prefix is reserved' })
-          .default('helpcenter-deprovisioner'),
+          .default(DEFAULT_CUSTOM_EVENT_SOURCE),
       })
       .prefault({}),
     graph: z

@@ -72,6 +72,11 @@ describe('StageConfigSchema', () => {
     expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['worker.timeoutSeconds']);
   });
 
+  it('defaults the custom event source to the documented helpcenter.deprovisioner', () => {
+    const { config } = resolveStageConfig('x', { x: {} });
+    expect(config.eventBridge.customEventSource).toBe('helpcenter.deprovisioner');
+  });
+
   it('rejects a custom event source in the reserved aws. namespace', () => {
     const result = StageConfigSchema.safeParse({ eventBridge: { customEventSource: 'aws.okta' } });
     expect(result.success).toBe(false);

@@ -5,7 +5,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/core/config/env-names.ts';
+import { DEFAULT_CUSTOM_EVENT_SOURCE, ENV } from '../../functions/core/config/env-names.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability.ts';
 import { buildApp } from '../../infra/build-app.ts';
 import * as infraNames from '../../infra/constructs/service-function.ts';
@@ -254,7 +254,10 @@ describe('DeprovisionerStack functions', () => {
       }),
     ]);
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['helpcenter-deprovisioner'], 'detail-type': ['User Deprovisioned'] },
+      EventPattern: {
+        source: [DEFAULT_CUSTOM_EVENT_SOURCE],
+        'detail-type': ['User Deprovisioned'],
+      },
       Targets: target,
     });
     template.hasResourceProperties('AWS::Events::Rule', {

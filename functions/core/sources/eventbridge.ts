@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CUSTOM_EVENT_SOURCE } from '#core/config/env-names.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -7,9 +8,10 @@ import {
 } from '#core/domain/deprovision-request.ts';
 import { oktaEventsToRequests } from '#core/sources/okta-event-hook.ts';
 
+export { DEFAULT_CUSTOM_EVENT_SOURCE };
+
 /** `detail-type` of the documented custom event. */
 export const CUSTOM_EVENT_DETAIL_TYPE = 'User Deprovisioned';
-export const DEFAULT_CUSTOM_EVENT_SOURCE = 'helpcenter.deprovisioner';
 /** Okta log-streaming partner sources look like `aws.partner/okta.com/<org>/<name>`. */
 export const OKTA_PARTNER_SOURCE_PREFIX = 'aws.partner/okta.com';
 export const OKTA_PARTNER_DETAIL_TYPE = 'SystemLog';
