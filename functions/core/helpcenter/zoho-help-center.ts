@@ -172,7 +172,9 @@ export class ZohoHelpCenterClient implements HelpCenter {
       for (const row of data) {
         const rowEmail = (row.emailId ?? row.email ?? '').trim();
         if (rowEmail.toLowerCase() !== wanted) continue;
-        if (row.helpCenterId == null || !this.helpCenterIds.has(row.helpCenterId)) continue;
+        // An exact match we cannot place in a help center must not turn into a silent no-op.
+        if (row.helpCenterId == null || row.helpCenterId === '') throw unattributed('user');
+        if (!this.helpCenterIds.has(row.helpCenterId)) continue;
         users.push({ id: row.id, email: rowEmail, helpCenterId: row.helpCenterId });
       }
       if (data.length < LOOKUP_PAGE_SIZE) return users;
@@ -220,14 +222,8 @@ export class ZohoHelpCenterClient implements HelpCenter {
     const calls = { count: 0 };
     const listed = await this.fetchGroups(userId, calls);
     const groupIds = listed.groups.filter((g) => g.helpCenterId === helpCenterId).map((g) => g.id);
-    const unattributed = listed.groups.filter((g) => g.helpCenterId === '').length;
-    if (unattributed > 0) {
-      this.logger.warn('Help Center groups without a help center id were left alone', {
-        helpCenterId,
-        userId,
-        groups: unattributed,
-      });
-    }
+    // Groups we cannot place in a help center could be this one's: fail rather than call it a no-op.
+    if (listed.groups.some((g) => g.helpCenterId === '')) throw unattributed('group');
     if (groupIds.length === 0) {
       return {
         ...base,
@@ -452,4 +448,16 @@ function parseBody<S extends z.ZodType>(schema: S, res: Exchange, operation: str
     httpStatus: res.status,
     errorCode: 'UNEXPECTED_RESPONSE',
   });
+}
+
+/** The Help Center answered without the help center id the mapping needs (fail closed). */
+function unattributed(what: 'user' | 'group'): PermanentError {
+  return new PermanentError(
+    `The Help Center listed a ${what} without a helpCenterId`,
+    'permanent',
+    {
+      errorCode: 'UNEXPECTED_RESPONSE',
+      hint: 'the API did not say which help center this belongs to, so nothing was removed; check HELPCENTER_API and the Zoho Desk API version, or record the ids in the identity store, then redrive',
+    },
+  );
 }
