@@ -27,15 +27,16 @@ export const EventBridgeEventSchema = z.looseObject({
 });
 export type EventBridgeEvent = z.infer<typeof EventBridgeEventSchema>;
 
-/** `detail` of the custom "User Deprovisioned" event. */
-export const CustomDeprovisionDetailSchema = z
-  .object({
-    subject: SubjectSchema,
-    reason: z.string().trim().min(1).max(512).optional(),
-    occurredAt: z.iso.datetime({ offset: true }).optional(),
-    helpCenterIds: z.array(z.string().trim().min(1).max(512)).min(1).optional(),
-  })
-  .strict();
+/**
+ * `detail` of the custom "User Deprovisioned" event. Unknown keys are dropped, not rejected, so a
+ * publisher may add its own fields; `subject` stays strict because it decides who is removed.
+ */
+export const CustomDeprovisionDetailSchema = z.object({
+  subject: SubjectSchema,
+  reason: z.string().trim().min(1).max(512).optional(),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  helpCenterIds: z.array(z.string().trim().min(1).max(512)).min(1).optional(),
+});
 export type CustomDeprovisionDetail = z.infer<typeof CustomDeprovisionDetailSchema>;
 
 export interface EventBridgeNormaliseOptions {

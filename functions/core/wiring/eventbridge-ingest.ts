@@ -4,6 +4,8 @@ import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { ENV } from '#core/config/env-names.ts';
 import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
 import { csv, parseEnv } from '#core/config/parse-env.ts';
+import { type CountMetric, noMetric } from '#core/graph/ports.ts';
+import { powertoolsCountMetric } from '#core/graph/wiring.ts';
 import { createLogger } from '#core/observability.ts';
 import { type Clock, type Logger, systemClock, type WorkQueue } from '#core/ports/index.ts';
 import {
@@ -18,7 +20,12 @@ export interface EventBridgeIngestDeps {
   oktaDeprovisionEventTypes: readonly string[];
   /** `source` of the custom "User Deprovisioned" event (default `helpcenter.deprovisioner`). */
   customEventSource: string;
+  /** Counts `EventDropped` for every invalid event (a CloudWatch metric in Lambda). */
+  metric?: CountMetric;
 }
+
+/** Metric counted once per event dropped as invalid. */
+export const EVENT_DROPPED_METRIC = 'EventDropped';
 
 export interface EventBridgeIngestResult {
   kind: 'okta' | 'custom' | 'ignored' | 'invalid';
@@ -27,12 +34,14 @@ export interface EventBridgeIngestResult {
 
 /**
  * Builds the EventBridge target handler (also called directly by tests and the replay harness).
- * Unknown events are ignored and an invalid `detail` is logged as an error and dropped: retrying
- * cannot fix it, and EventBridge/Lambda async retries would only repeat it. An enqueue failure
+ * Unknown events are ignored and an invalid `detail` is logged as an error, counted as
+ * `EventDropped` and dropped: retrying cannot fix it, and EventBridge/Lambda async retries would
+ * only repeat it. An enqueue failure
  * throws, so the async invocation is retried and finally lands in the function's DLQ.
  */
 export function createEventBridgeIngestHandler(deps: EventBridgeIngestDeps) {
   const clock = deps.clock ?? systemClock;
+  const metric = deps.metric ?? noMetric;
   const deprovisionEventTypes = new Set(deps.oktaDeprovisionEventTypes);
   return async (event: unknown, _context?: unknown): Promise<EventBridgeIngestResult> => {
     const result = eventBridgeEventToRequests(event, {
@@ -47,6 +56,7 @@ export function createEventBridgeIngestHandler(deps: EventBridgeIngestDeps) {
         ...meta,
         why: result.why,
       });
+      metric(EVENT_DROPPED_METRIC);
       return { kind: result.kind, enqueued: 0 };
     }
     if (result.kind === 'ignored') {
@@ -102,5 +112,6 @@ export function buildEventBridgeIngestFromEnv(env: Record<string, string | undef
     logger: createLogger(),
     oktaDeprovisionEventTypes: config[ENV.OKTA_DEPROVISION_EVENT_TYPES],
     customEventSource: config[ENV.CUSTOM_EVENT_SOURCE],
+    metric: powertoolsCountMetric(),
   });
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
@@ -14,14 +15,16 @@ const NOW = new Date('2026-11-20T09:15:02.000Z');
 
 function setup(logger: Logger = silentLogger) {
   const queue = new InMemoryWorkQueue();
+  const metrics: { name: string; value: number }[] = [];
   const handler = createEventBridgeIngestHandler({
     queue,
     clock: { now: () => NOW },
     logger,
     oktaDeprovisionEventTypes: ['user.lifecycle.deactivate', 'user.lifecycle.suspend'],
     customEventSource: 'helpcenter.deprovisioner',
+    metric: (name, value = 1) => metrics.push({ name, value }),
   });
-  return { queue, handler };
+  return { queue, handler, metrics };
 }
 
 /** EventBridge envelope as AWS documents it ("Amazon EventBridge events" / event structure). */
@@ -113,13 +116,14 @@ describe('EventBridge ingest: Okta log-streaming partner events', () => {
 
   it('logs and drops an Okta event whose detail is not a LogEvent (no throw, nothing enqueued)', async () => {
     const { logger, lines } = recordingLogger();
-    const { handler, queue } = setup(logger);
+    const { handler, queue, metrics } = setup(logger);
     const result = await handler(
       envelope({ source: OKTA_SOURCE, detailType: 'SystemLog', detail: { hello: 'world' } }),
     );
     expect(result).toEqual({ kind: 'invalid', enqueued: 0 });
     expect(queue.sent).toHaveLength(0);
     expect(lines.some((l) => l.level === 'error')).toBe(true);
+    expect(metrics).toEqual([{ name: 'EventDropped', value: 1 }]);
   });
 });
 
@@ -172,18 +176,36 @@ describe('EventBridge ingest: custom "User Deprovisioned" event', () => {
     ['no subject', { reason: 'x' }],
     ['a bad email', { subject: { email: 'not-an-email' } }],
     ['an unknown subject key', { subject: { email: 'a@example.org', name: 'A' } }],
-    ['an unknown detail key', { subject: { login: 'a' }, dryRun: true }],
     ['an empty helpCenterIds', { subject: { login: 'a' }, helpCenterIds: [] }],
     ['a string detail', 'subject=a'],
-  ])('logs and drops a detail with %s', async (_name, detail) => {
+  ])('logs, counts and drops a detail with %s', async (_name, detail) => {
     const { logger, lines } = recordingLogger();
-    const { handler, queue } = setup(logger);
+    const { handler, queue, metrics } = setup(logger);
     const result = await handler(custom(detail));
     expect(result).toEqual({ kind: 'invalid', enqueued: 0 });
     expect(queue.sent).toHaveLength(0);
+    expect(metrics).toEqual([{ name: 'EventDropped', value: 1 }]);
     const error = lines.find((l) => l.level === 'error');
     expect(error?.extra).toMatchObject({ eventId: 'b7a1c3d4-0000-4000-8000-000000000001' });
     expect(JSON.stringify(error)).not.toContain('a@example.org');
+  });
+
+  it('ignores unknown detail keys and enqueues the request without them', async () => {
+    const { handler, queue, metrics } = setup();
+    const result = await handler(
+      custom({
+        subject: { login: 'jdoe' },
+        reason: 'hr.termination',
+        dryRun: true,
+        ticket: { id: 'HR-1', system: 'workday' },
+      }),
+    );
+    expect(result).toEqual({ kind: 'custom', enqueued: 1 });
+    const request = DeprovisionRequestSchema.parse(queue.sent[0]);
+    expect(request).toMatchObject({ subject: { login: 'jdoe' }, reason: 'hr.termination' });
+    expect(queue.sent[0]).not.toHaveProperty('dryRun');
+    expect(queue.sent[0]).not.toHaveProperty('ticket');
+    expect(metrics).toEqual([]);
   });
 
   it('ignores the custom detail-type from another source', async () => {
@@ -203,6 +225,35 @@ describe('EventBridge ingest: custom "User Deprovisioned" event', () => {
     await expect(handler(null)).resolves.toMatchObject({ kind: 'invalid' });
     await expect(handler('hello')).resolves.toMatchObject({ kind: 'invalid' });
     expect(queue.sent).toHaveLength(0);
+  });
+
+  it('counts EventDropped for invalid events only, not for ignored ones', async () => {
+    const { handler, metrics } = setup();
+    await handler(
+      envelope({ source: 'aws.ec2', detailType: 'EC2 Instance State-change', detail: {} }),
+    );
+    await handler(custom({ subject: { login: 'jdoe' } }, { source: 'someone.else' }));
+    expect(metrics).toEqual([]);
+    await handler(null);
+    expect(metrics).toEqual([{ name: 'EventDropped', value: 1 }]);
+  });
+
+  it('enqueues a valid detail whatever extra keys the publisher adds', async () => {
+    const known = new Set(['subject', 'reason', 'occurredAt', 'helpCenterIds']);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.string({ minLength: 1 }).filter((k) => !known.has(k) && k !== '__proto__'),
+          fc.jsonValue(),
+        ),
+        async (extra) => {
+          const { handler, queue } = setup();
+          const result = await handler(custom({ ...extra, subject: { login: 'jdoe' } }));
+          expect(result).toEqual({ kind: 'custom', enqueued: 1 });
+          expect(queue.sent[0]).toMatchObject({ subject: { login: 'jdoe' } });
+        },
+      ),
+    );
   });
 
   it('throws when the enqueue fails so the async invocation is retried', async () => {
