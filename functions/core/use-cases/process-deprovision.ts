@@ -104,6 +104,12 @@ export async function processDeprovision(
     const attempt = deps.idempotent && !deps.dryRun ? deps.idempotent(run) : run;
     const result = await attempt(request);
     const duplicate = !executed;
+    if (deps.dryRun && result.outcome === 'removed') {
+      // Nothing was removed: keep the request (held) so that it can run once dry run is off.
+      throw new HeldError('Dry run: the removal was logged, not sent', {
+        hint: 'turn DRY_RUN off, then redrive with failureKind=held to perform the removal',
+      });
+    }
     deps.logger.info('deprovision finished', {
       ...log,
       ...(duplicate ? { duplicate: true } : {}),

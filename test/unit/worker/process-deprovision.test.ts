@@ -337,13 +337,37 @@ describe('processDeprovision', () => {
     expect((await processDeprovision(deps, request(), delivery())).kind).toBe('removed');
   });
 
-  it('in dry run sends the removal as a dry run and leaves the request runnable', async () => {
-    const { deps, helpCenter, delivery, persistence } = setup();
+  it('in dry run sends the removal as a dry run and holds the request for a later redrive', async () => {
+    const { deps, helpCenter, deadLetters, delivery, persistence } = setup();
     deps.dryRun = true;
-    await processDeprovision(deps, request(), delivery());
+    const outcome = await processDeprovision(deps, request(), delivery());
     expect(helpCenter.calls).toContain(`remove ${HC1} 1001 (dry run)`);
     expect(helpCenter.users.find((u) => u.id === '1001')?.groupIds).toEqual(['g1', 'g2']);
+    expect(outcome.kind).toBe('held');
+    expect(deadLetters.records[0]?.failure).toMatchObject({
+      kind: 'held',
+      hint: expect.stringMatching(/DRY_RUN off/),
+    });
     expect(persistence.size).toBe(0);
+    deps.dryRun = false;
+    const released = await processDeprovision(deps, request(), {
+      messageId: 'm',
+      receiveCount: 1,
+      guardReleased: true,
+    });
+    expect(released.kind).toBe('removed');
+  });
+
+  it('in dry run still ends a request for nobody as a no-op', async () => {
+    const { deps, deadLetters, delivery } = setup();
+    deps.dryRun = true;
+    const outcome = await processDeprovision(
+      deps,
+      request({ subject: { email: 'nobody@example.com' } }),
+      delivery(),
+    );
+    expect(outcome.kind).toBe('no-op');
+    expect(deadLetters.records).toHaveLength(0);
   });
 
   it('with verify-after dead-letters a removal that left groups behind on the last receive', async () => {
