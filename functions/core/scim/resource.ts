@@ -2,9 +2,31 @@ import type { IdentityRecord } from '#core/ports/index.ts';
 import { ScimError, scimBadRequest } from '#core/scim/errors.ts';
 import { ScimUserSchema, USER_SCHEMA } from '#core/scim/schemas.ts';
 
-/** Attributes never stored from a request: server-assigned, read-only, or secret (`password`). */
+/**
+ * Attributes never stored from a request: server-assigned, read-only, or secret (`password`).
+ * Lower case: SCIM attribute names are case-insensitive (RFC 7643 section 2.1).
+ */
 export const NOT_STORED = new Set(['id', 'meta', 'password', 'groups']);
 const DANGEROUS_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** `password` in any case, bare or URN-qualified (`urn:...:User:password`), at any depth. */
+function isSecretKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return lower === 'password' || lower.endsWith(':password');
+}
+
+/** Deep copy without secret attributes, wherever a client or an old record nested them. */
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (!isSecretKey(key)) out[key] = withoutSecrets(inner);
+    }
+    return out;
+  }
+  return value;
+}
 
 /** The stored part of a record a client can change, as extracted from a validated User body. */
 export interface UserFields {
@@ -32,10 +54,10 @@ export function userFieldsFromBody(body: unknown): UserFields {
   }
   const { userName, externalId, active, emails } = parsed.data;
   const attributes: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(sanitise(body) as Record<string, unknown>)) {
-    if (NOT_STORED.has(key) || ['username', 'externalid', 'active'].includes(key.toLowerCase())) {
-      continue;
-    }
+  const clean = withoutSecrets(sanitise(body)) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(clean)) {
+    const lower = key.toLowerCase();
+    if (NOT_STORED.has(lower) || ['username', 'externalid', 'active'].includes(lower)) continue;
     if (value !== null && value !== undefined) attributes[key] = value;
   }
   const primary = emails?.find((e) => e.primary === true) ?? emails?.[0];
@@ -60,7 +82,10 @@ export function userState(record: IdentityRecord): UserState {
 
 /** Serialises a record as a SCIM User resource (RFC 7643 section 4.1) with `meta`. */
 export function toScimUser(record: IdentityRecord, usersUrl: string): Record<string, unknown> {
-  const { schemas, ...attributes } = record.attributes ?? {};
+  const { schemas, ...attributes } = withoutSecrets(record.attributes ?? {}) as Record<
+    string,
+    unknown
+  >;
   return {
     schemas: Array.isArray(schemas) && schemas.length > 0 ? schemas : [USER_SCHEMA],
     id: record.id,
