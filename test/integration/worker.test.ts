@@ -273,6 +273,18 @@ describe('worker against real SQS, Secrets Manager and DynamoDB', () => {
   });
 });
 
+describe('DynamoDB guard', () => {
+  it('admits the first N distinct request ids of a window, a retried id again, and no more', async () => {
+    const table = await resources.idempotencyTable();
+    const guard = new DynamoDbRateGuard(resources.documents, table, 2, 300, systemClock);
+    expect(await guard.admit('a')).toBe(true);
+    expect(await guard.admit('b')).toBe(true);
+    expect(await guard.admit('a')).toBe(true);
+    expect(await guard.admit('c')).toBe(false);
+    expect(await guard.admit('b')).toBe(true);
+  });
+});
+
 describe('DynamoDB identity store', () => {
   it('finds records by each key, case-insensitively on userName and email, and pages the list', async () => {
     const store = new DynamoDbIdentityStore(resources.documents, env.identityTable);

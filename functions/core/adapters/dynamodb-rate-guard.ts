@@ -1,9 +1,12 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock, RateGuard } from '#core/ports/index.ts';
 
 /**
- * Fixed-window guard counter shared by every worker container: one item per window in the
- * idempotency table (`id` = `guard#<window start>`, removed by its TTL `expiration`).
+ * Fixed-window guard shared by every worker container: one item per window in the idempotency
+ * table (`id` = `guard#<window start>`, removed by its TTL `expiration`) holding the set of
+ * admitted request ids. A conditional update admits an id while the set has room, and admits an
+ * id already in it again (a retry), so every receive is checked and nothing is counted twice.
  */
 export class DynamoDbRateGuard implements RateGuard {
   constructor(
@@ -14,23 +17,31 @@ export class DynamoDbRateGuard implements RateGuard {
     private readonly clock: Clock,
   ) {}
 
-  async admit(): Promise<boolean> {
+  async admit(requestId: string): Promise<boolean> {
     const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
     const windowStart = nowSeconds - (nowSeconds % this.windowSeconds);
-    const out = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { id: `guard#${windowStart}` },
-        UpdateExpression:
-          'ADD #count :one SET #expiration = if_not_exists(#expiration, :expiration)',
-        ExpressionAttributeNames: { '#count': 'count', '#expiration': 'expiration' },
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':expiration': windowStart + this.windowSeconds * 2,
-        },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(out.Attributes?.count ?? 0) <= this.max;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id: `guard#${windowStart}` },
+          UpdateExpression:
+            'ADD #ids :idSet SET #expiration = if_not_exists(#expiration, :expiration)',
+          ConditionExpression:
+            'attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :id)',
+          ExpressionAttributeNames: { '#ids': 'requestIds', '#expiration': 'expiration' },
+          ExpressionAttributeValues: {
+            ':idSet': new Set([requestId]),
+            ':id': requestId,
+            ':max': this.max,
+            ':expiration': windowStart + this.windowSeconds * 2,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

@@ -1,9 +1,12 @@
 import type { Clock, RateGuard } from '#core/ports/index.ts';
 
-/** Fixed-window counter in process memory (local runs, tests). */
+/**
+ * Fixed-window guard in process memory (local runs, tests): the first `max` distinct request ids of
+ * a window are admitted; asking again for an admitted id admits it again without counting it twice.
+ */
 export class InMemoryRateGuard implements RateGuard {
   private windowStart = 0;
-  private count = 0;
+  private admitted = new Set<string>();
 
   constructor(
     private readonly max: number,
@@ -11,14 +14,16 @@ export class InMemoryRateGuard implements RateGuard {
     private readonly clock: Clock,
   ) {}
 
-  async admit(): Promise<boolean> {
+  async admit(requestId: string): Promise<boolean> {
     const windowMs = this.windowSeconds * 1000;
     const start = Math.floor(this.clock.now().getTime() / windowMs) * windowMs;
     if (start !== this.windowStart) {
       this.windowStart = start;
-      this.count = 0;
+      this.admitted = new Set();
     }
-    this.count += 1;
-    return this.count <= this.max;
+    if (this.admitted.has(requestId)) return true;
+    if (this.admitted.size >= this.max) return false;
+    this.admitted.add(requestId);
+    return true;
   }
 }

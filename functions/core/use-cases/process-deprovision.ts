@@ -88,7 +88,9 @@ export async function processDeprovision(
     attempt: delivery.receiveCount,
   };
   try {
-    if (delivery.receiveCount === 1 && !delivery.guardReleased) {
+    // Checked on every receive (admission is per requestId, so a retry is not counted twice and a
+    // guard that failed on the first receive is not skipped on the next).
+    if (!delivery.guardReleased) {
       if (!(await deps.guard.admit(request.requestId))) {
         throw new HeldError('Guard tripped: too many deprovisions in the window', {
           hint: 'a mass deactivation may be under way: check the IdP, then redrive with failureKind=held to release',

@@ -298,6 +298,40 @@ describe('processDeprovision', () => {
     expect(released.kind).toBe('removed');
   });
 
+  it('checks the guard on every receive, counting a retried request once', async () => {
+    const { deps, helpCenter, delivery } = setup({ guardMax: 1 });
+    helpCenter.failures.remove = [
+      new TransientError('a'),
+      new TransientError('b'),
+      new TransientError('c'),
+    ];
+    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    // The retry of the admitted request is admitted again; a second request is not.
+    expect((await processDeprovision(deps, request(), delivery(2))).kind).toBe('removed');
+    const other = request({ requestId: 'req-2', subject: { email: 'bob@example.com' } });
+    expect((await processDeprovision(deps, other, delivery(2))).kind).toBe('held');
+  });
+
+  it('does not skip the guard on a later receive when it failed on the first', async () => {
+    const { deps, deadLetters, delivery } = setup({ guardMax: 0 });
+    const admit = deps.guard.admit.bind(deps.guard);
+    let calls = 0;
+    deps.guard = {
+      admit: async (id) => {
+        calls += 1;
+        if (calls === 1) throw new TransientError('DynamoDB throttled');
+        return admit(id);
+      },
+    };
+    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    expect((await processDeprovision(deps, request(), delivery(2))).kind).toBe('held');
+    expect(deadLetters.records[0]?.failure.kind).toBe('held');
+  });
+
   it('removes once when the same requestId is delivered twice', async () => {
     const { deps, helpCenter, delivery } = setup();
     const first = await processDeprovision(deps, request(), delivery());
