@@ -33,6 +33,8 @@ export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
     ENV.GRAPH_SECRET_ARN,
     ENV.GRAPH_BASE_URL,
     ENV.GRAPH_LOGIN_URL,
+    // Without it Graph lifecycle notifications are only logged, never acted on.
+    ENV.GRAPH_NOTIFICATION_URL,
     ENV.STAGE,
     ENV.LOG_LEVEL,
     ENV.SERVICE_NAME,

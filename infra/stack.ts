@@ -282,6 +282,11 @@ export class DeprovisionerStack extends Stack {
       removalPolicy,
     });
     const apiUrl = this.webhookApi.url;
+    // The URL names only the HttpApi resource, which depends on no function (routes and
+    // integrations do), so the ingest function can carry it without a dependency cycle.
+    const graphNotificationUrl = `${apiUrl}/webhooks/graph`;
+    // Lets the ingest function renew or recreate the subscription on Graph lifecycle notifications.
+    ingest.addEnvironment(ENV.GRAPH_NOTIFICATION_URL, graphNotificationUrl);
 
     const graphSubscription = fn('GraphSubscription', {
       id: 'graph-subscription',
@@ -290,7 +295,7 @@ export class DeprovisionerStack extends Stack {
       environment: {
         [ENV.GRAPH_BASE_URL]: config.graph.baseUrl,
         [ENV.GRAPH_LOGIN_URL]: config.graph.loginUrl,
-        [ENV.GRAPH_NOTIFICATION_URL]: `${apiUrl}/webhooks/graph`,
+        [ENV.GRAPH_NOTIFICATION_URL]: graphNotificationUrl,
       },
     });
     bindSecret(graphSubscription, ENV.GRAPH_SECRET_ARN, this.secrets.graph);
@@ -313,7 +318,7 @@ export class DeprovisionerStack extends Stack {
 
     this.alarms = this.createAlarms(config);
     this.createDashboard();
-    this.createOutputs(apiUrl);
+    this.createOutputs(apiUrl, graphNotificationUrl);
   }
 
   private createAlarms(config: StageConfig): Record<string, IAlarm> {
@@ -422,13 +427,13 @@ export class DeprovisionerStack extends Stack {
     });
   }
 
-  private createOutputs(apiUrl: string): void {
+  private createOutputs(apiUrl: string, graphNotificationUrl: string): void {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     out('ApiUrl', apiUrl, 'Base URL of the intake HTTP API');
     out('OktaEventHookUrl', `${apiUrl}/webhooks/okta`, 'Register this URL as the Okta event hook');
     out('ScimBaseUrl', `${apiUrl}/scim/v2`, 'SCIM 2.0 base URL for Entra ID / Okta provisioning');
-    out('GraphNotificationUrl', `${apiUrl}/webhooks/graph`, 'Graph change-notification URL');
+    out('GraphNotificationUrl', graphNotificationUrl, 'Graph change-notification URL');
     out('SignedWebhookUrl', `${apiUrl}/webhooks/events`, 'Standard Webhooks endpoint');
     out('WorkQueueUrl', this.workQueue.queue.queueUrl, 'Work queue');
     out('DeadLetterQueueUrl', this.workQueue.deadLetterQueue.queueUrl, 'Dead-letter queue');

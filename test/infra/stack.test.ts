@@ -217,6 +217,16 @@ describe('DeprovisionerStack functions', () => {
     expect(url).toContain('/webhooks/graph');
   });
 
+  // The ingest function now references the API; Template.fromStack above already refuses a
+  // template with a dependency cycle, so this file would not load if that introduced one.
+  it('gives ingest the GraphNotificationUrl output as GRAPH_NOTIFICATION_URL, for lifecycle renewals', () => {
+    const output = template.findOutputs('GraphNotificationUrl');
+    const outputUrl = Object.values(output)[0]?.Value;
+    expect(outputUrl).toBeDefined();
+    expect(environmentOf('ingest')[ENV.GRAPH_NOTIFICATION_URL]).toEqual(outputUrl);
+    expect(environmentOf('graph-subscription')[ENV.GRAPH_NOTIFICATION_URL]).toEqual(outputUrl);
+  });
+
   it('sets MAX_RECEIVE_COUNT to the redrive policy maxReceiveCount', () => {
     expect(environmentOf('worker')[ENV.MAX_RECEIVE_COUNT]).toBe('7');
     template.hasResourceProperties('AWS::SQS::Queue', {
