@@ -131,8 +131,20 @@ export class LocalQueue implements WorkQueue {
         if (!failed.has(m.messageId)) {
           this.messages = this.messages.filter((x) => x !== m);
         } else if (m.receiveCount >= this.options.maxReceiveCount) {
-          this.messages = this.messages.filter((x) => x !== m);
-          await this.options.onExhausted(m);
+          try {
+            await this.options.onExhausted(m);
+            this.messages = this.messages.filter((x) => x !== m);
+          } catch (error) {
+            // Not in the DLQ yet: keep it and try again after the delay (nothing is dropped).
+            this.options.logger.error(
+              'could not move an exhausted message to the DLQ; keeping it',
+              {
+                messageId: m.messageId,
+                error: (error as Error).name,
+              },
+            );
+            m.visibleAt = Date.now() + this.options.redeliveryDelayMs;
+          }
         } else {
           m.visibleAt = Date.now() + this.options.redeliveryDelayMs;
         }

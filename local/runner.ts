@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -384,7 +384,7 @@ export async function startLocalService(
     let ready = false;
     const queuePath = join(dataDir, 'queue.json');
     if (localQueue) {
-      localQueue.restore(await readSavedQueue(queuePath));
+      localQueue.restore(await readSavedQueue(queuePath, logger));
       localQueue.start(workerHandler);
     }
     poller?.start(workerHandler);
@@ -448,12 +448,26 @@ export async function startLocalService(
   }
 }
 
-async function readSavedQueue(path: string): Promise<LocalMessage[]> {
+/** Work saved by the last stop; an unreadable file is kept aside (never silently dropped). */
+async function readSavedQueue(path: string, logger: Logger): Promise<LocalMessage[]> {
+  let text: string;
   try {
-    const saved = JSON.parse(await readFile(path, 'utf8')) as LocalMessage[];
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    const saved = JSON.parse(text) as LocalMessage[];
+    if (!Array.isArray(saved)) throw new TypeError('not a list');
     await rm(path, { force: true });
     return saved;
   } catch {
+    const aside = `${path}.unreadable-${Date.now()}`;
+    await rename(path, aside);
+    logger.error('the saved queue could not be read; it was kept aside for inspection', {
+      path: aside,
+    });
     return [];
   }
 }

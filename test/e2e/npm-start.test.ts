@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -163,6 +163,56 @@ describe('npm start (local mode, end to end)', () => {
     expect(await stopService(running)).toBe(0);
     expect(running.output()).toMatch(/stopped/);
   });
+});
+
+describe('npm start with secrets the user set', () => {
+  const userSecrets = {
+    OKTA_EVENT_HOOK_AUTHORIZATION: 'user-okta-8f2c1e',
+    SCIM_BEARER_TOKEN: 'user-scim-5b7d9a',
+    GRAPH_CLIENT_STATE: 'user-graph-3e1f44',
+    WEBHOOK_SIGNING_SECRET: 'whsec_dXNlci1zaWduaW5nLWtleS05OTk5',
+  };
+
+  it.each(['pretty', 'json'])(
+    'never prints or stores them (LOG_FORMAT=%s)',
+    async (format) => {
+      const service = await startService({ ...userSecrets, LOG_FORMAT: format });
+      try {
+        const body = await readFile(join(ROOT, 'local/examples/okta-deactivate-alice.json'));
+        const ok = await fetch(`${service.url}/webhooks/okta`, {
+          method: 'POST',
+          headers: {
+            authorization: userSecrets.OKTA_EVENT_HOOK_AUTHORIZATION,
+            'content-type': 'application/json',
+          },
+          body,
+        });
+        expect(ok.status).toBe(200);
+        const wrong = await fetch(`${service.url}/webhooks/okta`, {
+          method: 'POST',
+          headers: { authorization: 'local-okta-secret', 'content-type': 'application/json' },
+          body,
+        });
+        expect(wrong.status).toBe(401);
+        await until('the deprovision to finish', async () =>
+          /deprovision finished/.test(service.output()) ? true : undefined,
+        );
+        expect(await stopService(service)).toBe(0);
+        const stored = await Promise.all(
+          (await readdir(service.dataDir)).map((f) => readFile(join(service.dataDir, f), 'utf8')),
+        );
+        for (const value of Object.values(userSecrets)) {
+          expect(service.output()).not.toContain(value);
+          for (const text of stored) expect(text).not.toContain(value);
+        }
+        expect(service.output()).not.toMatch(/Zoho-oauthtoken|access_token/);
+      } finally {
+        killGroup(service.child, 'SIGKILL');
+        await rm(service.dataDir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });
 
 describe('npm start configuration errors', () => {

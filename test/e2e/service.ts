@@ -42,8 +42,13 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
   });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const service = /Service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-    const sandbox = /Sandbox state\s+(http:\/\/127\.0\.0\.1:\d+)\/_sandbox\/state/.exec(out);
+    // The banner (pretty logs) or the "service ready" line (LOG_FORMAT=json).
+    const service =
+      /Service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out) ??
+      /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+    const sandbox =
+      /Sandbox state\s+(http:\/\/127\.0\.0\.1:\d+)\/_sandbox\/state/.exec(out) ??
+      /"sandbox":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
     const graph = /Graph stand-in.*\(state: (http:\/\/127\.0\.0\.1:\d+\/_standin\/state)\)/.exec(
       out,
     );
