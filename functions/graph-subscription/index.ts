@@ -1,3 +1,3 @@
 import { buildGraphSubscriptionFromEnv } from '#core/graph/wiring.ts';
 
-export const handler = buildGraphSubscriptionFromEnv(process.env);
+export const handler = await buildGraphSubscriptionFromEnv(process.env);

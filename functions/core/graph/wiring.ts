@@ -6,11 +6,12 @@ import { SecretsManagerSecretSource } from '#core/adapters/secrets-manager-secre
 import { ENV } from '#core/config/env-names.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
-import { ConfigError } from '#core/errors.ts';
+import { ConfigError, SecretError } from '#core/errors.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/graph/config.ts';
 import { GraphClient, graphCredentialsFromSecret } from '#core/graph/graph-client.ts';
 import type { CountMetric } from '#core/graph/ports.ts';
 import type { GraphIngestDeps } from '#core/graph/routes.ts';
+import { GraphCredentialsSchema } from '#core/graph/schemas.ts';
 import { createLogger, createMetrics } from '#core/observability.ts';
 import { type Clock, type Logger, type SecretSource, systemClock } from '#core/ports/index.ts';
 import {
@@ -92,24 +93,74 @@ export const GraphSubscriptionConfigSchema = z.object({
   [ENV.GRAPH_NOTIFICATION_URL]: z.url(),
 });
 
-/** Composition root of the graph-subscription Lambda. @throws ConfigError naming every bad key. */
-export function buildGraphSubscriptionFromEnv(env: Record<string, string | undefined>) {
+/**
+ * Fails fast when a secret the subscription needs is incomplete: the Graph secret's tenantId,
+ * clientId and clientSecret, and the webhook secret's graphClientState.
+ * @throws ConfigError naming every missing key (never a value); SecretError when a secret is
+ *   unreadable or not JSON.
+ */
+export async function checkGraphSubscriptionSecrets(input: GraphWiringInput): Promise<void> {
+  const raw = await input.secretSource.getSecretString(input.config.secretId);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new SecretError('The Graph secret is not valid JSON', false);
+  }
+  const parsed = GraphCredentialsSchema.safeParse(json);
+  if (!parsed.success) {
+    const keys = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(secret)'))];
+    throw new ConfigError(
+      `The Graph secret has no valid ${keys.map((k) => `"${k}"`).join(', ')} value`,
+      keys,
+    );
+  }
+  await input.webhookSecrets.get('graphClientState');
+}
+
+/** What the graph-subscription composition root takes from outside the environment. */
+export interface GraphSubscriptionAdapters {
+  secretSource: SecretSource;
+  logger?: Logger;
+  clock?: Clock;
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * Builds the graph-subscription handler from the environment and the given adapters, after
+ * checking its secrets. @throws ConfigError naming every bad env or secret key; SecretError
+ */
+export async function buildGraphSubscription(
+  env: Record<string, string | undefined>,
+  adapters: GraphSubscriptionAdapters,
+) {
   const parsed = parseEnv(GraphSubscriptionConfigSchema, env, 'graph subscription configuration');
   const config = graphConfigFrom(parsed);
   if (!config?.notificationUrl) {
     throw new ConfigError('GRAPH_SECRET_ARN and GRAPH_NOTIFICATION_URL are required');
   }
-  const logger = createLogger();
-  const secretSource = new SecretsManagerSecretSource(new SecretsManagerClient({}), {
-    ttlMs: 5 * 60_000,
-  });
   const input: GraphWiringInput = {
     config,
-    secretSource,
-    webhookSecrets: new WebhookSecretsReader(secretSource, parsed[ENV.WEBHOOK_SECRET_ARN]),
-    logger,
+    secretSource: adapters.secretSource,
+    webhookSecrets: new WebhookSecretsReader(adapters.secretSource, parsed[ENV.WEBHOOK_SECRET_ARN]),
+    logger: adapters.logger ?? createLogger(),
+    ...(adapters.clock ? { clock: adapters.clock } : {}),
+    ...(adapters.dispatcher ? { dispatcher: adapters.dispatcher } : {}),
   };
+  await checkGraphSubscriptionSecrets(input);
   return createGraphSubscriptionHandler(
     subscriptionDeps(input, buildClient(input), config.notificationUrl),
   );
+}
+
+/**
+ * Composition root of the graph-subscription Lambda (Secrets Manager), once per cold start.
+ * @throws ConfigError naming every missing env or secret key; SecretError
+ */
+export async function buildGraphSubscriptionFromEnv(env: Record<string, string | undefined>) {
+  return buildGraphSubscription(env, {
+    secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
+      ttlMs: 5 * 60_000,
+    }),
+  });
 }

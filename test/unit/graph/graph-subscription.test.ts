@@ -5,7 +5,7 @@ import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source
 import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import { ConfigError } from '#core/errors.ts';
-import { buildGraphSubscriptionFromEnv } from '#core/graph/wiring.ts';
+import { buildGraphSubscription, buildGraphSubscriptionFromEnv } from '#core/graph/wiring.ts';
 import { silentLogger } from '#core/ports/index.ts';
 import {
   ensureGraphSubscription,
@@ -15,7 +15,12 @@ import {
 } from '#core/use-cases/graph-subscription.ts';
 import { createIngestRouter } from '#core/wiring/ingest.ts';
 import { type GraphStandin, startGraphStandin } from '../../../local/graph-standin/server.ts';
-import { CLIENT_STATE, graphClientFor, WEBHOOK_SECRET_ID } from './graph-helpers.ts';
+import {
+  CLIENT_STATE,
+  GRAPH_SECRET_ID,
+  graphClientFor,
+  WEBHOOK_SECRET_ID,
+} from './graph-helpers.ts';
 
 const NOTIFICATION_URL = 'https://deprovisioner.example.org/webhooks/graph';
 const DAY = 24 * 60 * 60_000;
@@ -220,26 +225,76 @@ describe('Graph subscription end to end over HTTP', () => {
 });
 
 describe('buildGraphSubscriptionFromEnv', () => {
-  it('fails fast naming every missing key', () => {
-    expect(() => buildGraphSubscriptionFromEnv({})).toThrow(ConfigError);
-    try {
-      buildGraphSubscriptionFromEnv({});
-    } catch (error) {
-      const issues = (error as ConfigError).issues.join(' ');
-      expect(issues).toContain('WEBHOOK_SECRET_ARN');
-      expect(issues).toContain('GRAPH_SECRET_ARN');
-      expect(issues).toContain('GRAPH_NOTIFICATION_URL');
-    }
+  it('fails fast naming every missing key', async () => {
+    const error = await buildGraphSubscriptionFromEnv({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues.join(' ');
+    expect(issues).toContain('WEBHOOK_SECRET_ARN');
+    expect(issues).toContain('GRAPH_SECRET_ARN');
+    expect(issues).toContain('GRAPH_NOTIFICATION_URL');
+  });
+});
+
+describe('buildGraphSubscription (the composition root with a static secret source)', () => {
+  const env = (standin: GraphStandin) => ({
+    WEBHOOK_SECRET_ARN: WEBHOOK_SECRET_ID,
+    GRAPH_SECRET_ARN: GRAPH_SECRET_ID,
+    GRAPH_NOTIFICATION_URL: NOTIFICATION_URL,
+    GRAPH_BASE_URL: standin.url,
+    GRAPH_LOGIN_URL: standin.loginUrl,
+  });
+  const graphSecret = (standin: GraphStandin) => ({
+    tenantId: standin.tenantId,
+    clientId: standin.clientId,
+    clientSecret: standin.clientSecret,
+  });
+  const sources = (graph: Record<string, unknown>, webhook: Record<string, unknown>) =>
+    new StaticSecretSource({
+      [GRAPH_SECRET_ID]: JSON.stringify(graph),
+      [WEBHOOK_SECRET_ID]: JSON.stringify(webhook),
+    });
+
+  it('builds a handler that creates the subscription when both secrets are complete', async () => {
+    const { standin, clock } = await setup();
+    const handler = await buildGraphSubscription(env(standin), {
+      secretSource: sources(graphSecret(standin), { graphClientState: CLIENT_STATE }),
+      logger: silentLogger,
+      clock: { now: () => new Date(clock.ms) },
+    });
+    await expect(handler()).resolves.toMatchObject({ action: 'created' });
+    expect(standin.state().subscriptions).toMatchObject([
+      { notificationUrl: NOTIFICATION_URL, clientState: CLIENT_STATE },
+    ]);
   });
 
-  it('builds the handler from a complete environment', () => {
-    const handler = buildGraphSubscriptionFromEnv({
-      WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:webhook',
-      GRAPH_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:graph',
-      GRAPH_NOTIFICATION_URL: NOTIFICATION_URL,
-      AWS_REGION: 'eu-west-1',
-    });
-    expect(typeof handler).toBe('function');
+  it.each(['tenantId', 'clientId', 'clientSecret'] as const)(
+    'fails at cold start naming the Graph secret key %s when it is missing, never a value',
+    async (key) => {
+      const { standin } = await setup();
+      const { [key]: _missing, ...rest } = graphSecret(standin);
+      const error = await buildGraphSubscription(env(standin), {
+        secretSource: sources(rest, { graphClientState: CLIENT_STATE }),
+        logger: silentLogger,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues).toEqual([key]);
+      expect((error as Error).message).toContain(key);
+      for (const value of Object.values(rest))
+        expect((error as Error).message).not.toContain(value);
+      expect(standin.state().calls).toHaveLength(0);
+    },
+  );
+
+  it('fails at cold start naming graphClientState when the webhook secret lacks it', async () => {
+    const { standin } = await setup();
+    const error = await buildGraphSubscription(env(standin), {
+      secretSource: sources(graphSecret(standin), { scimBearerToken: 'scim-token-not-logged' }),
+      logger: silentLogger,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual(['graphClientState']);
+    expect((error as Error).message).not.toContain('scim-token-not-logged');
+    expect((error as Error).message).not.toContain(standin.clientSecret);
   });
 });
 
