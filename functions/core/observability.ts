@@ -1,6 +1,6 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Logger } from '#core/ports/index.ts';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { CountMetric, Logger } from '#core/ports/index.ts';
 
 export const SERVICE_NAME = 'helpcenter-deprovisioner';
 export const METRICS_NAMESPACE = 'HelpCenterDeprovisioner';
@@ -49,4 +49,10 @@ export function createLogger(options: { serviceName?: string; level?: string } =
 
 export function createMetrics(): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+}
+
+/** Emits a count metric at once (one EMF line), for rare operational events. */
+export function powertoolsCountMetric(): CountMetric {
+  const metrics = createMetrics();
+  return (name, value = 1) => metrics.singleMetric().addMetric(name, MetricUnit.Count, value);
 }

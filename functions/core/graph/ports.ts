@@ -28,9 +28,7 @@ export interface GraphSubscriptions {
 }
 
 /** Counts an operational event (a CloudWatch metric in Lambda). */
-export type CountMetric = (name: string, value?: number) => void;
-
-export const noMetric: CountMetric = () => {};
+export { type CountMetric, noMetric } from '#core/ports/index.ts';
 
 /** What the webhook asks of the subscription use case when a lifecycle notification arrives. */
 export interface GraphSubscriptionMaintenance {

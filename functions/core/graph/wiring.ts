@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -12,7 +11,7 @@ import { GraphClient, graphCredentialsFromSecret } from '#core/graph/graph-clien
 import type { CountMetric } from '#core/graph/ports.ts';
 import type { GraphIngestDeps } from '#core/graph/routes.ts';
 import { GraphCredentialsSchema } from '#core/graph/schemas.ts';
-import { createLogger, createMetrics } from '#core/observability.ts';
+import { createLogger } from '#core/observability.ts';
 import { type Clock, type Logger, type SecretSource, systemClock } from '#core/ports/index.ts';
 import {
   ensureGraphSubscription,
@@ -33,12 +32,6 @@ export interface GraphWiringInput {
 /** A short-timeout connection pool: the webhook must answer Graph within ~3 s. */
 export function createGraphDispatcher(): Dispatcher {
   return new Agent({ connect: { timeout: 1500 }, keepAliveTimeout: 30_000 });
-}
-
-/** Emits a count metric at once (one EMF line), for rare operational events. */
-export function powertoolsCountMetric(): CountMetric {
-  const metrics = createMetrics();
-  return (name, value = 1) => metrics.singleMetric().addMetric(name, MetricUnit.Count, value);
 }
 
 function buildClient(input: GraphWiringInput): GraphClient {

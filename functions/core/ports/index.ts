@@ -180,3 +180,8 @@ export interface DeadLetterSource {
   /** Makes a message visible again (it did not match the redrive filter). */
   release(message: DeadLetterMessage): Promise<void>;
 }
+
+/** Counts one operational event (e.g. a dropped or missed notification) as a metric. */
+export type CountMetric = (name: string, value?: number) => void;
+
+export const noMetric: CountMetric = () => {};

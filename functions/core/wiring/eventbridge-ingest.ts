@@ -5,8 +5,7 @@ import { ENV } from '#core/config/env-names.ts';
 import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
 import { csv, parseEnv } from '#core/config/parse-env.ts';
 import { type CountMetric, noMetric } from '#core/graph/ports.ts';
-import { powertoolsCountMetric } from '#core/graph/wiring.ts';
-import { createLogger } from '#core/observability.ts';
+import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
 import { type Clock, type Logger, systemClock, type WorkQueue } from '#core/ports/index.ts';
 import {
   DEFAULT_CUSTOM_EVENT_SOURCE,

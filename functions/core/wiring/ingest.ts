@@ -11,7 +11,7 @@ import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { type IngestConfig, loadIngestConfig } from '#core/config/ingest-config.ts';
 import { type WebhookSecretName, WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
 import { type GraphIngestDeps, graphRoutes } from '#core/graph/routes.ts';
-import { buildGraphIngestDeps, powertoolsCountMetric } from '#core/graph/wiring.ts';
+import { buildGraphIngestDeps } from '#core/graph/wiring.ts';
 import { formatterByPath, httpErrorHandler } from '#core/http/error-handler.ts';
 import {
   empty,
@@ -21,7 +21,7 @@ import {
   readJsonBody,
   STATUS,
 } from '#core/http/http.ts';
-import { createLogger } from '#core/observability.ts';
+import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
 import {
   type Clock,
   type IdentityStore,
