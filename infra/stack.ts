@@ -7,7 +7,7 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
-import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { type IAlarm, MathExpression } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -21,6 +21,7 @@ import type { StageConfig } from './config.ts';
 import { bindInvoke, bindQueue, bindSecret, bindTable } from './constructs/bind.ts';
 import {
   AlarmTopic,
+  ATTENTION_METRICS,
   OUTCOME_METRICS,
   outcomeMetric,
   ServiceDashboard,
@@ -373,6 +374,20 @@ export class DeprovisionerStack extends Stack {
         threshold: 1,
         description: 'EventBridge deprovisioning events fail to enqueue (EventBridge retries).',
       }),
+      needsAttention: thresholdAlarm(this, 'EventsNeedAttention', topic, {
+        metric: new MathExpression({
+          expression: ATTENTION_METRICS.map((_, i) => `FILL(m${i}, 0)`).join(' + '),
+          usingMetrics: Object.fromEntries(
+            ATTENTION_METRICS.map((name, i) => [`m${i}`, outcomeMetric(name)]),
+          ),
+          label: 'held, dropped or missed events',
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        description:
+          'A request was held (guard or dry run), an EventBridge event was dropped as invalid, or a ' +
+          'Graph notification was missed or its lifecycle action failed: see the worker and ingest logs.',
+      }),
       graphSubscriptionErrors: thresholdAlarm(this, 'GraphSubscriptionErrors', topic, {
         metric: f['graph-subscription'].fn.metricErrors(fiveMinutes),
         threshold: 1,
@@ -389,7 +404,11 @@ export class DeprovisionerStack extends Stack {
     new ServiceDashboard(this, 'Dashboard', {
       alarms: Object.values(this.alarms),
       rows: [
-        { title: 'Deprovisioning outcomes', left: OUTCOME_METRICS.map(outcomeMetric) },
+        {
+          title: 'Deprovisioning outcomes',
+          left: OUTCOME_METRICS.map(outcomeMetric),
+          right: ATTENTION_METRICS.map(outcomeMetric),
+        },
         {
           title: 'Work queue',
           left: [

@@ -21,6 +21,18 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './service-function.ts';
 /** Custom metrics the functions emit through Powertools (dimension `service`). */
 export const OUTCOME_METRICS = ['Removed', 'NoOp', 'DeadLettered'] as const;
 
+/**
+ * Events that ended without a deprovision for a reason an operator must look at: held by the guard
+ * (or dry run), EventBridge events dropped as invalid, Graph notifications missed, lifecycle actions
+ * that failed. A test checks the names against the constants the functions emit.
+ */
+export const ATTENTION_METRICS = [
+  'Held',
+  'EventDropped',
+  'GraphMissedNotifications',
+  'GraphLifecycleActionFailed',
+] as const;
+
 export interface AlarmTopicProps {
   email?: string;
 }
@@ -78,7 +90,9 @@ export function thresholdAlarm(
   return alarm;
 }
 
-export function outcomeMetric(name: (typeof OUTCOME_METRICS)[number]): Metric {
+export function outcomeMetric(
+  name: (typeof OUTCOME_METRICS)[number] | (typeof ATTENTION_METRICS)[number],
+): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,

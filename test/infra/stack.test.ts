@@ -7,7 +7,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CUSTOM_EVENT_SOURCE, ENV } from '../../functions/core/config/env-names.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability.ts';
+import {
+  GRAPH_LIFECYCLE_FAILED_METRIC,
+  GRAPH_MISSED_METRIC,
+} from '../../functions/core/use-cases/graph-notifications.ts';
+import { EVENT_DROPPED_METRIC } from '../../functions/core/wiring/eventbridge-ingest.ts';
+import { METRIC_BY_OUTCOME } from '../../functions/core/wiring/worker.ts';
 import { buildApp } from '../../infra/build-app.ts';
+import { ATTENTION_METRICS, OUTCOME_METRICS } from '../../infra/constructs/monitoring.ts';
 import * as infraNames from '../../infra/constructs/service-function.ts';
 import { IDENTITY_INDEXES } from '../../infra/constructs/tables.ts';
 import {
@@ -195,6 +202,13 @@ describe('DeprovisionerStack functions', () => {
   it('uses the Powertools service name and namespace the functions use', () => {
     expect(infraNames.SERVICE_NAME).toBe(SERVICE_NAME);
     expect(infraNames.METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+  });
+
+  it('graphs and alarms on the metric names the functions emit', () => {
+    expect([...OUTCOME_METRICS, 'Held'].sort()).toEqual(Object.values(METRIC_BY_OUTCOME).sort());
+    expect([...ATTENTION_METRICS].sort()).toEqual(
+      ['Held', EVENT_DROPPED_METRIC, GRAPH_MISSED_METRIC, GRAPH_LIFECYCLE_FAILED_METRIC].sort(),
+    );
   });
 
   it('points the worker at the real resources', () => {
@@ -471,6 +485,23 @@ describe('Alarms', () => {
       Dimensions: Match.arrayWith([Match.objectLike({ Value: stack.resolve(dimension) })]),
       AlarmActions: [topicRef],
       OKActions: [topicRef],
+    });
+  });
+
+  it('alarms when a request is held or an event is dropped or missed', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      AlarmActions: [topicRef],
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: Match.stringLikeRegexp('FILL\\(m0, 0\\)') }),
+        ...ATTENTION_METRICS.map((name) =>
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: Match.objectLike({ MetricName: name, Namespace: METRICS_NAMESPACE }),
+            }),
+          }),
+        ),
+      ]),
     });
   });
 

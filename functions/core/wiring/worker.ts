@@ -18,7 +18,7 @@ export interface WorkerDeps extends ProcessDeps {
   onInvocation?: (context: Context) => void;
 }
 
-const METRIC_BY_OUTCOME = {
+export const METRIC_BY_OUTCOME = {
   removed: 'Removed',
   'no-op': 'NoOp',
   'dead-lettered': 'DeadLettered',
