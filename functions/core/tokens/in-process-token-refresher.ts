@@ -4,6 +4,7 @@ import {
   type RefreshTokenDeps,
   refreshAccessToken,
 } from '#core/tokens/refresh-token.ts';
+import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 /**
  * Runs the refresher use case in this process, one call at a time (like a Lambda with reserved
@@ -17,7 +18,13 @@ export class InProcessTokenRefresher implements TokenRefresher {
   constructor(private readonly deps: RefreshTokenDeps) {}
 
   async requestRefresh(input: { rejectedToken?: string; force?: boolean }): Promise<void> {
-    const run = this.tail.then(() => refreshAccessToken(this.deps, input));
+    const refresh = {
+      ...(input.rejectedToken !== undefined
+        ? { rejectedTokenSha256: tokenFingerprint(input.rejectedToken) }
+        : {}),
+      ...(input.force !== undefined ? { force: input.force } : {}),
+    };
+    const run = this.tail.then(() => refreshAccessToken(this.deps, refresh));
     this.tail = run.catch(() => undefined);
     this.results.push(await run);
   }

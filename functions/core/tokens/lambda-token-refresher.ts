@@ -1,6 +1,7 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { PermanentError, TransientError } from '#core/errors.ts';
 import type { TokenRefresher } from '#core/ports/index.ts';
+import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 /** Invoke failures that mean "busy or briefly unavailable", not "broken". */
 const TRANSIENT_INVOKE_ERRORS = new Set([
@@ -15,7 +16,7 @@ const TRANSIENT_INVOKE_ERRORS = new Set([
 
 /**
  * Asks the token-refresher Lambda (reserved concurrency 1) to mint, synchronously. Its payload
- * is `{rejectedToken?}`. A throttled invoke (another container is already refreshing) is a
+ * is `{rejectedTokenSha256?}`. A throttled invoke (another container is already refreshing) is a
  * TransientError so the reader re-reads the shared token instead of failing.
  */
 export class LambdaTokenRefresher implements TokenRefresher {
@@ -25,7 +26,11 @@ export class LambdaTokenRefresher implements TokenRefresher {
   ) {}
 
   async requestRefresh(input: { rejectedToken?: string }): Promise<void> {
-    const payload = input.rejectedToken === undefined ? {} : { rejectedToken: input.rejectedToken };
+    // The refresher only needs to recognise the token: send its fingerprint, never the token.
+    const payload =
+      input.rejectedToken === undefined
+        ? {}
+        : { rejectedTokenSha256: tokenFingerprint(input.rejectedToken) };
     let out: InvokeCommandOutput;
     try {
       out = await this.client.send(

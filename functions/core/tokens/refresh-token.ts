@@ -12,6 +12,7 @@ import {
   parseTokenSecret,
   serialiseTokenSecret,
   type TokenSecret,
+  tokenFingerprint,
 } from '#core/tokens/token-secret.ts';
 import type { AccessTokenMinter } from '#core/tokens/zoho-accounts-client.ts';
 
@@ -33,8 +34,8 @@ export interface RefreshTokenDeps {
 }
 
 export interface RefreshInput {
-  /** The token a Help Center call refused: mint only if it is still the stored one. */
-  rejectedToken?: string;
+  /** SHA-256 of the token a Help Center call refused: mint only if it is still the stored one. */
+  rejectedTokenSha256?: string;
   /** Mint whatever is stored. */
   force?: boolean;
 }
@@ -96,7 +97,10 @@ function mintReason(
   if (msUntilExpiry(current, now) <= (deps.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS)) {
     return 'expiring';
   }
-  if (input.rejectedToken !== undefined && input.rejectedToken === current.accessToken) {
+  if (
+    input.rejectedTokenSha256 !== undefined &&
+    input.rejectedTokenSha256 === tokenFingerprint(current.accessToken)
+  ) {
     const age = current.mintedAt ? now.getTime() - Date.parse(current.mintedAt) : Infinity;
     if (age >= (deps.minMintIntervalMs ?? DEFAULT_MIN_MINT_INTERVAL_MS)) return 'rejected';
     deps.logger.warn('A token minted moments ago was rejected; not minting again yet', {

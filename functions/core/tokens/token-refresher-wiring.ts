@@ -41,12 +41,16 @@ export function loadTokenRefresherConfig(
 }
 
 /**
- * The refresher's event: the EventBridge schedule (no `rejectedToken`: refresh if expiring), a
- * worker (`{rejectedToken}`), or an operator (`{force: true}`). Other fields are ignored.
+ * The refresher's event: the EventBridge schedule (nothing rejected: refresh if expiring), a worker
+ * (`{rejectedTokenSha256}`, the fingerprint of the token it saw refused), or an operator
+ * (`{force: true}`). Other fields are ignored.
  */
 export const RefresherEventSchema = z
   .object({
-    rejectedToken: z.string().min(1).optional(),
+    rejectedTokenSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     force: z.boolean().optional(),
   })
   .nullish()

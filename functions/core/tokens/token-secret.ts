@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SecretError } from '#core/errors.ts';
 
@@ -37,4 +38,9 @@ export function serialiseTokenSecret(value: TokenSecret): string {
 /** Milliseconds until the token expires (negative when it has). */
 export function msUntilExpiry(token: TokenSecret, now: Date): number {
   return Date.parse(token.expiresAt) - now.getTime();
+}
+
+/** SHA-256 (hex) of an access token: how a rejected token is named to the refresher, never in clear. */
+export function tokenFingerprint(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -1,6 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { LambdaTokenRefresher } from '#core/tokens/lambda-token-refresher.ts';
+import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 type Sent = { input: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array } };
 
@@ -21,7 +22,7 @@ const awsError = (name: string, fault: 'client' | 'server') =>
 const payload = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 describe('LambdaTokenRefresher', () => {
-  it('invokes the refresher synchronously with the rejected token', async () => {
+  it('invokes the refresher synchronously with the fingerprint of the rejected token, never the token', async () => {
     const { fake, sent } = client(async () => ({ StatusCode: 200, Payload: payload({}) }));
     await new LambdaTokenRefresher(fake, 'token-refresher').requestRefresh({
       rejectedToken: 'abc',
@@ -30,7 +31,9 @@ describe('LambdaTokenRefresher', () => {
     const input = sent[0]!.input;
     expect(input.FunctionName).toBe('token-refresher');
     expect(input.InvocationType).toBe('RequestResponse');
-    expect(JSON.parse(new TextDecoder().decode(input.Payload))).toEqual({ rejectedToken: 'abc' });
+    const sentPayload = new TextDecoder().decode(input.Payload);
+    expect(JSON.parse(sentPayload)).toEqual({ rejectedTokenSha256: tokenFingerprint('abc') });
+    expect(sentPayload).not.toContain('"abc"');
   });
 
   it('turns a throttled invoke into a TransientError', async () => {

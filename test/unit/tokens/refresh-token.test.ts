@@ -5,6 +5,7 @@ import {
   createTokenRefresherHandler,
   loadTokenRefresherConfig,
 } from '#core/tokens/token-refresher-wiring.ts';
+import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 import { FakeClock, refresherDeps, storedToken, tokenSecret } from './token-fakes.ts';
 
 const MINUTE = 60_000;
@@ -65,9 +66,15 @@ describe('refreshAccessToken', () => {
       clock,
       token: tokenSecret('current', new Date(clock.now().getTime() + 50 * MINUTE)),
     });
-    expect((await refreshAccessToken(deps, { rejectedToken: 'older' })).minted).toBe(false);
-    expect((await refreshAccessToken(deps, { rejectedToken: 'current' })).minted).toBe(true);
-    expect((await refreshAccessToken(deps, { rejectedToken: 'current' })).minted).toBe(false);
+    expect(
+      (await refreshAccessToken(deps, { rejectedTokenSha256: tokenFingerprint('older') })).minted,
+    ).toBe(false);
+    expect(
+      (await refreshAccessToken(deps, { rejectedTokenSha256: tokenFingerprint('current') })).minted,
+    ).toBe(true);
+    expect(
+      (await refreshAccessToken(deps, { rejectedTokenSha256: tokenFingerprint('current') })).minted,
+    ).toBe(false);
     expect(deps.minter.grants).toHaveLength(1);
   });
 
@@ -76,9 +83,13 @@ describe('refreshAccessToken', () => {
     const deps = refresherDeps({ clock });
     await refreshAccessToken(deps);
     clock.advance(10_000);
-    expect((await refreshAccessToken(deps, { rejectedToken: 'token-1' })).minted).toBe(false);
+    expect(
+      (await refreshAccessToken(deps, { rejectedTokenSha256: tokenFingerprint('token-1') })).minted,
+    ).toBe(false);
     clock.advance(60_000);
-    expect((await refreshAccessToken(deps, { rejectedToken: 'token-1' })).minted).toBe(true);
+    expect(
+      (await refreshAccessToken(deps, { rejectedTokenSha256: tokenFingerprint('token-1') })).minted,
+    ).toBe(true);
   });
 
   it('passes token endpoint failures through and keeps the stored token', async () => {
@@ -103,7 +114,7 @@ describe('refreshAccessToken', () => {
 });
 
 describe('token refresher handler', () => {
-  it('refreshes if expiring on a scheduled event and honours a worker rejectedToken', async () => {
+  it("refreshes if expiring on a scheduled event and honours a worker's rejected-token fingerprint", async () => {
     const clock = new FakeClock();
     const deps = refresherDeps({ clock });
     const handler = createTokenRefresherHandler(deps);
@@ -116,7 +127,7 @@ describe('token refresher handler', () => {
     expect((await handler(scheduled)).minted).toBe(true);
     expect((await handler(scheduled)).minted).toBe(false);
     clock.advance(2 * MINUTE);
-    expect((await handler({ rejectedToken: 'token-1' })).minted).toBe(true);
+    expect((await handler({ rejectedTokenSha256: tokenFingerprint('token-1') })).minted).toBe(true);
   });
 
   it('fails at cold start naming every missing environment key', () => {
@@ -125,9 +136,9 @@ describe('token refresher handler', () => {
     );
   });
 
-  it('rejects a malformed event', async () => {
+  it('rejects a malformed event (a token in clear instead of its fingerprint)', async () => {
     const handler = createTokenRefresherHandler(refresherDeps());
-    await expect(handler({ rejectedToken: 42 })).rejects.toThrow();
+    await expect(handler({ rejectedTokenSha256: 'token-1' })).rejects.toThrow();
   });
 });
 
