@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import type { z } from 'zod';
-import { PermanentError, SecretError, TransientError } from '#core/errors.ts';
+import { ConfigError, PermanentError, SecretError, TransientError } from '#core/errors.ts';
 import type { GraphSubscriptions, GraphUsers, NewGraphSubscription } from '#core/graph/ports.ts';
 import {
   type GraphCredentials,
@@ -291,7 +291,11 @@ export function graphCredentialsFromSecret(
     }
     const parsed = GraphCredentialsSchema.safeParse(json);
     if (!parsed.success) {
-      throw new SecretError('The Graph secret needs tenantId, clientId and clientSecret', false);
+      const keys = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(secret)'))];
+      throw new ConfigError(
+        `The Graph secret has no valid ${keys.map((k) => `"${k}"`).join(', ')} value`,
+        keys,
+      );
     }
     return parsed.data;
   };

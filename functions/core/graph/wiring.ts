@@ -5,12 +5,11 @@ import { SecretsManagerSecretSource } from '#core/adapters/secrets-manager-secre
 import { ENV } from '#core/config/env-names.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
-import { ConfigError, SecretError } from '#core/errors.ts';
+import { ConfigError } from '#core/errors.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/graph/config.ts';
 import { GraphClient, graphCredentialsFromSecret } from '#core/graph/graph-client.ts';
 import type { CountMetric } from '#core/graph/ports.ts';
 import type { GraphIngestDeps } from '#core/graph/routes.ts';
-import { GraphCredentialsSchema } from '#core/graph/schemas.ts';
 import { createLogger } from '#core/observability.ts';
 import { type Clock, type Logger, type SecretSource, systemClock } from '#core/ports/index.ts';
 import {
@@ -93,21 +92,7 @@ export const GraphSubscriptionConfigSchema = z.object({
  *   unreadable or not JSON.
  */
 export async function checkGraphSubscriptionSecrets(input: GraphWiringInput): Promise<void> {
-  const raw = await input.secretSource.getSecretString(input.config.secretId);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new SecretError('The Graph secret is not valid JSON', false);
-  }
-  const parsed = GraphCredentialsSchema.safeParse(json);
-  if (!parsed.success) {
-    const keys = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(secret)'))];
-    throw new ConfigError(
-      `The Graph secret has no valid ${keys.map((k) => `"${k}"`).join(', ')} value`,
-      keys,
-    );
-  }
+  await graphCredentialsFromSecret(input.secretSource, input.config.secretId)();
   await input.webhookSecrets.get('graphClientState');
 }
 
