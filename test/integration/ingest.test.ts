@@ -238,29 +238,20 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
     expect((error as Error).message).toMatch(/IDENTITY_TABLE_NAME/);
   });
 
-  it('refuses to start when the secret has no oktaAuthorization value', async () => {
-    const queueUrl = await aws().queue();
-    const secretArn = await aws().secret(secretsWithout('oktaAuthorization'));
-    const error = await buildIngestFromEnv({
-      WORK_QUEUE_URL: queueUrl,
-      WEBHOOK_SECRET_ARN: secretArn,
-      IDENTITY_TABLE_NAME: 'it-ingest-identity',
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/oktaAuthorization/);
-  });
-
-  it('refuses to start when the secret has no webhookSigningSecret value', async () => {
-    const queueUrl = await aws().queue();
-    const secretArn = await aws().secret(secretsWithout('webhookSigningSecret'));
-    const error = await buildIngestFromEnv({
-      WORK_QUEUE_URL: queueUrl,
-      WEBHOOK_SECRET_ARN: secretArn,
-      IDENTITY_TABLE_NAME: 'it-ingest-identity',
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/webhookSigningSecret/);
-  });
+  it.each(['oktaAuthorization', 'webhookSigningSecret'] as const)(
+    'refuses to start when the secret has no %s value',
+    async (key) => {
+      const queueUrl = await aws().queue();
+      const secretArn = await aws().secret(secretsWithout(key));
+      const error = await buildIngestFromEnv({
+        WORK_QUEUE_URL: queueUrl,
+        WEBHOOK_SECRET_ARN: secretArn,
+        IDENTITY_TABLE_NAME: 'it-ingest-identity',
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(new RegExp(key));
+    },
+  );
 
   it('refuses to start when the secret ARN does not exist', async () => {
     const queueUrl = await aws().queue();
