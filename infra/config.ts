@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CUSTOM_EVENT_SOURCE } from '../functions/core/config/env-names.ts';
+import { DEFAULT_CUSTOM_EVENT_SOURCE } from '../functions/core/contract/env-names.ts';
 
 export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;
 /** CloudWatch Logs only accepts these retention periods (days). */

@@ -1,4 +1,4 @@
-import { ENV, type EnvName } from '../functions/core/config/env-names.ts';
+import { ENV, type EnvName } from '../functions/core/contract/env-names.ts';
 
 export const FUNCTION_IDS = [
   'ingest',

@@ -16,7 +16,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ENV } from '../functions/core/config/env-names.ts';
+import { ENV } from '../functions/core/contract/env-names.ts';
 import type { StageConfig } from './config.ts';
 import { bindInvoke, bindQueue, bindSecret, bindTable } from './constructs/bind.ts';
 import {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { HELPCENTER_DIALECTS } from '#core/config/worker-config.ts';
-import { ZOHO_DATA_CENTRE_NAMES } from '#core/tokens/zoho-data-centres.ts';
+import { ZOHO_DATA_CENTRE_NAMES } from '#core/contract/zoho-data-centres.ts';
 
 /** Built-in local secrets: printed in the banner only while the user has not set their own. */
 export const LOCAL_DEFAULT_SECRETS = {

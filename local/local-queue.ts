@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { requestAttributes } from '#core/adapters/sqs-work-queue.ts';
+import { requestAttributes } from '#core/adapters/aws/sqs-work-queue.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import type { Logger, SendOptions, WorkQueue } from '#core/ports/index.ts';
 import { localLambdaContext } from './lambda-context.ts';

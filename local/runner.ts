@@ -7,22 +7,29 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FileDeadLetterQueue, SqsDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
-import { DynamoDbIdentityStore } from '#core/adapters/dynamodb-identity-store.ts';
-import { DynamoDbRateGuard } from '#core/adapters/dynamodb-rate-guard.ts';
-import { FileIdentityStore } from '#core/adapters/file-identity-store.ts';
-import { InMemoryPersistenceLayer } from '#core/adapters/in-memory-idempotency.ts';
-import { InMemoryRateGuard } from '#core/adapters/in-memory-rate-guard.ts';
+import { FileDeadLetterQueue, SqsDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
+import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
+import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
 import {
   SecretsManagerSecretSource,
   StaticSecretSource,
-} from '#core/adapters/secrets-manager-secret-source.ts';
-import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
-import { WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
-import { isAppError } from '#core/errors.ts';
-import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/graph/config.ts';
-import { buildGraphIngestDeps } from '#core/graph/wiring.ts';
-import { createZohoAgent } from '#core/helpcenter/transport.ts';
+} from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { createZohoAgent } from '#core/adapters/http/transport.ts';
+import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
+import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
+import { createWorkerHandler } from '#core/deprovision/batch.ts';
+import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
+import { isAppError } from '#core/domain/errors.ts';
+import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/intake/graph/config.ts';
+import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
+import {
+  checkWebhookSecrets,
+  createIngestHandler,
+  type IngestDeps,
+} from '#core/intake/ingest-handler.ts';
+import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import type {
   DeadLetterQueue,
   IdentityStore,
@@ -33,13 +40,10 @@ import type {
   WorkQueue,
 } from '#core/ports/index.ts';
 import { systemClock } from '#core/ports/index.ts';
-import { InProcessTokenRefresher } from '#core/tokens/in-process-token-refresher.ts';
-import { ZohoAccountsClient } from '#core/tokens/zoho-accounts-client.ts';
-import { zohoAccountsUrl } from '#core/tokens/zoho-data-centres.ts';
-import { checkWebhookSecrets, createIngestHandler, type IngestDeps } from '#core/wiring/ingest.ts';
-import { createRedriveHandler } from '#core/wiring/redrive.ts';
-import { createWorkerHandler } from '#core/wiring/worker.ts';
-import { assembleWorker } from '#core/wiring/worker-assembly.ts';
+import { FileIdentityStore } from './adapters/file-identity-store.ts';
+import { InMemoryPersistenceLayer } from './adapters/in-memory-idempotency.ts';
+import { InMemoryRateGuard } from './adapters/in-memory-rate-guard.ts';
+import { InProcessTokenRefresher } from './adapters/in-process-token-refresher.ts';
 import type { LocalConfig } from './config.ts';
 import { type GraphStandin, type StandinUser, startGraphStandin } from './graph-standin/server.ts';
 import { createHttpBridge } from './http-bridge.ts';

@@ -1,4 +1,4 @@
-import { isAppError } from '#core/errors.ts';
+import { isAppError } from '#core/domain/errors.ts';
 import { banner } from './banner.ts';
 import { loadLocalConfig } from './config.ts';
 import { createLocalLogger } from './logger.ts';

@@ -1,3 +1,3 @@
-import { buildEventBridgeIngestFromEnv } from '#core/wiring/eventbridge-ingest.ts';
+import { buildEventBridgeIngestFromEnv } from '#core/intake/eventbridge/handler.ts';
 
 export const handler = buildEventBridgeIngestFromEnv(process.env);

@@ -1,3 +1,3 @@
-import { buildIngestFromEnv } from '#core/wiring/ingest.ts';
+import { buildIngestFromEnv } from '#core/intake/ingest-handler.ts';
 
 export const handler = await buildIngestFromEnv(process.env);

@@ -1,3 +1,3 @@
-import { buildRedriveFromEnv } from '#core/wiring/redrive.ts';
+import { buildRedriveFromEnv } from '#core/deprovision/redrive-handler.ts';
 
 export const handler = buildRedriveFromEnv(process.env);

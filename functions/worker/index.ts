@@ -1,3 +1,3 @@
-import { buildWorkerFromEnv } from '#core/wiring/worker-lambda.ts';
+import { buildWorkerFromEnv } from './compose.ts';
 
 export const handler = await buildWorkerFromEnv(process.env);

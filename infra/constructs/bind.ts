@@ -2,7 +2,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { EnvName } from '../../functions/core/config/env-names.ts';
+import type { EnvName } from '../../functions/core/contract/env-names.ts';
 import type { ServiceFunction } from './service-function.ts';
 
 /**

@@ -4,7 +4,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/core/config/env-names.ts';
+import { ENV } from '../../functions/core/contract/env-names.ts';
 import { ServiceFunction } from '../../infra/constructs/service-function.ts';
 import { WorkQueue } from '../../infra/constructs/work-queue.ts';
 

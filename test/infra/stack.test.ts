@@ -5,14 +5,14 @@ import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CUSTOM_EVENT_SOURCE, ENV } from '../../functions/core/config/env-names.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability.ts';
+import { DEFAULT_CUSTOM_EVENT_SOURCE, ENV } from '../../functions/core/contract/env-names.ts';
+import { METRIC_BY_OUTCOME } from '../../functions/core/deprovision/batch.ts';
+import { EVENT_DROPPED_METRIC } from '../../functions/core/intake/eventbridge/handler.ts';
 import {
   GRAPH_LIFECYCLE_FAILED_METRIC,
   GRAPH_MISSED_METRIC,
-} from '../../functions/core/use-cases/graph-notifications.ts';
-import { EVENT_DROPPED_METRIC } from '../../functions/core/wiring/eventbridge-ingest.ts';
-import { METRIC_BY_OUTCOME } from '../../functions/core/wiring/worker.ts';
+} from '../../functions/core/intake/graph/notifications.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability.ts';
 import { buildApp } from '../../infra/build-app.ts';
 import { ATTENTION_METRICS, OUTCOME_METRICS } from '../../infra/constructs/monitoring.ts';
 import * as infraNames from '../../infra/constructs/service-function.ts';

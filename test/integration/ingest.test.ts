@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { SecretsManagerSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { SqsWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
-import { ConfigError } from '#core/errors.ts';
+import { ConfigError } from '#core/domain/errors.ts';
+import { buildIngestFromEnv, createIngestHandler } from '#core/intake/ingest-handler.ts';
+import { signWebhook } from '#core/intake/signed-webhook/normalise.ts';
 import { silentLogger } from '#core/ports/index.ts';
-import { signWebhook } from '#core/sources/signed-webhook.ts';
-import { buildIngestFromEnv, createIngestHandler } from '#core/wiring/ingest.ts';
 import { OKTA_TEST_SECRET, oktaDelivery, oktaLogEvent } from '../fixtures/okta-events.ts';
 import { apiGatewayEvent, lambdaContext } from '../helpers/api-gateway.ts';
 import { requireAwsEndpoint } from './aws.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbIdentityStore } from '#core/adapters/dynamodb-identity-store.ts';
+import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { silentLogger } from '#core/ports/index.ts';
 import { loadLocalConfig } from '../../local/config.ts';
 import { type GraphStandin, startGraphStandin } from '../../local/graph-standin/server.ts';

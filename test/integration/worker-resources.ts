@@ -13,7 +13,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { IDENTITY_INDEXES } from '#core/adapters/dynamodb-identity-store.ts';
+import { IDENTITY_INDEXES } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { AwsTestResources, requireAwsEndpoint } from './aws.ts';
 
 /** The worker's AWS resources (work queue with redrive to a DLQ, secrets, two tables) on a real endpoint. */

@@ -2,14 +2,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
-import type { WebhookSecrets } from '#core/domain/webhook-secrets.ts';
 import type { HttpResponse } from '#core/http/http.ts';
+import type { IngestDeps } from '#core/intake/ingest-handler.ts';
+import type { WebhookSecrets } from '#core/intake/webhook-secrets.ts';
 import { silentLogger } from '#core/ports/index.ts';
-import type { IngestDeps } from '#core/wiring/ingest.ts';
 import { lambdaContext } from '../helpers/api-gateway.ts';
 
 /** One vendor request fixture (format: ../shared/fixtures/README.md). */

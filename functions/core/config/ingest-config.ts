@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ENV } from '#core/config/env-names.ts';
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
-import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/graph/config.ts';
+import { ENV } from '#core/contract/env-names.ts';
+import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
 
 export const DEFAULT_OKTA_DEPROVISION_EVENT_TYPES = [
   'user.lifecycle.deactivate',

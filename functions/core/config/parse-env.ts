@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '#core/errors.ts';
+import { ConfigError } from '#core/domain/errors.ts';
 
 /**
  * Parses `env` with `schema`. @throws ConfigError naming every missing or invalid key at once.

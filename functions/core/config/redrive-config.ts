@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ENV } from '#core/config/env-names.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
+import { ENV } from '#core/contract/env-names.ts';
 
 const RedriveConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { ENV } from '#core/config/env-names.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
-
-import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/domain/dialects.ts';
+import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
+import { ENV } from '#core/contract/env-names.ts';
 
 export { HELPCENTER_DIALECTS, type HelpCenterDialect };
 

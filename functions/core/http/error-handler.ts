@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { isAppError, MethodNotAllowedError } from '#core/errors.ts';
+import { isAppError, MethodNotAllowedError } from '#core/domain/errors.ts';
 import { type HttpResponse, json } from '#core/http/http.ts';
 import type { Logger } from '#core/ports/index.ts';
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PayloadTooLargeError, ValidationError } from '#core/errors.ts';
+import { PayloadTooLargeError, ValidationError } from '#core/domain/errors.ts';
 
 /** The parts of an HTTP request the use cases need, with lower-cased header names. */
 export interface HttpRequest {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { SecretError } from '#core/errors.ts';
-import type { SecretSource } from '#core/ports/index.ts';
 import {
   ZOHO_DATA_CENTRE_NAMES,
   type ZohoDataCentre,
   zohoAccountsUrl,
-} from '#core/tokens/zoho-data-centres.ts';
+} from '#core/contract/zoho-data-centres.ts';
+import { SecretError } from '#core/domain/errors.ts';
+import type { SecretSource } from '#core/ports/index.ts';
 
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 

@@ -1,4 +1,5 @@
-import { SecretError } from '#core/errors.ts';
+import type { AccessTokenMinter } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { SecretError } from '#core/domain/errors.ts';
 import {
   type Clock,
   type Logger,
@@ -14,7 +15,6 @@ import {
   type TokenSecret,
   tokenFingerprint,
 } from '#core/tokens/token-secret.ts';
-import type { AccessTokenMinter } from '#core/tokens/zoho-accounts-client.ts';
 
 /** Mint when the stored token expires within this margin (the schedule should run at least twice as often). */
 export const DEFAULT_REFRESH_MARGIN_MS = 10 * 60_000;

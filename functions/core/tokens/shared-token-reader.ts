@@ -1,4 +1,4 @@
-import { isAppError, SecretError, TransientError } from '#core/errors.ts';
+import { isAppError, SecretError, TransientError } from '#core/domain/errors.ts';
 import {
   type Clock,
   type Logger,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SecretError } from '#core/errors.ts';
+import { SecretError } from '#core/domain/errors.ts';
 
 /** The shared access token secret, written by the token refresher and read by every worker. */
 export const TokenSecretSchema = z.object({

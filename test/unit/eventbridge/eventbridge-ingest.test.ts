@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
-import { ConfigError } from '#core/errors.ts';
-import { type Logger, silentLogger } from '#core/ports/index.ts';
+import { ConfigError } from '#core/domain/errors.ts';
 import {
   buildEventBridgeIngestFromEnv,
   createEventBridgeIngestHandler,
-} from '#core/wiring/eventbridge-ingest.ts';
+} from '#core/intake/eventbridge/handler.ts';
+import { type Logger, silentLogger } from '#core/ports/index.ts';
 import { oktaLogEvent } from '../../fixtures/okta-events.ts';
 import { recordingLogger } from '../../helpers/recording-logger.ts';
 

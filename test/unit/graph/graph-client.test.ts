@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '#core/errors.ts';
+import { PermanentError, TransientError } from '#core/domain/errors.ts';
 import { type GraphStandin, startGraphStandin } from '../../../local/graph-standin/server.ts';
 import {
   DISABLED_USER_ID,

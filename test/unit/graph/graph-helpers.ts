@@ -1,11 +1,11 @@
 import { Agent } from 'undici';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
-import { GraphClient, graphCredentialsFromSecret } from '#core/graph/graph-client.ts';
-import type { GraphIngestDeps } from '#core/graph/routes.ts';
+import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
+import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { Logger } from '#core/ports/index.ts';
-import { createIngestHandler, type IngestDeps } from '#core/wiring/ingest.ts';
 import type { GraphStandin } from '../../../local/graph-standin/server.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 

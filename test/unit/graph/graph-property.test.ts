@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
-import type { GraphIngestDeps } from '#core/graph/routes.ts';
+import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
 import { CLIENT_STATE, graphPost, ingestWithGraph } from './graph-helpers.ts';
 
 /** Healthy Graph: a deterministic directory (some users disabled, some gone). */

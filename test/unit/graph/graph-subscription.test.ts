@@ -1,19 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
-import { ConfigError } from '#core/errors.ts';
-import { buildGraphSubscription, buildGraphSubscriptionFromEnv } from '#core/graph/wiring.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { ConfigError } from '#core/domain/errors.ts';
 import {
   ensureGraphSubscription,
   type GraphSubscriptionDeps,
   graphSubscriptionMaintenance,
   renewGraphSubscription,
-} from '#core/use-cases/graph-subscription.ts';
-import { createIngestRouter } from '#core/wiring/ingest.ts';
+} from '#core/intake/graph/subscription.ts';
+import {
+  buildGraphSubscription,
+  buildGraphSubscriptionFromEnv,
+} from '#core/intake/graph/wiring.ts';
+import { createIngestRouter } from '#core/intake/ingest-handler.ts';
+import { silentLogger } from '#core/ports/index.ts';
 import { type GraphStandin, startGraphStandin } from '../../../local/graph-standin/server.ts';
 import {
   CLIENT_STATE,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
-import type { GraphSubscriptionMaintenance } from '#core/graph/ports.ts';
+import type { GraphSubscriptionMaintenance } from '#core/ports/graph.ts';
 import {
   DEFAULT_STANDIN_USERS,
   type GraphStandin,

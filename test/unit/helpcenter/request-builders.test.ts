@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '#core/errors.ts';
 import {
   ALLOWED_REQUESTS,
   assertAllowed,
@@ -12,7 +11,8 @@ import {
   buildRemoveUsersFromGroupInHelpCenter,
   type HelpCenterRequest,
   isAllowed,
-} from '#core/helpcenter/request-builders.ts';
+} from '#core/adapters/zoho/request-builders.ts';
+import { PermanentError } from '#core/domain/errors.ts';
 
 const HC = '7001000000000001';
 const USER = '7001000000118001';

@@ -1,12 +1,15 @@
 import { Agent } from 'undici';
 import { onTestFinished } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { createZohoAgent } from '#core/helpcenter/transport.ts';
-import { type HelpCenterDialect, ZohoHelpCenterClient } from '#core/helpcenter/zoho-help-center.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { createZohoAgent } from '#core/adapters/http/transport.ts';
+import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import {
+  type HelpCenterDialect,
+  ZohoHelpCenterClient,
+} from '#core/adapters/zoho/zoho-help-center.ts';
 import type { Clock, Logger, TokenRefresher } from '#core/ports/index.ts';
-import { InProcessTokenRefresher } from '#core/tokens/in-process-token-refresher.ts';
 import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
-import { ZohoAccountsClient } from '#core/tokens/zoho-accounts-client.ts';
+import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
 import { type SandboxSeed, startSandbox } from '../../../local/sandbox/server.ts';
 
 export { recordingLogger } from '../../helpers/recording-logger.ts';

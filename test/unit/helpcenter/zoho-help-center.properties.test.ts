@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '#core/errors.ts';
-import { ALLOWED_REQUESTS } from '#core/helpcenter/request-builders.ts';
-import type { HelpCenterDialect } from '#core/helpcenter/zoho-help-center.ts';
+import { ALLOWED_REQUESTS } from '#core/adapters/zoho/request-builders.ts';
+import type { HelpCenterDialect } from '#core/adapters/zoho/zoho-help-center.ts';
+import { isAppError } from '#core/domain/errors.ts';
 import {
   ALICE_A,
   ALICE_B,

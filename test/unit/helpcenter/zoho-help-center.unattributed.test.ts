@@ -1,6 +1,6 @@
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ZohoHelpCenterClient } from '#core/helpcenter/zoho-help-center.ts';
+import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
 import { silentLogger, type TokenSource } from '#core/ports/index.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
+import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/index.ts';
-import { createIngestHandler, type IngestDeps } from '#core/wiring/ingest.ts';
 import {
   mixedDelivery,
   OKTA_TEST_SECRET,

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import {
   type DeprovisionRequest,
   DeprovisionRequestSchema,
 } from '#core/domain/deprovision-request.ts';
-import { QueueError } from '#core/errors.ts';
+import { QueueError } from '#core/domain/errors.ts';
+import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { silentLogger, type WorkQueue } from '#core/ports/index.ts';
-import { createIngestHandler } from '#core/wiring/ingest.ts';
 import { mixedDelivery, OKTA_TEST_SECRET } from '../../fixtures/okta-events.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import {
   decodeSigningSecret,
   signWebhook,
   verifyWebhookSignature,
-} from '#core/sources/signed-webhook.ts';
-import { createIngestHandler } from '#core/wiring/ingest.ts';
+} from '#core/intake/signed-webhook/normalise.ts';
+import { silentLogger } from '#core/ports/index.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
 const SECRET_ID = 'webhook-secret';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, parsePatchRequest } from '#core/scim/patch.ts';
+import { applyPatch, parsePatchRequest } from '#core/intake/scim/patch.ts';
 import { PATCH_OP, patchBody, SCIM_TOKEN, seededUser, setup } from './scim-test-kit.ts';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

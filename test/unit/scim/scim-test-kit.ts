@@ -1,9 +1,9 @@
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { IdentityRecord } from '#core/ports/index.ts';
 import { silentLogger } from '#core/ports/index.ts';
-import { createIngestHandler, type IngestDeps } from '#core/wiring/ingest.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
 export const SCIM_TOKEN = 'scim-test-token-0123456789';

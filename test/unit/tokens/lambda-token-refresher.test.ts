@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { LambdaTokenRefresher } from '#core/tokens/lambda-token-refresher.ts';
+import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.ts';
 import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 type Sent = { input: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array } };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SecretError } from '#core/errors.ts';
+import { ZOHO_DATA_CENTRES, zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
+import { SecretError } from '#core/domain/errors.ts';
 import { parseOAuthSecret } from '#core/tokens/oauth-secret.ts';
-import { ZOHO_DATA_CENTRES, zohoDeskUrl } from '#core/tokens/zoho-data-centres.ts';
 
 const base = {
   clientId: '1000.C',

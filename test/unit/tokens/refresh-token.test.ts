@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError, SecretError, TransientError } from '#core/errors.ts';
+import { PermanentError, SecretError, TransientError } from '#core/domain/errors.ts';
 import { refreshAccessToken } from '#core/tokens/refresh-token.ts';
 import {
   createTokenRefresherHandler,
   loadTokenRefresherConfig,
-} from '#core/tokens/token-refresher-wiring.ts';
+} from '#core/tokens/refresher-handler.ts';
 import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 import { FakeClock, refresherDeps, storedToken, tokenSecret } from './token-fakes.ts';
 

@@ -1,11 +1,11 @@
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import { silentLogger } from '#core/ports/index.ts';
-import type { RefreshTokenDeps } from '#core/tokens/refresh-token.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import type {
   AccessTokenMinter,
   MintedToken,
   RefreshTokenGrant,
-} from '#core/tokens/zoho-accounts-client.ts';
+} from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { silentLogger } from '#core/ports/index.ts';
+import type { RefreshTokenDeps } from '#core/tokens/refresh-token.ts';
 
 export const OAUTH_SECRET_ID = 'zoho-oauth';
 export const TOKEN_SECRET_ID = 'zoho-token';

@@ -1,21 +1,21 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemoryDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
-import { InMemoryPersistenceLayer } from '#core/adapters/in-memory-idempotency.ts';
+import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
-import { InMemoryRateGuard } from '#core/adapters/in-memory-rate-guard.ts';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
-import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
-import { createZohoAgent } from '#core/helpcenter/transport.ts';
-import { silentLogger, systemClock } from '#core/ports/index.ts';
-import { InProcessTokenRefresher } from '#core/tokens/in-process-token-refresher.ts';
-import { ZohoAccountsClient } from '#core/tokens/zoho-accounts-client.ts';
+import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import {
   type Outcome,
   processDeprovision,
   RetryLaterError,
-} from '#core/use-cases/process-deprovision.ts';
-import { assembleWorker } from '#core/wiring/worker-assembly.ts';
+} from '#core/deprovision/process-deprovision.ts';
+import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
+import { silentLogger, systemClock } from '#core/ports/index.ts';
+import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
+import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
+import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
 import { loadSeed, type Sandbox, startSandbox } from '../../../local/sandbox/server.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { FileDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { redrive } from '#core/deprovision/redrive.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { silentLogger } from '#core/ports/index.ts';
-import { redrive } from '#core/use-cases/redrive.ts';
 
 const dirs: string[] = [];
 

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
-import { InMemoryPersistenceLayer } from '#core/adapters/in-memory-idempotency.ts';
+import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
-import { InMemoryRateGuard } from '#core/adapters/in-memory-rate-guard.ts';
-import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
-import { PermanentError, TransientError } from '#core/errors.ts';
-import { silentLogger } from '#core/ports/index.ts';
-import { powertoolsIdempotency } from '#core/use-cases/idempotency.ts';
-import { DirectoryCache } from '#core/use-cases/map-subject.ts';
+import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
+import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import {
   type ProcessDeps,
   processDeprovision,
   RetryLaterError,
-} from '#core/use-cases/process-deprovision.ts';
+} from '#core/deprovision/process-deprovision.ts';
+import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
+import { PermanentError, TransientError } from '#core/domain/errors.ts';
+import { silentLogger } from '#core/ports/index.ts';
+import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
+import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
 

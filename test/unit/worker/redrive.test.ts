@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryWorkQueue } from '#core/adapters/sqs-work-queue.ts';
+import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { redrive } from '#core/deprovision/redrive.ts';
+import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { type DeadLetterMessage, type DeadLetterSource, silentLogger } from '#core/ports/index.ts';
-import { redrive } from '#core/use-cases/redrive.ts';
-import { createRedriveHandler } from '#core/wiring/redrive.ts';
 
 /** A dead-letter source over an array, with SQS-like hide/release semantics. */
 class ArrayDeadLetterSource implements DeadLetterSource {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryDeadLetterQueue } from '#core/adapters/dead-letter-queues.ts';
+import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
+import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
-import { InMemoryRateGuard } from '#core/adapters/in-memory-rate-guard.ts';
-import { StaticSecretSource } from '#core/adapters/secrets-manager-secret-source.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
-import { ConfigError, SecretError } from '#core/errors.ts';
-import { createZohoAgent } from '#core/helpcenter/transport.ts';
+import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
+import { ConfigError, SecretError } from '#core/domain/errors.ts';
 import { silentLogger, systemClock } from '#core/ports/index.ts';
-import { assembleWorker } from '#core/wiring/worker-assembly.ts';
+import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 
 const settings = {
   dialect: 'user-groups-delete' as const,

@@ -1,5 +1,5 @@
-import { DEFAULT_CUSTOM_EVENT_SOURCE } from '#core/sources/eventbridge.ts';
-import { createEventBridgeIngestHandler } from '#core/wiring/eventbridge-ingest.ts';
+import { createEventBridgeIngestHandler } from '#core/intake/eventbridge/handler.ts';
+import { DEFAULT_CUSTOM_EVENT_SOURCE } from '#core/intake/eventbridge/normalise.ts';
 import { harnessIngestDeps, type VendorDriver } from '../harness.ts';
 
 /**

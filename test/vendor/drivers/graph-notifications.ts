@@ -1,6 +1,6 @@
-import { WebhookSecretsReader } from '#core/domain/webhook-secrets.ts';
-import { buildGraphIngestDeps } from '#core/graph/wiring.ts';
-import { createIngestHandler } from '#core/wiring/ingest.ts';
+import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
+import { createIngestHandler } from '#core/intake/ingest-handler.ts';
+import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import {
   DEFAULT_STANDIN_USERS,
   type StandinUser,

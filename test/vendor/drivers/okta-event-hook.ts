@@ -1,4 +1,4 @@
-import { createIngestHandler } from '#core/wiring/ingest.ts';
+import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { harnessIngestDeps, replayHttp, type VendorDriver } from '../harness.ts';
 
 /** Okta Event Hooks: GET verification and POST deliveries on /webhooks/okta via the ingest handler. */

@@ -1,5 +1,5 @@
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
-import { createIngestHandler } from '#core/wiring/ingest.ts';
+import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import {
   harnessIngestDeps,
   replayHttp,

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
+import { QueueError } from '#core/domain/errors.ts';
+import type { DeadLetterMessage, DeadLetterQueue, DeadLetterSource } from '#core/ports/index.ts';
+
+/** Message attributes of a dead-letter record, for filtering in the console and by redrive. */
+export function deadLetterAttributes(record: DeadLetterRecord) {
+  return {
+    failureKind: { DataType: 'String', StringValue: record.failure.kind },
+    source: { DataType: 'String', StringValue: record.request.source },
+    requestId: { DataType: 'String', StringValue: record.request.requestId },
+  } as const;
+}
+
+/** Dead-letter queue on SQS. @throws QueueError so the work message is not deleted. */
+export class SqsDeadLetterQueue implements DeadLetterQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(record: DeadLetterRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new SendMessageCommand({
+          QueueUrl: this.queueUrl,
+          MessageBody: JSON.stringify(record),
+          MessageAttributes: deadLetterAttributes(record),
+        }),
+      );
+    } catch (error) {
+      throw new QueueError(`Could not write to the dead-letter queue: ${(error as Error).name}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/**
+ * Dead-letter records in a JSON-lines file (the local runner's DLQ), one record per line. It is also
+ * the redrive's source: a line is removed only after its request is back on the work queue. Every
+ * file operation runs under one lock so an append never races a rewrite.
+ */
+export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
+  private lock: Promise<unknown> = Promise.resolve();
+  private readonly hidden = new Set<string>();
+
+  constructor(readonly path: string) {}
+
+  async send(record: DeadLetterRecord): Promise<void> {
+    await this.sendRaw(JSON.stringify(record));
+  }
+
+  /** Appends a message as it was (what SQS's own redrive policy moves: the raw work message). */
+  async sendRaw(line: string): Promise<void> {
+    await this.locked(async () => {
+      await mkdir(dirname(this.path), { recursive: true });
+      await appendFile(this.path, `${line.replace(/\n/g, ' ')}\n`, 'utf8');
+    });
+  }
+
+  async receive(max: number): Promise<DeadLetterMessage[]> {
+    const lines = await this.locked(() => this.readLines());
+    return withIds(lines)
+      .map(({ id, body }) => ({ id, body, attributes: attributesOf(body) }))
+      .filter((m) => !this.hidden.has(m.id))
+      .slice(0, Math.max(0, max))
+      .map((m) => {
+        this.hidden.add(m.id);
+        return m;
+      });
+  }
+
+  async remove(message: DeadLetterMessage): Promise<void> {
+    await this.locked(async () => {
+      const lines = await this.readLines();
+      const keep = withIds(lines)
+        .filter(({ id }) => id !== message.id)
+        .map(({ body }) => body);
+      const temp = `${this.path}.tmp`;
+      await writeFile(temp, keep.map((l) => `${l}\n`).join(''), 'utf8');
+      await rename(temp, this.path);
+      this.hidden.delete(message.id);
+    });
+  }
+
+  async release(message: DeadLetterMessage): Promise<void> {
+    this.hidden.delete(message.id);
+  }
+
+  private async readLines(): Promise<string[]> {
+    try {
+      return (await readFile(this.path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Stable line ids: a content hash plus the occurrence among identical lines (not the position). */
+function withIds(lines: readonly string[]): Array<{ id: string; body: string }> {
+  const seen = new Map<string, number>();
+  return lines.map((body) => {
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+    const occurrence = seen.get(hash) ?? 0;
+    seen.set(hash, occurrence + 1);
+    return { id: `${hash}:${occurrence}`, body };
+  });
+}
+
+function attributesOf(body: string): Record<string, string> {
+  try {
+    const record = JSON.parse(body) as {
+      failure?: { kind?: string };
+      request?: { source?: string };
+    };
+    return {
+      ...(record.failure?.kind ? { failureKind: record.failure.kind } : {}),
+      ...(record.request?.source ? { source: record.request.source } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+export class InMemoryDeadLetterQueue implements DeadLetterQueue {
+  readonly records: DeadLetterRecord[] = [];
+  failNext = false;
+
+  async send(record: DeadLetterRecord): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new QueueError('in-memory dead-letter queue told to fail');
+    }
+    this.records.push(record);
+  }
+}

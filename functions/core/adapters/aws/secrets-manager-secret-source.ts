@@ -1,0 +1,108 @@
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { SecretError } from '#core/domain/errors.ts';
+import {
+  type Clock,
+  type SecretSource,
+  type SecretWriter,
+  systemClock,
+} from '#core/ports/index.ts';
+
+interface CacheEntry {
+  value: Promise<string>;
+  expiresAt: number;
+}
+
+const NON_RETRYABLE = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'InvalidParameterException',
+  'InvalidRequestException',
+  'DecryptionFailure',
+]);
+
+/**
+ * Secrets Manager adapter with a TTL cache (concurrent readers share one in-flight request; a failed
+ * read is not cached). Error messages name the secret id, never its value.
+ */
+export class SecretsManagerSecretSource implements SecretSource, SecretWriter {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly options: { ttlMs: number; clock?: Clock } = { ttlMs: 60_000 },
+  ) {}
+
+  async getSecretString(secretId: string): Promise<string> {
+    const now = (this.options.clock ?? systemClock).now().getTime();
+    const cached = this.cache.get(secretId);
+    if (cached && cached.expiresAt > now) return cached.value;
+    const value = this.fetch(secretId);
+    this.cache.set(secretId, { value, expiresAt: now + this.options.ttlMs });
+    value.catch(() => {
+      if (this.cache.get(secretId)?.value === value) this.cache.delete(secretId);
+    });
+    return value;
+  }
+
+  invalidate(secretId: string): void {
+    this.cache.delete(secretId);
+  }
+
+  async putSecretString(secretId: string, value: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({ SecretId: secretId, SecretString: value }),
+      );
+      this.invalidate(secretId);
+    } catch (error) {
+      throw translate(error, secretId, 'write');
+    }
+  }
+
+  private async fetch(secretId: string): Promise<string> {
+    try {
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      if (out.SecretString === undefined || out.SecretString === '') {
+        throw new SecretError(`Secret ${secretId} has no string value`, false);
+      }
+      return out.SecretString;
+    } catch (error) {
+      throw translate(error, secretId, 'read');
+    }
+  }
+}
+
+function translate(error: unknown, secretId: string, action: 'read' | 'write'): SecretError {
+  if (error instanceof SecretError) return error;
+  const name = error instanceof Error ? error.name : 'UnknownError';
+  return new SecretError(
+    `Could not ${action} secret ${secretId}: ${name}`,
+    !NON_RETRYABLE.has(name),
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Secrets held in memory (local runs and tests). Unknown ids fail like a missing secret. */
+export class StaticSecretSource implements SecretSource, SecretWriter {
+  private readonly values: Map<string, string>;
+
+  constructor(values: Record<string, string>) {
+    this.values = new Map(Object.entries(values));
+  }
+
+  async getSecretString(secretId: string): Promise<string> {
+    const value = this.values.get(secretId);
+    if (value === undefined) throw new SecretError(`Secret ${secretId} is not set`, false);
+    return value;
+  }
+
+  async putSecretString(secretId: string, value: string): Promise<void> {
+    this.values.set(secretId, value);
+  }
+}

@@ -1,0 +1,94 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
+import { QueueError } from '#core/domain/errors.ts';
+import type { SendOptions, WorkQueue } from '#core/ports/index.ts';
+
+const BATCH_SIZE = 10;
+
+export interface SqsWorkQueueOptions {
+  /** Extra attempts for entries SQS reports as failed (not for sender faults). */
+  maxRetries?: number;
+  baseDelayMs?: number;
+}
+
+/** Message attributes every work-queue message carries, for filtering and tracing. */
+export function requestAttributes(request: DeprovisionRequest, options: SendOptions = {}) {
+  return {
+    source: { DataType: 'String', StringValue: request.source },
+    requestId: { DataType: 'String', StringValue: request.requestId },
+    schemaVersion: { DataType: 'Number', StringValue: String(request.schemaVersion) },
+    ...(options.guardRelease ? { guardRelease: { DataType: 'String', StringValue: 'true' } } : {}),
+  };
+}
+
+/**
+ * Work queue on SQS: `SendMessageBatch` in chunks of 10, retrying the entries SQS reports as failed
+ * (with backoff) until they are in or the retries run out.
+ */
+export class SqsWorkQueue implements WorkQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly options: SqsWorkQueueOptions = {},
+  ) {}
+
+  async send(requests: readonly DeprovisionRequest[], options: SendOptions = {}): Promise<void> {
+    for (let start = 0; start < requests.length; start += BATCH_SIZE) {
+      await this.sendChunk(requests.slice(start, start + BATCH_SIZE), options);
+    }
+  }
+
+  private async sendChunk(
+    chunk: readonly DeprovisionRequest[],
+    options: SendOptions,
+  ): Promise<void> {
+    let pending: SendMessageBatchRequestEntry[] = chunk.map((request, index) => ({
+      Id: String(index),
+      MessageBody: JSON.stringify(request),
+      MessageAttributes: requestAttributes(request, options),
+    }));
+    const maxRetries = this.options.maxRetries ?? 3;
+    for (let attempt = 0; ; attempt += 1) {
+      let failedIds: Set<string>;
+      let senderFault = false;
+      try {
+        const out = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
+        );
+        const failed = out.Failed ?? [];
+        senderFault = failed.some((f) => f.SenderFault);
+        failedIds = new Set(failed.map((f) => f.Id ?? ''));
+      } catch (error) {
+        throw new QueueError(`Could not send to the work queue: ${(error as Error).name}`, {
+          cause: error,
+        });
+      }
+      pending = pending.filter((entry) => failedIds.has(entry.Id ?? ''));
+      if (pending.length === 0) return;
+      if (senderFault || attempt >= maxRetries) {
+        throw new QueueError(
+          `The work queue refused ${pending.length} message(s)${senderFault ? ' (sender fault)' : ''}`,
+        );
+      }
+      const delay = (this.options.baseDelayMs ?? 50) * 2 ** attempt;
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+    }
+  }
+}
+
+/** In-memory work queue for unit tests: records what was sent, can be told to fail. */
+export class InMemoryWorkQueue implements WorkQueue {
+  readonly sent: DeprovisionRequest[] = [];
+  readonly released: string[] = [];
+  failNext = false;
+
+  async send(requests: readonly DeprovisionRequest[], options: SendOptions = {}): Promise<void> {
+    if (this.failNext) throw new QueueError('in-memory queue told to fail');
+    this.sent.push(...requests);
+    if (options.guardRelease) this.released.push(...requests.map((r) => r.requestId));
+  }
+}

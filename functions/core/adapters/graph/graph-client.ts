@@ -1,0 +1,302 @@
+import { type Dispatcher, request } from 'undici';
+import type { z } from 'zod';
+import { ConfigError, PermanentError, SecretError, TransientError } from '#core/domain/errors.ts';
+import {
+  type GraphCredentials,
+  GraphCredentialsSchema,
+  GraphErrorBodySchema,
+  type GraphSubscription,
+  GraphSubscriptionListSchema,
+  GraphSubscriptionSchema,
+  type GraphUser,
+  GraphUserSchema,
+  TokenResponseSchema,
+} from '#core/intake/graph/schemas.ts';
+import type { GraphSubscriptions, GraphUsers, NewGraphSubscription } from '#core/ports/graph.ts';
+import { type Clock, type SecretSource, systemClock } from '#core/ports/index.ts';
+
+export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
+export const USER_SELECT = 'id,accountEnabled,userPrincipalName,mail';
+
+const CONSENT_HINT =
+  'grant the app registration the Microsoft Graph application permission User.Read.All and admin consent';
+
+export interface GraphClientOptions {
+  /** e.g. https://graph.microsoft.com/v1.0 (no trailing slash needed). */
+  baseUrl: string;
+  /** e.g. https://login.microsoftonline.com */
+  loginUrl: string;
+  credentials: () => Promise<GraphCredentials>;
+  clock?: Clock;
+  /** Token and user-lookup timeout; short because Graph wants its webhook answered in ~3 s. */
+  timeoutMs?: number;
+  /** Subscription calls wait for Graph to validate the notification URL, so they get longer. */
+  subscriptionTimeoutMs?: number;
+  /** Refresh the cached token this long before it expires. */
+  tokenMarginMs?: number;
+  scope?: string;
+}
+
+interface CachedToken {
+  accessToken: string;
+  expiresAt: number;
+}
+
+interface GraphResponse {
+  status: number;
+  json: unknown;
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * Microsoft Graph adapter: client-credentials token (cached until shortly before it expires;
+ * concurrent callers share one token request), `GET /users/{id}` and `/subscriptions`.
+ * Translates HTTP failures into TransientError / PermanentError; never logs or exposes the token.
+ */
+export class GraphClient implements GraphUsers, GraphSubscriptions {
+  private token: Promise<CachedToken> | undefined;
+  private readonly baseUrl: string;
+  private readonly loginUrl: string;
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly options: GraphClientOptions,
+  ) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.loginUrl = options.loginUrl.replace(/\/+$/, '');
+  }
+
+  async getUser(id: string): Promise<GraphUser | undefined> {
+    const res = await this.call('GET', `/users/${encodeURIComponent(id)}?$select=${USER_SELECT}`);
+    if (res.status === 404) return undefined;
+    return this.parse(GraphUserSchema, res, 'user');
+  }
+
+  async listSubscriptions(): Promise<GraphSubscription[]> {
+    const all: GraphSubscription[] = [];
+    let path: string | undefined = '/subscriptions';
+    for (let page = 0; path !== undefined && page < 50; page += 1) {
+      const res = await this.call('GET', path, undefined, this.subscriptionTimeout);
+      const list = this.parse(GraphSubscriptionListSchema, res, 'subscription list');
+      all.push(...list.value);
+      const next = list['@odata.nextLink'];
+      path = next?.startsWith(`${this.baseUrl}/`) ? next.slice(this.baseUrl.length) : undefined;
+    }
+    return all;
+  }
+
+  async createSubscription(input: NewGraphSubscription): Promise<GraphSubscription> {
+    const res = await this.call('POST', '/subscriptions', input, this.subscriptionTimeout);
+    return this.parse(GraphSubscriptionSchema, res, 'subscription');
+  }
+
+  async renewSubscription(
+    id: string,
+    expirationDateTime: string,
+  ): Promise<GraphSubscription | undefined> {
+    const res = await this.call(
+      'PATCH',
+      `/subscriptions/${encodeURIComponent(id)}`,
+      { expirationDateTime },
+      this.subscriptionTimeout,
+    );
+    if (res.status === 404) return undefined;
+    return this.parse(GraphSubscriptionSchema, res, 'subscription');
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    const res = await this.call(
+      'DELETE',
+      `/subscriptions/${encodeURIComponent(id)}`,
+      undefined,
+      this.subscriptionTimeout,
+    );
+    if (res.status !== 404) this.ensureOk(res, 'subscription delete');
+  }
+
+  private get subscriptionTimeout(): number {
+    return this.options.subscriptionTimeoutMs ?? 20_000;
+  }
+
+  private now(): number {
+    return (this.options.clock ?? systemClock).now().getTime();
+  }
+
+  /** One Graph call with a bearer token; on 401 the token is dropped and the call made once more. */
+  private async call(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    timeoutMs = this.options.timeoutMs ?? 1500,
+  ): Promise<GraphResponse> {
+    for (let attempt = 0; ; attempt += 1) {
+      const token = await this.accessToken();
+      const res = await this.send(`${this.baseUrl}${path}`, timeoutMs, {
+        method,
+        headers: {
+          authorization: `Bearer ${token.accessToken}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (res.status === 401 && attempt === 0) {
+        this.dropToken();
+        continue;
+      }
+      if (res.status === 404 || (res.status >= 200 && res.status < 300)) return res;
+      return this.ensureOk(res, `${method} ${path.split('?')[0]}`);
+    }
+  }
+
+  private async send(
+    url: string,
+    timeoutMs: number,
+    init: {
+      method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+      headers: Record<string, string>;
+      body?: string;
+    },
+  ): Promise<GraphResponse> {
+    try {
+      const res = await request(url, {
+        dispatcher: this.dispatcher,
+        method: init.method,
+        headers: init.headers,
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const raw = await res.body.text();
+      let json: unknown;
+      try {
+        json = raw === '' ? undefined : JSON.parse(raw);
+      } catch {
+        json = undefined;
+      }
+      const retryAfter = Number(res.headers['retry-after']);
+      return {
+        status: res.statusCode,
+        json,
+        retryAfterMs:
+          Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined,
+      };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      throw new TransientError(
+        timedOut
+          ? `Microsoft Graph did not answer within ${timeoutMs} ms`
+          : `Could not reach Microsoft Graph: ${name}`,
+        { cause: error },
+      );
+    }
+  }
+
+  private ensureOk(res: GraphResponse, what: string): GraphResponse {
+    if (res.status >= 200 && res.status < 300) return res;
+    const parsed = GraphErrorBodySchema.safeParse(res.json);
+    const errorCode = parsed.success ? parsed.data.error.code : undefined;
+    const options = {
+      httpStatus: res.status,
+      ...(errorCode ? { errorCode } : {}),
+      ...(res.retryAfterMs === undefined ? {} : { retryAfterMs: res.retryAfterMs }),
+    };
+    const message = `Microsoft Graph ${what} failed with ${res.status}${errorCode ? ` ${errorCode}` : ''}`;
+    if (res.status === 429 || res.status >= 500) throw new TransientError(message, options);
+    if (res.status === 401 || res.status === 403) {
+      throw new PermanentError(message, 'auth', { ...options, hint: CONSENT_HINT });
+    }
+    throw new PermanentError(message, 'permanent', options);
+  }
+
+  private parse<S extends z.ZodType>(schema: S, res: GraphResponse, what: string): z.infer<S> {
+    const parsed = schema.safeParse(res.json);
+    if (!parsed.success) {
+      throw new PermanentError(`Microsoft Graph returned an unexpected ${what} body`, 'permanent', {
+        httpStatus: res.status,
+      });
+    }
+    return parsed.data;
+  }
+
+  private async accessToken(): Promise<CachedToken> {
+    if (!this.token) {
+      const pending = this.fetchToken();
+      this.token = pending;
+      pending.catch(() => {
+        if (this.token === pending) this.token = undefined;
+      });
+    }
+    const pending = this.token;
+    const token = await pending;
+    if (token.expiresAt > this.now()) return token;
+    if (this.token === pending) this.token = undefined;
+    return this.accessToken();
+  }
+
+  /** Graph refused the token (revoked, rotated secret): the next call fetches a new one. */
+  private dropToken(): void {
+    this.token = undefined;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    const credentials = await this.options.credentials();
+    const url = `${this.loginUrl}/${encodeURIComponent(credentials.tenantId)}/oauth2/v2.0/token`;
+    const res = await this.send(url, this.options.timeoutMs ?? 1500, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({
+        client_id: credentials.clientId,
+        client_secret: credentials.clientSecret,
+        scope: this.options.scope ?? GRAPH_DEFAULT_SCOPE,
+        grant_type: 'client_credentials',
+      }).toString(),
+    });
+    if (res.status < 200 || res.status >= 300) {
+      const body = (typeof res.json === 'object' && res.json !== null ? res.json : {}) as Record<
+        string,
+        unknown
+      >;
+      const errorCode = typeof body.error === 'string' ? body.error : undefined;
+      const message = `Entra ID token request failed with ${res.status}${errorCode ? ` ${errorCode}` : ''}`;
+      const options = { httpStatus: res.status, ...(errorCode ? { errorCode } : {}) };
+      if (res.status === 429 || res.status >= 500) throw new TransientError(message, options);
+      throw new PermanentError(message, 'auth', {
+        ...options,
+        hint: 'check tenantId, clientId and clientSecret in the Graph secret (secrets expire in Entra ID)',
+      });
+    }
+    const parsed = TokenResponseSchema.safeParse(res.json);
+    if (!parsed.success) {
+      throw new PermanentError('Entra ID returned an unexpected token response', 'auth');
+    }
+    const lifetimeMs = parsed.data.expires_in * 1000;
+    const margin = Math.min(this.options.tokenMarginMs ?? 5 * 60_000, lifetimeMs / 2);
+    return { accessToken: parsed.data.access_token, expiresAt: this.now() + lifetimeMs - margin };
+  }
+}
+
+/** Reads the Graph app credentials (JSON `{tenantId, clientId, clientSecret}`) from a secret. */
+export function graphCredentialsFromSecret(
+  source: SecretSource,
+  secretId: string,
+): () => Promise<GraphCredentials> {
+  return async () => {
+    const raw = await source.getSecretString(secretId);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new SecretError('The Graph secret is not valid JSON', false);
+    }
+    const parsed = GraphCredentialsSchema.safeParse(json);
+    if (!parsed.success) {
+      const keys = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(secret)'))];
+      throw new ConfigError(
+        `The Graph secret has no valid ${keys.map((k) => `"${k}"`).join(', ')} value`,
+        keys,
+      );
+    }
+    return parsed.data;
+  };
+}

@@ -1,0 +1,463 @@
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_TIMEOUT_MS,
+  networkError,
+  parseRetryAfter,
+  readText,
+  Semaphore,
+  timeoutOptions,
+  tryParseJson,
+} from '#core/adapters/http/transport.ts';
+import {
+  assertAllowed,
+  buildDissociateUserGroups,
+  buildFindUsersByEmail,
+  buildListUserGroups,
+  buildRemoveUserFromHelpCenterGroups,
+  buildRemoveUsersFromGroup,
+  buildRemoveUsersFromGroupInHelpCenter,
+  type HelpCenterRequest,
+  isValidId,
+  LOOKUP_PAGE_SIZE,
+  MAX_IDS_PER_REQUEST,
+} from '#core/adapters/zoho/request-builders.ts';
+import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
+import { type AppError, ConfigError, PermanentError, TransientError } from '#core/domain/errors.ts';
+import {
+  type Clock,
+  type HelpCenter,
+  type HelpCenterGroup,
+  type HelpCenterUser,
+  type Logger,
+  type RemovalResult,
+  systemClock,
+  type TokenSource,
+} from '#core/ports/index.ts';
+
+/** `user-groups-delete`: one user-centric DELETE; `zoho-desk-v1`: GET the groups, then dissociate. */
+export { HELPCENTER_DIALECTS, type HelpCenterDialect };
+
+export interface ZohoHelpCenterOptions {
+  /** Desk API origin, e.g. `https://desk.zoho.eu` (see `zohoDeskUrl`) or the sandbox URL. */
+  baseUrl: string;
+  /** Zoho Desk organization id, sent as the `orgId` header. */
+  orgId: string;
+  dialect: HelpCenterDialect;
+  /** Help centers this deployment may touch; lookups and removals outside them are refused. */
+  helpCenterIds: readonly string[];
+  /** Requests in flight at once from this instance (default 5; keep below the org's Zoho limit). */
+  concurrency?: number;
+  /** Bound on each request: connect, headers and body (default 10 s). */
+  timeoutMs?: number;
+  clock?: Clock;
+}
+
+/** Pages of search results read before the lookup gives up (never guesses on a partial read). */
+const MAX_LOOKUP_PAGES = 10;
+
+const HINTS = {
+  auth: 'the Help Center refused a freshly refreshed token: check the refresh token and OAuth client in the Zoho OAuth secret (revoked, wrong client, or wrong data centre)',
+  scope: 'the token needs Desk.settings.DELETE or Desk.settings.ALL',
+  dialect: 'this API does not serve the user-centric endpoint: set HELPCENTER_API=zoho-desk-v1',
+  url: 'the Help Center does not serve this path: check HELPCENTER_BASE_URL or the Zoho data centre',
+  org: 'the Help Center rejected the org id: check orgId in the Zoho OAuth secret (ZOHO_ORG_ID locally); it must be the Zoho Desk organization id',
+  forbidden:
+    'the Zoho user behind the refresh token lacks permission for this operation (agent profile or licence)',
+} as const;
+
+const SearchResponseSchema = z.object({
+  data: z.array(
+    z.looseObject({
+      id: z.union([z.string(), z.number()]).transform(String),
+      emailId: z.string().nullish(),
+      email: z.string().nullish(),
+      helpCenterId: z.union([z.string(), z.number()]).transform(String).nullish(),
+    }),
+  ),
+});
+
+const GroupsResponseSchema = z.object({
+  data: z.array(
+    z.looseObject({
+      id: z.union([z.string(), z.number()]).transform(String),
+      name: z.string().nullish(),
+      helpCenterId: z.union([z.string(), z.number()]).transform(String).nullish(),
+    }),
+  ),
+});
+
+const DissociateResponseSchema = z.object({
+  results: z.array(
+    z.looseObject({
+      id: z.union([z.string(), z.number()]).transform(String),
+      success: z.unknown(),
+      errorCode: z.string().nullish(),
+    }),
+  ),
+});
+
+interface Exchange {
+  status: number;
+  headers: Dispatcher.ResponseData['headers'];
+  text: string;
+}
+
+/**
+ * Zoho Desk Help Center over undici. Sends only allowlisted requests (see request-builders), caps
+ * concurrency, and turns every failure into TransientError or PermanentError (with kind, hint,
+ * httpStatus and errorCode). It retries nothing except one request after an INVALID_OAUTH refresh.
+ */
+export class ZohoHelpCenterClient implements HelpCenter {
+  private readonly origin: string;
+  private readonly orgId: string;
+  private readonly dialect: HelpCenterDialect;
+  private readonly helpCenterIds: ReadonlySet<string>;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  private readonly limiter: Semaphore;
+
+  /** @throws ConfigError when an option is missing or malformed. */
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    options: ZohoHelpCenterOptions,
+    private readonly tokens: TokenSource,
+    private readonly logger: Logger,
+  ) {
+    const issues: string[] = [];
+    let origin = '';
+    try {
+      const url = new URL(options.baseUrl);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        issues.push('baseUrl: not http(s)');
+      else if (url.pathname !== '/' || url.search !== '' || url.username !== '') {
+        issues.push('baseUrl: must be an origin without path, query or credentials');
+      }
+      origin = url.origin;
+    } catch {
+      issues.push('baseUrl: not a URL');
+    }
+    if (!isValidId(options.orgId)) issues.push('orgId: missing or not a Zoho id');
+    if (options.helpCenterIds.length === 0) issues.push('helpCenterIds: at least one is required');
+    if (!options.helpCenterIds.every(isValidId)) issues.push('helpCenterIds: not Zoho ids');
+    if (!HELPCENTER_DIALECTS.includes(options.dialect)) {
+      issues.push(`dialect: must be one of ${HELPCENTER_DIALECTS.join(', ')}`);
+    }
+    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) issues.push('concurrency: must be >= 1');
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) issues.push('timeoutMs: must be > 0');
+    if (issues.length > 0) {
+      throw new ConfigError(`Invalid Help Center client options: ${issues.join('; ')}`, issues);
+    }
+    this.origin = origin;
+    this.orgId = options.orgId;
+    this.dialect = options.dialect;
+    this.helpCenterIds = new Set(options.helpCenterIds);
+    this.timeoutMs = timeoutMs;
+    this.clock = options.clock ?? systemClock;
+    this.limiter = new Semaphore(concurrency);
+  }
+
+  /** Users of the configured help centers whose email equals `email` (trimmed, case-insensitive). */
+  async findUsersByEmail(email: string): Promise<HelpCenterUser[]> {
+    const wanted = email.trim().toLowerCase();
+    const users: HelpCenterUser[] = [];
+    // The search is a contains-match: the exact address may sit on a later page, so read them all.
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page += 1) {
+      const res = await this.send(buildFindUsersByEmail(email, page * LOOKUP_PAGE_SIZE));
+      if (res.status === 204) return users;
+      const data = parseBody(SearchResponseSchema, res, 'find-users-by-email').data;
+      for (const row of data) {
+        const rowEmail = (row.emailId ?? row.email ?? '').trim();
+        if (rowEmail.toLowerCase() !== wanted) continue;
+        // An exact match we cannot place in a help center must not turn into a silent no-op.
+        if (row.helpCenterId == null || row.helpCenterId === '') throw unattributed('user');
+        if (!this.helpCenterIds.has(row.helpCenterId)) continue;
+        users.push({ id: row.id, email: rowEmail, helpCenterId: row.helpCenterId });
+      }
+      if (data.length < LOOKUP_PAGE_SIZE) return users;
+    }
+    throw new PermanentError(
+      `The Help Center search for this address returned more than ${MAX_LOOKUP_PAGES * LOOKUP_PAGE_SIZE} users`,
+      'ambiguous',
+      {
+        errorCode: 'TOO_MANY_RESULTS',
+        hint: 'the lookup could not be read to the end; record the Help Center user id in the identity store, then redrive',
+      },
+    );
+  }
+
+  /** Every group the user is in, in any help center (verify-after). */
+  async listUserGroups(userId: string): Promise<HelpCenterGroup[]> {
+    return (await this.fetchGroups(userId)).groups;
+  }
+
+  /**
+   * Removes the user from every group of `helpCenterId` (which must be configured). In dry run,
+   * logs the mutating request it would send and sends nothing that changes the Help Center.
+   * @throws TransientError, PermanentError
+   */
+  async removeUserFromAllGroups(
+    helpCenterId: string,
+    userId: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<RemovalResult> {
+    const dryRun = options.dryRun ?? false;
+    this.assertConfigured(helpCenterId);
+    const base = { helpCenterId, userId, dryRun };
+
+    if (this.dialect === 'user-groups-delete') {
+      const request = buildRemoveUserFromHelpCenterGroups(helpCenterId, userId);
+      if (dryRun) {
+        this.logDryRun(request, base);
+        return { ...base, outcome: 'removed', httpStatus: 0, calls: 0 };
+      }
+      const calls = { count: 0 };
+      const res = await this.send(request, calls);
+      return { ...base, outcome: 'removed', httpStatus: res.status, calls: calls.count };
+    }
+
+    const calls = { count: 0 };
+    const listed = await this.fetchGroups(userId, calls);
+    const groupIds = listed.groups.filter((g) => g.helpCenterId === helpCenterId).map((g) => g.id);
+    // Groups we cannot place in a help center could be this one's: fail rather than call it a no-op.
+    if (listed.groups.some((g) => g.helpCenterId === '')) throw unattributed('group');
+    if (groupIds.length === 0) {
+      return {
+        ...base,
+        outcome: 'no-op',
+        groupIds: [],
+        httpStatus: listed.status,
+        calls: calls.count,
+      };
+    }
+    let httpStatus = listed.status;
+    for (let i = 0; i < groupIds.length; i += MAX_IDS_PER_REQUEST) {
+      const chunk = groupIds.slice(i, i + MAX_IDS_PER_REQUEST);
+      const request = buildDissociateUserGroups(userId, chunk);
+      if (dryRun) {
+        this.logDryRun(request, { ...base, groupIds: chunk });
+        continue;
+      }
+      const res = await this.send(request, calls);
+      httpStatus = res.status;
+      this.checkDissociateResults(res, chunk, userId);
+    }
+    return { ...base, outcome: 'removed', groupIds, httpStatus, calls: calls.count };
+  }
+
+  /**
+   * Group-centric removal (seed Approach A): removes `userIds` (never empty) from one group of a
+   * configured help center. Not part of the `HelpCenter` port; for operators and batch tools.
+   * @throws TransientError, PermanentError
+   */
+  async removeUsersFromGroup(
+    helpCenterId: string,
+    groupId: string,
+    userIds: readonly string[],
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ httpStatus: number; calls: number; dryRun: boolean }> {
+    this.assertConfigured(helpCenterId);
+    const request =
+      this.dialect === 'user-groups-delete'
+        ? buildRemoveUsersFromGroupInHelpCenter(helpCenterId, groupId, userIds)
+        : buildRemoveUsersFromGroup(groupId, userIds);
+    if (options.dryRun) {
+      this.logDryRun(request, { helpCenterId, groupId, users: userIds.length, dryRun: true });
+      return { httpStatus: 0, calls: 0, dryRun: true };
+    }
+    const calls = { count: 0 };
+    const res = await this.send(request, calls);
+    return { httpStatus: res.status, calls: calls.count, dryRun: false };
+  }
+
+  private assertConfigured(helpCenterId: string): void {
+    if (this.helpCenterIds.has(helpCenterId)) return;
+    throw new PermanentError(
+      `Help center ${isValidId(helpCenterId) ? helpCenterId : '(malformed id)'} is not configured`,
+      'config',
+      {
+        errorCode: 'HELPCENTER_NOT_CONFIGURED',
+        hint: 'add the help center id to HELPCENTER_IDS (or helpCenterIds in the Zoho OAuth secret)',
+      },
+    );
+  }
+
+  private async fetchGroups(
+    userId: string,
+    calls?: { count: number },
+  ): Promise<{ status: number; groups: HelpCenterGroup[] }> {
+    const res = await this.send(buildListUserGroups(userId), calls);
+    if (res.status === 204) return { status: res.status, groups: [] };
+    const data = parseBody(GroupsResponseSchema, res, 'list-user-groups').data;
+    return {
+      status: res.status,
+      groups: data.map((g) => ({
+        id: g.id,
+        helpCenterId: g.helpCenterId ?? '',
+        ...(g.name ? { name: g.name } : {}),
+      })),
+    };
+  }
+
+  private checkDissociateResults(res: Exchange, requested: string[], userId: string): void {
+    const parsed = DissociateResponseSchema.safeParse(tryParseJson(res.text));
+    if (!parsed.success) {
+      throw new TransientError('Help Center answered dissociate without per-group results', {
+        httpStatus: res.status,
+        errorCode: 'UNEXPECTED_RESPONSE',
+      });
+    }
+    const ok = new Set(parsed.data.results.filter((r) => r.success === true).map((r) => r.id));
+    const failed = requested.filter((id) => !ok.has(id));
+    if (failed.length === 0) return;
+    const codes = [
+      ...new Set(
+        parsed.data.results
+          .filter((r) => failed.includes(r.id) && r.errorCode)
+          .map((r) => r.errorCode as string),
+      ),
+    ];
+    throw new PermanentError(
+      `Help Center did not remove user ${userId} from ${failed.length} of ${requested.length} groups: ${failed.join(', ')}`,
+      'permanent',
+      {
+        httpStatus: res.status,
+        errorCode: codes.length === 1 ? codes[0] : 'DISSOCIATE_FAILED',
+        hint: 'some groups refused the dissociation; check those groups in Zoho Desk, then redrive',
+      },
+    );
+  }
+
+  private logDryRun(request: HelpCenterRequest, context: Record<string, unknown>): void {
+    this.logger.info('Dry run: would send Help Center request', {
+      ...context,
+      dialect: this.dialect,
+      method: request.method,
+      path: request.path,
+    });
+  }
+
+  /**
+   * Sends one allowlisted request with the shared token. On 401 it asks the token source once and
+   * retries once; any non-2xx answer after that is translated.
+   */
+  private async send(request: HelpCenterRequest, calls = { count: 0 }): Promise<Exchange> {
+    assertAllowed(request);
+    const token = await this.tokens.getAccessToken();
+    let res = await this.exchange(request, token, calls);
+    if (res.status === 401) {
+      this.logger.info('Help Center rejected the access token; refreshing once', {
+        operation: request.operation,
+        errorCode: zohoErrorCode(res) ?? null,
+      });
+      const fresh = await this.tokens.refreshAfterRejection(token);
+      res = await this.exchange(request, fresh, calls);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    throw this.translate(request, res);
+  }
+
+  private async exchange(
+    request: HelpCenterRequest,
+    token: string,
+    calls: { count: number },
+  ): Promise<Exchange> {
+    return this.limiter.run(async () => {
+      calls.count += 1;
+      const headers: Record<string, string> = {
+        authorization: `Zoho-oauthtoken ${token}`,
+        orgid: this.orgId,
+        accept: 'application/json',
+      };
+      if (request.body !== undefined) headers['content-type'] = 'application/json';
+      let res: Exchange;
+      try {
+        const out = await this.dispatcher.request({
+          origin: this.origin,
+          path: request.path,
+          method: request.method,
+          headers,
+          ...(request.body !== undefined ? { body: request.body } : {}),
+          ...timeoutOptions(this.timeoutMs),
+        });
+        res = { status: out.statusCode, headers: out.headers, text: await readText(out.body) };
+      } catch (error) {
+        if (error instanceof TransientError) throw error;
+        throw networkError(`Help Center ${request.operation}`, error);
+      }
+      this.logger.debug('Help Center call', {
+        operation: request.operation,
+        method: request.method,
+        status: res.status,
+      });
+      return res;
+    });
+  }
+
+  private translate(request: HelpCenterRequest, res: Exchange): AppError {
+    const status = res.status;
+    const errorCode = zohoErrorCode(res) ?? `HTTP_${status}`;
+    const message = `Help Center answered ${status} ${errorCode} to ${request.operation}`;
+    const base = { httpStatus: status, errorCode };
+    if (status === 429 || status === 408 || status >= 500) {
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.clock);
+      return new TransientError(message, {
+        ...base,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
+    }
+    if (status === 401) return new PermanentError(message, 'auth', { ...base, hint: HINTS.auth });
+    if (status === 403) {
+      return errorCode === 'SCOPE_MISMATCH'
+        ? new PermanentError(message, 'scope', { ...base, hint: HINTS.scope })
+        : new PermanentError(message, 'permanent', { ...base, hint: HINTS.forbidden });
+    }
+    if (status === 404) {
+      if (errorCode === 'URL_NOT_FOUND') {
+        const userCentric =
+          request.operation === 'remove-user-from-help-center-groups' ||
+          request.operation === 'remove-users-from-group-in-help-center';
+        return new PermanentError(message, 'permanent', {
+          ...base,
+          hint: userCentric ? HINTS.dialect : HINTS.url,
+        });
+      }
+      return new PermanentError(message, 'not-found', base);
+    }
+    if (status === 400 && errorCode === 'INVALID_ORG') {
+      return new PermanentError(message, 'config', { ...base, hint: HINTS.org });
+    }
+    return new PermanentError(message, 'permanent', base);
+  }
+}
+
+function zohoErrorCode(res: Exchange): string | undefined {
+  const body = tryParseJson(res.text);
+  if (typeof body !== 'object' || body === null) return undefined;
+  const code = (body as Record<string, unknown>).errorCode;
+  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
+}
+
+function parseBody<S extends z.ZodType>(schema: S, res: Exchange, operation: string): z.infer<S> {
+  const parsed = schema.safeParse(tryParseJson(res.text));
+  if (parsed.success) return parsed.data;
+  throw new TransientError(`Help Center answered ${operation} with an unexpected body`, {
+    httpStatus: res.status,
+    errorCode: 'UNEXPECTED_RESPONSE',
+  });
+}
+
+/** The Help Center answered without the help center id the mapping needs (fail closed). */
+function unattributed(what: 'user' | 'group'): PermanentError {
+  return new PermanentError(
+    `The Help Center listed a ${what} without a helpCenterId`,
+    'permanent',
+    {
+      errorCode: 'UNEXPECTED_RESPONSE',
+      hint: 'the API did not say which help center this belongs to, so nothing was removed; check HELPCENTER_API and the Zoho Desk API version, or record the ids in the identity store, then redrive',
+    },
+  );
+}

@@ -1,0 +1,110 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Dispatcher } from 'undici';
+import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
+import type { ProcessingSettings } from '#core/config/worker-config.ts';
+import { zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
+import type { WorkerDeps } from '#core/deprovision/batch.ts';
+import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
+import { DirectoryCache } from '#core/deprovision/map-subject.ts';
+import { defaultRetryPolicy } from '#core/deprovision/retry.ts';
+import { ConfigError } from '#core/domain/errors.ts';
+import {
+  type Clock,
+  type DeadLetterQueue,
+  type IdentityStore,
+  type Logger,
+  type MetricsSink,
+  type RateGuard,
+  type SecretSource,
+  systemClock,
+  type TokenRefresher,
+} from '#core/ports/index.ts';
+import { readOAuthSecret } from '#core/tokens/oauth-secret.ts';
+import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
+
+export interface WorkerPorts {
+  secrets: SecretSource;
+  oauthSecretId: string;
+  tokenSecretId: string;
+  refresher: TokenRefresher;
+  identityStore: IdentityStore;
+  deadLetters: DeadLetterQueue;
+  guard: RateGuard;
+  /** Powertools idempotency persistence (DynamoDB in AWS); none disables deduplication. */
+  persistence?: BasePersistenceLayer;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  metrics?: MetricsSink;
+  clock?: Clock;
+}
+
+export interface WorkerAssemblySettings extends ProcessingSettings {
+  /** Explicit Help Center origin; otherwise the data centre's Desk URL from the OAuth secret. */
+  helpCenterBaseUrl?: string;
+  concurrency: number;
+  timeoutMs: number;
+  /** How long a directory lookup is reused (default 60 s). */
+  directoryCacheTtlMs?: number;
+}
+
+/**
+ * Builds the worker's dependency graph from its ports, once per cold start. Reads the Zoho OAuth
+ * secret now so that a missing org id, secret key or help center list stops the start.
+ * @throws ConfigError, SecretError
+ */
+export async function assembleWorker(
+  settings: WorkerAssemblySettings,
+  ports: WorkerPorts,
+): Promise<WorkerDeps & { helpCenterIds: readonly string[]; baseUrl: string }> {
+  const clock = ports.clock ?? systemClock;
+  const oauth = await readOAuthSecret(ports.secrets, ports.oauthSecretId);
+  const helpCenterIds = settings.helpCenterIds ?? oauth.helpCenterIds ?? [];
+  if (helpCenterIds.length === 0) {
+    throw new ConfigError(
+      'No help center ids: set HELPCENTER_IDS or helpCenterIds in the Zoho OAuth secret',
+      ['HELPCENTER_IDS'],
+    );
+  }
+  const baseUrl = settings.helpCenterBaseUrl ?? zohoDeskUrl(oauth.dataCentre ?? 'us');
+  const tokens = new SharedTokenReader({
+    secrets: ports.secrets,
+    tokenSecretId: ports.tokenSecretId,
+    refresher: ports.refresher,
+    clock,
+    logger: ports.logger,
+  });
+  const helpCenter = new ZohoHelpCenterClient(
+    ports.dispatcher,
+    {
+      baseUrl,
+      orgId: oauth.orgId,
+      dialect: settings.dialect,
+      helpCenterIds,
+      concurrency: settings.concurrency,
+      timeoutMs: settings.timeoutMs,
+      clock,
+    },
+    tokens,
+    ports.logger,
+  );
+  const idempotent = ports.persistence ? powertoolsIdempotency(ports.persistence) : undefined;
+  return {
+    helpCenter,
+    identityStore: ports.identityStore,
+    directory: new DirectoryCache(settings.directoryCacheTtlMs ?? 60_000, clock),
+    deadLetters: ports.deadLetters,
+    guard: ports.guard,
+    clock,
+    logger: ports.logger,
+    retry: { ...defaultRetryPolicy, maxRetries: settings.maxInCallRetries },
+    helpCenterIds,
+    baseUrl,
+    maxReceiveCount: settings.maxReceiveCount,
+    dryRun: settings.dryRun,
+    verifyAfterRemove: settings.verifyAfterRemove,
+    ...(ports.metrics ? { metrics: ports.metrics } : {}),
+    ...(idempotent
+      ? { idempotent, onInvocation: (context) => idempotent.registerLambdaContext(context) }
+      : {}),
+  };
+}

@@ -1,0 +1,81 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  type Outcome,
+  type ProcessDeps,
+  processDeprovision,
+} from '#core/deprovision/process-deprovision.ts';
+import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
+import { ValidationError } from '#core/domain/errors.ts';
+import { type MetricsSink, noMetrics } from '#core/ports/index.ts';
+
+/** Message attribute a redrive sets on a held request it releases past the guard. */
+export const GUARD_RELEASE_ATTRIBUTE = 'guardRelease';
+
+export interface WorkerDeps extends ProcessDeps {
+  metrics?: MetricsSink;
+  /** Called once per invocation with the Lambda context (Powertools idempotency needs it). */
+  onInvocation?: (context: Context) => void;
+}
+
+export const METRIC_BY_OUTCOME = {
+  removed: 'Removed',
+  'no-op': 'NoOp',
+  'dead-lettered': 'DeadLettered',
+  held: 'Held',
+} as const;
+
+/** Processes one SQS record; throws to report it as a batch item failure. */
+export function createRecordHandler(deps: WorkerDeps) {
+  const metrics = deps.metrics ?? noMetrics;
+  return async (record: SQSRecord): Promise<Outcome> => {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      body = undefined;
+    }
+    const parsed = DeprovisionRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      // Left to the queue's redrive policy: after the last receive SQS moves it to the DLQ as is.
+      deps.logger.error('work message is not a DeprovisionRequest', {
+        messageId: record.messageId,
+      });
+      throw new ValidationError('work message is not a DeprovisionRequest');
+    }
+    const firstReceived = Number(record.attributes.ApproximateFirstReceiveTimestamp);
+    try {
+      const outcome = await processDeprovision(deps, parsed.data, {
+        messageId: record.messageId,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+        ...(Number.isFinite(firstReceived) && firstReceived > 0
+          ? { firstReceivedAt: new Date(firstReceived) }
+          : {}),
+        guardReleased: record.messageAttributes?.[GUARD_RELEASE_ATTRIBUTE]?.stringValue === 'true',
+      });
+      metrics.count(METRIC_BY_OUTCOME[outcome.kind]);
+      if ('duplicate' in outcome && outcome.duplicate) metrics.count('Duplicate');
+      return outcome;
+    } catch (error) {
+      metrics.count('Retried');
+      throw error;
+    }
+  };
+}
+
+/** The worker Lambda handler: SQS batch with partial batch failures (Powertools batch). */
+export function createWorkerHandler(deps: WorkerDeps) {
+  const recordHandler = createRecordHandler(deps);
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    deps.onInvocation?.(context);
+    const processor = new BatchProcessor(EventType.SQS);
+    try {
+      return await processPartialResponse(event, recordHandler, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      deps.metrics?.flush();
+    }
+  };
+}

@@ -1,0 +1,248 @@
+import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.ts';
+import { type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
+import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
+import { type DeprovisionRequest, subjectLogId } from '#core/domain/deprovision-request.ts';
+import {
+  AppError,
+  type FailureKind,
+  HeldError,
+  isAppError,
+  TransientError,
+} from '#core/domain/errors.ts';
+import type {
+  Clock,
+  DeadLetterQueue,
+  HelpCenter,
+  IdentityStore,
+  Logger,
+  RateGuard,
+  RemovalResult,
+} from '#core/ports/index.ts';
+
+export interface ProcessDeps {
+  helpCenter: HelpCenter;
+  identityStore: IdentityStore;
+  directory: DirectoryCache;
+  deadLetters: DeadLetterQueue;
+  guard: RateGuard;
+  clock: Clock;
+  logger: Logger;
+  retry: RetryPolicy;
+  /** Help centers to act on (a request may narrow them, never widen them). */
+  helpCenterIds: readonly string[];
+  maxReceiveCount: number;
+  dryRun: boolean;
+  verifyAfterRemove: boolean;
+  /**
+   * Wraps the removal so a completed requestId is not removed twice (Powertools idempotency in
+   * Lambda). Only removed/no-op outcomes complete; a throw leaves the request runnable again.
+   */
+  idempotent?: <T extends Attempt>(
+    fn: (request: DeprovisionRequest) => Promise<T>,
+  ) => (request: DeprovisionRequest) => Promise<T>;
+}
+
+/** What the idempotent part returns (stored as the completed result). */
+export interface Attempt {
+  outcome: 'removed' | 'no-op';
+  removals: Array<
+    Pick<
+      RemovalResult,
+      'helpCenterId' | 'userId' | 'outcome' | 'httpStatus' | 'calls' | 'dryRun'
+    > & {
+      groupIds?: string[];
+    }
+  >;
+  via: string;
+  reason?: string;
+}
+
+export interface Delivery {
+  /** SQS message id (the correlation id in logs and dead-letter records). */
+  messageId: string;
+  /** ApproximateReceiveCount of this delivery (1 on the first). */
+  receiveCount: number;
+  firstReceivedAt?: Date;
+  /** Set by a redrive that released a held request. */
+  guardReleased?: boolean;
+}
+
+export type Outcome =
+  | ({ kind: 'removed' | 'no-op'; duplicate: boolean } & Attempt)
+  | { kind: 'dead-lettered' | 'held'; failure: DeadLetterRecord['failure'] };
+
+/** A failure that should go back to the queue for a later receive. */
+export class RetryLaterError extends TransientError {}
+
+/**
+ * The worker's use case for one request: guard, map, remove from every group of every configured
+ * help center (with in-call retries), verify, and classify. Resolves when the request reached a
+ * durable end (removed, no-op, dead-lettered, held); throws RetryLaterError when SQS should
+ * deliver it again.
+ */
+export async function processDeprovision(
+  deps: ProcessDeps,
+  request: DeprovisionRequest,
+  delivery: Delivery,
+): Promise<Outcome> {
+  const log = {
+    requestId: request.requestId,
+    messageId: delivery.messageId,
+    source: request.source,
+    reason: request.reason,
+    subject: subjectLogId(request.subject),
+    attempt: delivery.receiveCount,
+  };
+  try {
+    // Checked on every receive (admission is per requestId, so a retry is not counted twice and a
+    // guard that failed on the first receive is not skipped on the next).
+    if (!delivery.guardReleased) {
+      if (!(await deps.guard.admit(request.requestId))) {
+        throw new HeldError('Guard tripped: too many deprovisions in the window', {
+          hint: 'a mass deactivation may be under way: check the IdP, then redrive with failureKind=held to release',
+        });
+      }
+    }
+    let executed = false;
+    const run = (r: DeprovisionRequest) => {
+      executed = true;
+      return attemptRemoval(deps, r);
+    };
+    // A dry run must not mark the request complete, or the real run after it would be skipped.
+    const attempt = deps.idempotent && !deps.dryRun ? deps.idempotent(run) : run;
+    const result = await attempt(request);
+    const duplicate = !executed;
+    if (deps.dryRun && result.outcome === 'removed') {
+      // Nothing was removed: keep the request (held) so that it can run once dry run is off.
+      throw new HeldError('Dry run: the removal was logged, not sent', {
+        hint: 'turn DRY_RUN off, then redrive with failureKind=held to perform the removal',
+      });
+    }
+    deps.logger.info('deprovision finished', {
+      ...log,
+      ...(duplicate ? { duplicate: true } : {}),
+      outcome: result.outcome,
+      via: result.via,
+      ...(result.reason ? { why: result.reason } : {}),
+      removals: result.removals.map((r) => ({
+        helpCenterId: r.helpCenterId,
+        userId: r.userId,
+        outcome: r.outcome,
+        status: r.httpStatus,
+        ...(r.groupIds ? { groupsRemoved: r.groupIds.length } : {}),
+      })),
+      dryRun: deps.dryRun,
+    });
+    return { kind: result.outcome, duplicate, ...result };
+  } catch (error) {
+    const failure = describeFailure(error);
+    const retryable = isAppError(error) ? error.retryable : !(error instanceof AppError);
+    const lastReceive = delivery.receiveCount >= deps.maxReceiveCount;
+    if (retryable && !lastReceive) {
+      deps.logger.warn('deprovision will be retried', {
+        ...log,
+        failure: failure.kind,
+        status: failure.httpStatus,
+        errorCode: failure.errorCode,
+      });
+      throw new RetryLaterError(failure.message, { cause: error });
+    }
+    const now = deps.clock.now().toISOString();
+    await deps.deadLetters.send({
+      schemaVersion: 1,
+      request,
+      failure,
+      attempts: delivery.receiveCount,
+      firstAttemptAt: (delivery.firstReceivedAt ?? deps.clock.now()).toISOString(),
+      lastAttemptAt: now,
+      correlationId: delivery.messageId,
+    });
+    deps.logger.error(failure.kind === 'held' ? 'deprovision held' : 'deprovision dead-lettered', {
+      ...log,
+      failure: failure.kind,
+      status: failure.httpStatus,
+      errorCode: failure.errorCode,
+      hint: failure.hint,
+    });
+    return { kind: failure.kind === 'held' ? 'held' : 'dead-lettered', failure };
+  }
+}
+
+function describeFailure(error: unknown): DeadLetterRecord['failure'] {
+  if (isAppError(error)) {
+    const kind: FailureKind = error.kind;
+    return {
+      kind,
+      message: error.message,
+      ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+      ...(error.errorCode !== undefined ? { errorCode: error.errorCode } : {}),
+      ...(error.hint !== undefined ? { hint: error.hint } : {}),
+      ...('helpCenterId' in error && typeof error.helpCenterId === 'string'
+        ? { helpCenterId: error.helpCenterId }
+        : {}),
+    };
+  }
+  return {
+    kind: 'transient',
+    message: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error',
+  };
+}
+
+async function attemptRemoval(deps: ProcessDeps, request: DeprovisionRequest): Promise<Attempt> {
+  const helpCenterIds = request.helpCenterIds
+    ? deps.helpCenterIds.filter((id) => request.helpCenterIds?.includes(id))
+    : deps.helpCenterIds;
+  const mapping = await withRetries(deps.retry, () =>
+    mapSubject(deps, request.subject, helpCenterIds),
+  );
+  if (mapping.targets.length === 0) {
+    return {
+      outcome: 'no-op',
+      removals: [],
+      via: mapping.via,
+      ...(mapping.reason ? { reason: mapping.reason } : {}),
+    };
+  }
+  const removals: Attempt['removals'] = [];
+  for (const target of mapping.targets) {
+    const result = await withRetries(deps.retry, () =>
+      deps.helpCenter.removeUserFromAllGroups(target.helpCenterId, target.userId, {
+        dryRun: deps.dryRun,
+      }),
+    );
+    if (deps.verifyAfterRemove && !deps.dryRun) {
+      const left = (
+        await withRetries(deps.retry, () => deps.helpCenter.listUserGroups(target.userId))
+      ).filter((g) => g.helpCenterId === target.helpCenterId);
+      if (left.length > 0) {
+        throw new VerifyFailedError(
+          `User ${target.userId} is still in ${left.length} group(s) of help center ${target.helpCenterId} after removal`,
+          target.helpCenterId,
+        );
+      }
+    }
+    removals.push({
+      helpCenterId: result.helpCenterId,
+      userId: result.userId,
+      outcome: result.outcome,
+      httpStatus: result.httpStatus,
+      calls: result.calls,
+      dryRun: result.dryRun,
+      ...(result.groupIds ? { groupIds: result.groupIds } : {}),
+    });
+  }
+  const removed = removals.some((r) => r.outcome === 'removed');
+  return { outcome: removed ? 'removed' : 'no-op', removals, via: mapping.via };
+}
+
+/** Verify-after found groups left: retrying may help (eventual consistency), so it is transient. */
+export class VerifyFailedError extends TransientError {
+  constructor(
+    message: string,
+    readonly helpCenterId: string,
+  ) {
+    super(message, {
+      hint: 'the Help Center still lists group memberships after the removal call',
+    });
+  }
+}

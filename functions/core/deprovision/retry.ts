@@ -1,0 +1,53 @@
+import { isAppError } from '#core/domain/errors.ts';
+
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for in-call: the record goes back to SQS instead. */
+  maxRetryAfterMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  maxRetries: 3,
+  baseDelayMs: 250,
+  maxDelayMs: 4_000,
+  maxRetryAfterMs: 10_000,
+};
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Delay before retry number `attempt` (0-based): Retry-After when given, else full jitter. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, error: unknown): number {
+  const retryAfter = isAppError(error) ? error.retryAfterMs : undefined;
+  if (retryAfter !== undefined) return retryAfter;
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(ceiling * (policy.random ?? Math.random)());
+}
+
+/**
+ * Runs `fn`, retrying errors whose `retryable` is true with exponential backoff and full jitter,
+ * honouring `retryAfterMs`. Gives up (rethrows the last error) after `maxRetries`, on a
+ * non-retryable error, or when the server asks us to wait longer than `maxRetryAfterMs`.
+ */
+export async function withRetries<T>(
+  policy: RetryPolicy,
+  fn: (attempt: number) => Promise<T>,
+  onRetry?: (attempt: number, error: unknown, delayMs: number) => void,
+): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      const retryable = isAppError(error) ? error.retryable : false;
+      if (!retryable || attempt >= policy.maxRetries) throw error;
+      const delay = retryDelayMs(policy, attempt, error);
+      if (delay > policy.maxRetryAfterMs) throw error;
+      onRetry?.(attempt + 1, error, delay);
+      await (policy.sleep ?? realSleep)(delay);
+    }
+  }
+}

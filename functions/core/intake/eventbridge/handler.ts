@@ -1,0 +1,116 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
+import { csv, parseEnv } from '#core/config/parse-env.ts';
+import { ENV } from '#core/contract/env-names.ts';
+import {
+  DEFAULT_CUSTOM_EVENT_SOURCE,
+  eventBridgeEventToRequests,
+} from '#core/intake/eventbridge/normalise.ts';
+import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
+import { type CountMetric, noMetric } from '#core/ports/graph.ts';
+import { type Clock, type Logger, systemClock, type WorkQueue } from '#core/ports/index.ts';
+
+export interface EventBridgeIngestDeps {
+  queue: WorkQueue;
+  clock?: Clock;
+  logger: Logger;
+  oktaDeprovisionEventTypes: readonly string[];
+  /** `source` of the custom "User Deprovisioned" event (default `helpcenter.deprovisioner`). */
+  customEventSource: string;
+  /** Counts `EventDropped` for every invalid event (a CloudWatch metric in Lambda). */
+  metric?: CountMetric;
+}
+
+/** Metric counted once per event dropped as invalid. */
+export const EVENT_DROPPED_METRIC = 'EventDropped';
+
+export interface EventBridgeIngestResult {
+  kind: 'okta' | 'custom' | 'ignored' | 'invalid';
+  enqueued: number;
+}
+
+/**
+ * Builds the EventBridge target handler (also called directly by tests and the replay harness).
+ * Unknown events are ignored and an invalid `detail` is logged as an error, counted as
+ * `EventDropped` and dropped: retrying cannot fix it, and EventBridge/Lambda async retries would
+ * only repeat it. An enqueue failure
+ * throws, so the async invocation is retried and finally lands in the function's DLQ.
+ */
+export function createEventBridgeIngestHandler(deps: EventBridgeIngestDeps) {
+  const clock = deps.clock ?? systemClock;
+  const metric = deps.metric ?? noMetric;
+  const deprovisionEventTypes = new Set(deps.oktaDeprovisionEventTypes);
+  return async (event: unknown, _context?: unknown): Promise<EventBridgeIngestResult> => {
+    const result = eventBridgeEventToRequests(event, {
+      deprovisionEventTypes,
+      customEventSource: deps.customEventSource,
+      receivedAt: clock.now(),
+    });
+    const meta = describe(event);
+    if (result.kind === 'invalid') {
+      deps.logger.error('eventbridge event dropped: invalid', {
+        source: 'eventbridge',
+        ...meta,
+        why: result.why,
+      });
+      metric(EVENT_DROPPED_METRIC);
+      return { kind: result.kind, enqueued: 0 };
+    }
+    if (result.kind === 'ignored') {
+      deps.logger.info('eventbridge event ignored', {
+        source: 'eventbridge',
+        ...meta,
+        why: result.why,
+      });
+      return { kind: result.kind, enqueued: 0 };
+    }
+    if (result.requests.length > 0) await deps.queue.send(result.requests);
+    deps.logger.info('eventbridge event accepted', {
+      source: 'eventbridge',
+      ...meta,
+      kind: result.kind,
+      enqueued: result.requests.length,
+      requestIds: result.requests.map((r) => r.requestId),
+    });
+    return { kind: result.kind, enqueued: result.requests.length };
+  };
+}
+
+/** Loggable identifiers of an event (never its detail). */
+function describe(event: unknown): Record<string, unknown> {
+  if (typeof event !== 'object' || event === null) return {};
+  const e = event as Record<string, unknown>;
+  const detail = (typeof e.detail === 'object' && e.detail !== null ? e.detail : {}) as Record<
+    string,
+    unknown
+  >;
+  const pick = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
+  return {
+    eventId: pick(e.id),
+    eventSource: pick(e.source),
+    detailType: pick(e['detail-type']),
+    eventType: pick(detail.eventType),
+  };
+}
+
+export const EventBridgeIngestConfigSchema = z.object({
+  [ENV.WORK_QUEUE_URL]: z.url(),
+  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
+    .pipe(z.array(z.string()).min(1))
+    .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
+  [ENV.CUSTOM_EVENT_SOURCE]: z.string().min(1).default(DEFAULT_CUSTOM_EVENT_SOURCE),
+});
+
+/** Composition root of the EventBridge ingest Lambda. @throws ConfigError naming every bad key. */
+export function buildEventBridgeIngestFromEnv(env: Record<string, string | undefined>) {
+  const config = parseEnv(EventBridgeIngestConfigSchema, env, 'eventbridge ingest configuration');
+  return createEventBridgeIngestHandler({
+    queue: new SqsWorkQueue(new SQSClient({}), config[ENV.WORK_QUEUE_URL]),
+    logger: createLogger(),
+    oktaDeprovisionEventTypes: config[ENV.OKTA_DEPROVISION_EVENT_TYPES],
+    customEventSource: config[ENV.CUSTOM_EVENT_SOURCE],
+    metric: powertoolsCountMetric(),
+  });
+}

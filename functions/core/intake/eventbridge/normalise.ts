@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { DEFAULT_CUSTOM_EVENT_SOURCE } from '#core/contract/env-names.ts';
+import {
+  DEPROVISION_REQUEST_SCHEMA_VERSION,
+  type DeprovisionRequest,
+  DeprovisionRequestSchema,
+  SubjectSchema,
+} from '#core/domain/deprovision-request.ts';
+import { oktaEventsToRequests } from '#core/intake/okta/normalise.ts';
+
+export { DEFAULT_CUSTOM_EVENT_SOURCE };
+
+/** `detail-type` of the documented custom event. */
+export const CUSTOM_EVENT_DETAIL_TYPE = 'User Deprovisioned';
+/** Okta log-streaming partner sources look like `aws.partner/okta.com/<org>/<name>`. */
+export const OKTA_PARTNER_SOURCE_PREFIX = 'aws.partner/okta.com';
+export const OKTA_PARTNER_DETAIL_TYPE = 'SystemLog';
+export const DEFAULT_CUSTOM_EVENT_REASON = 'eventbridge.user-deprovisioned';
+
+/** The EventBridge event envelope (only the fields we route on). */
+export const EventBridgeEventSchema = z.looseObject({
+  id: z.string().min(1),
+  'detail-type': z.string(),
+  source: z.string(),
+  time: z.string().optional(),
+  detail: z.unknown(),
+});
+export type EventBridgeEvent = z.infer<typeof EventBridgeEventSchema>;
+
+/**
+ * `detail` of the custom "User Deprovisioned" event. Unknown keys are dropped, not rejected, so a
+ * publisher may add its own fields; `subject` stays strict because it decides who is removed.
+ */
+export const CustomDeprovisionDetailSchema = z.object({
+  subject: SubjectSchema,
+  reason: z.string().trim().min(1).max(512).optional(),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  helpCenterIds: z.array(z.string().trim().min(1).max(512)).min(1).optional(),
+});
+export type CustomDeprovisionDetail = z.infer<typeof CustomDeprovisionDetailSchema>;
+
+export interface EventBridgeNormaliseOptions {
+  deprovisionEventTypes: ReadonlySet<string>;
+  customEventSource: string;
+  receivedAt: Date;
+}
+
+export type EventBridgeNormaliseResult =
+  | { kind: 'okta' | 'custom'; requests: DeprovisionRequest[]; ignored: number }
+  | { kind: 'ignored'; requests: []; why: string }
+  | { kind: 'invalid'; requests: []; why: string };
+
+function validTime(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/**
+ * Turns one EventBridge event into deprovision requests. Okta log-streaming partner events
+ * (`detail` is a System Log LogEvent) go through the Okta normaliser with `requestId` = the LogEvent
+ * uuid; the custom "User Deprovisioned" event becomes one request with `requestId` = the event id.
+ * Never throws: an envelope or detail we cannot read is reported as `invalid`, anything else as
+ * `ignored`.
+ */
+export function eventBridgeEventToRequests(
+  candidate: unknown,
+  options: EventBridgeNormaliseOptions,
+): EventBridgeNormaliseResult {
+  const envelope = EventBridgeEventSchema.safeParse(candidate);
+  if (!envelope.success) return { kind: 'invalid', requests: [], why: 'not an EventBridge event' };
+  const event = envelope.data;
+  const detailType = event['detail-type'];
+
+  if (event.source.startsWith(OKTA_PARTNER_SOURCE_PREFIX)) {
+    if (detailType !== OKTA_PARTNER_DETAIL_TYPE) {
+      return { kind: 'ignored', requests: [], why: `okta detail-type ${detailType}` };
+    }
+    const result = oktaEventsToRequests([event.detail], {
+      deprovisionEventTypes: options.deprovisionEventTypes,
+      receivedAt: options.receivedAt,
+      source: 'eventbridge',
+    });
+    if (result.invalid > 0) {
+      return { kind: 'invalid', requests: [], why: 'okta detail is not a System Log event' };
+    }
+    return { kind: 'okta', requests: result.requests, ignored: result.ignored };
+  }
+
+  if (event.source === options.customEventSource && detailType === CUSTOM_EVENT_DETAIL_TYPE) {
+    const detail = CustomDeprovisionDetailSchema.safeParse(event.detail);
+    if (!detail.success) {
+      return {
+        kind: 'invalid',
+        requests: [],
+        why: `custom event detail is invalid: ${detail.error.issues
+          .map((issue) => `${issue.path.join('.') || '(detail)'} ${issue.message}`)
+          .join('; ')}`,
+      };
+    }
+    const receivedAt = options.receivedAt.toISOString();
+    const request = DeprovisionRequestSchema.safeParse({
+      schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
+      requestId: event.id,
+      source: 'eventbridge',
+      subject: detail.data.subject,
+      reason: detail.data.reason ?? DEFAULT_CUSTOM_EVENT_REASON,
+      occurredAt: detail.data.occurredAt ?? validTime(event.time) ?? receivedAt,
+      receivedAt,
+      ...(detail.data.helpCenterIds ? { helpCenterIds: detail.data.helpCenterIds } : {}),
+    });
+    if (!request.success) {
+      return { kind: 'invalid', requests: [], why: 'custom event does not make a valid request' };
+    }
+    return { kind: 'custom', requests: [request.data], ignored: 0 };
+  }
+
+  return { kind: 'ignored', requests: [], why: `unhandled source/detail-type ${detailType}` };
+}

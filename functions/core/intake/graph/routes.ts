@@ -1,0 +1,46 @@
+import { empty, readJsonBody, STATUS, text } from '#core/http/http.ts';
+import { receiveGraphNotifications } from '#core/intake/graph/notifications.ts';
+import type { Route } from '#core/intake/router.ts';
+import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
+import type { CountMetric, GraphSubscriptionMaintenance, GraphUsers } from '#core/ports/graph.ts';
+import type { Clock, Logger, WorkQueue } from '#core/ports/index.ts';
+
+export const GRAPH_WEBHOOK_PATH = '/webhooks/graph';
+
+/** What the ingest function adds for Graph (all optional: validation and `deleted` need none). */
+export interface GraphIngestDeps {
+  users?: GraphUsers;
+  subscriptions?: GraphSubscriptionMaintenance;
+  metric?: CountMetric;
+}
+
+export interface GraphRouteDeps extends GraphIngestDeps {
+  queue: WorkQueue;
+  secrets: WebhookSecretsReader;
+  clock: Clock;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/**
+ * `POST /webhooks/graph`, also the lifecycle notification URL. `?validationToken=` is echoed
+ * (decoded, text/plain, 200) whatever the body; otherwise the collection is processed and answered
+ * 202 once enqueued.
+ */
+export function graphRoutes(deps: GraphRouteDeps): Route[] {
+  return [
+    {
+      path: GRAPH_WEBHOOK_PATH,
+      methods: {
+        POST: async (req) => {
+          const validationToken = req.query.validationToken;
+          if (validationToken !== undefined) return text(STATUS.ok, validationToken);
+          await receiveGraphNotifications(deps, {
+            readBody: () => readJsonBody(req, deps.maxBodyBytes),
+          });
+          return empty(STATUS.accepted);
+        },
+      },
+    },
+  ];
+}

@@ -1,0 +1,144 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Agent, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
+import { parseEnv } from '#core/config/parse-env.ts';
+import { ENV } from '#core/contract/env-names.ts';
+import { ConfigError } from '#core/domain/errors.ts';
+import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
+import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
+import {
+  ensureGraphSubscription,
+  type GraphSubscriptionDeps,
+  graphSubscriptionMaintenance,
+} from '#core/intake/graph/subscription.ts';
+import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
+import { createLogger } from '#core/observability.ts';
+import type { CountMetric } from '#core/ports/graph.ts';
+import { type Clock, type Logger, type SecretSource, systemClock } from '#core/ports/index.ts';
+
+export interface GraphWiringInput {
+  config: GraphConfig;
+  secretSource: SecretSource;
+  webhookSecrets: WebhookSecretsReader;
+  logger: Logger;
+  clock?: Clock;
+  dispatcher?: Dispatcher;
+  metric?: CountMetric;
+}
+
+/** A short-timeout connection pool: the webhook must answer Graph within ~3 s. */
+export function createGraphDispatcher(): Dispatcher {
+  return new Agent({ connect: { timeout: 1500 }, keepAliveTimeout: 30_000 });
+}
+
+function buildClient(input: GraphWiringInput): GraphClient {
+  return new GraphClient(input.dispatcher ?? createGraphDispatcher(), {
+    baseUrl: input.config.baseUrl,
+    loginUrl: input.config.loginUrl,
+    credentials: graphCredentialsFromSecret(input.secretSource, input.config.secretId),
+    clock: input.clock ?? systemClock,
+    timeoutMs: 1500,
+  });
+}
+
+function subscriptionDeps(
+  input: GraphWiringInput,
+  graph: GraphClient,
+  notificationUrl: string,
+): GraphSubscriptionDeps {
+  return {
+    graph,
+    clientState: () => input.webhookSecrets.get('graphClientState'),
+    clock: input.clock ?? systemClock,
+    logger: input.logger,
+    notificationUrl,
+  };
+}
+
+/**
+ * The Graph part of the ingest function: user lookups, and subscription renewal on lifecycle
+ * notifications when GRAPH_NOTIFICATION_URL is known.
+ */
+export function buildGraphIngestDeps(input: GraphWiringInput): GraphIngestDeps {
+  const client = buildClient(input);
+  const url = input.config.notificationUrl;
+  return {
+    users: client,
+    ...(url
+      ? { subscriptions: graphSubscriptionMaintenance(subscriptionDeps(input, client, url)) }
+      : {}),
+    ...(input.metric ? { metric: input.metric } : {}),
+  };
+}
+
+/** The scheduled renewal: ensure the subscription, fail the invocation when that failed. */
+export function createGraphSubscriptionHandler(deps: GraphSubscriptionDeps) {
+  return async (_event?: unknown, _context?: unknown) => ensureGraphSubscription(deps);
+}
+
+export const GraphSubscriptionConfigSchema = z.object({
+  [ENV.WEBHOOK_SECRET_ARN]: z.string().min(1),
+  ...GraphEnvShape,
+  [ENV.GRAPH_SECRET_ARN]: z.string().min(1),
+  [ENV.GRAPH_NOTIFICATION_URL]: z.url(),
+});
+
+/**
+ * Fails fast when a secret the subscription needs is incomplete: the Graph secret's tenantId,
+ * clientId and clientSecret, and the webhook secret's graphClientState.
+ * @throws ConfigError naming every missing key (never a value); SecretError when a secret is
+ *   unreadable or not JSON.
+ */
+export async function checkGraphSubscriptionSecrets(input: GraphWiringInput): Promise<void> {
+  await graphCredentialsFromSecret(input.secretSource, input.config.secretId)();
+  await input.webhookSecrets.get('graphClientState');
+}
+
+/** What the graph-subscription composition root takes from outside the environment. */
+export interface GraphSubscriptionAdapters {
+  secretSource: SecretSource;
+  logger?: Logger;
+  clock?: Clock;
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * Builds the graph-subscription handler from the environment and the given adapters, after
+ * checking its secrets. @throws ConfigError naming every bad env or secret key; SecretError
+ */
+export async function buildGraphSubscription(
+  env: Record<string, string | undefined>,
+  adapters: GraphSubscriptionAdapters,
+) {
+  const parsed = parseEnv(GraphSubscriptionConfigSchema, env, 'graph subscription configuration');
+  const config = graphConfigFrom(parsed);
+  if (!config?.notificationUrl) {
+    throw new ConfigError('GRAPH_SECRET_ARN and GRAPH_NOTIFICATION_URL are required');
+  }
+  const input: GraphWiringInput = {
+    config,
+    secretSource: adapters.secretSource,
+    webhookSecrets: new WebhookSecretsReader(adapters.secretSource, parsed[ENV.WEBHOOK_SECRET_ARN]),
+    logger: adapters.logger ?? createLogger(),
+    ...(adapters.clock ? { clock: adapters.clock } : {}),
+    ...(adapters.dispatcher ? { dispatcher: adapters.dispatcher } : {}),
+  };
+  await checkGraphSubscriptionSecrets(input);
+  return createGraphSubscriptionHandler(
+    subscriptionDeps(input, buildClient(input), config.notificationUrl),
+  );
+}
+
+/**
+ * Composition root of the graph-subscription Lambda (Secrets Manager), once per cold start.
+ * @throws ConfigError naming every missing env or secret key; SecretError
+ */
+export async function buildGraphSubscriptionFromEnv(env: Record<string, string | undefined>) {
+  return buildGraphSubscription(env, {
+    secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
+      ttlMs: 5 * 60_000,
+    }),
+  });
+}

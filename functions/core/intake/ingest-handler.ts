@@ -1,0 +1,158 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
+import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
+import { type IngestConfig, loadIngestConfig } from '#core/config/ingest-config.ts';
+import { formatterByPath, httpErrorHandler } from '#core/http/error-handler.ts';
+import {
+  empty,
+  fromApiGatewayEvent,
+  type HttpResponse,
+  json,
+  readJsonBody,
+  STATUS,
+} from '#core/http/http.ts';
+import { type GraphIngestDeps, graphRoutes } from '#core/intake/graph/routes.ts';
+import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
+import { receiveOktaDelivery, verifyOktaEventHook } from '#core/intake/okta/event-hook.ts';
+import { createRouter, type RouteHandler } from '#core/intake/router.ts';
+import { scimErrorFormatter } from '#core/intake/scim/errors.ts';
+import { scimRoutes } from '#core/intake/scim/routes.ts';
+import { receiveSignedWebhook } from '#core/intake/signed-webhook/receive.ts';
+import { type WebhookSecretName, WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
+import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
+import {
+  type Clock,
+  type IdentityStore,
+  type Logger,
+  type SecretSource,
+  systemClock,
+  type WorkQueue,
+} from '#core/ports/index.ts';
+
+export interface IngestDeps {
+  config: IngestConfig;
+  queue: WorkQueue;
+  secretSource: SecretSource;
+  /** SCIM's identity records; tests that do not exercise SCIM may leave it out (empty, in memory). */
+  identityStore?: IdentityStore;
+  clock?: Clock;
+  logger: Logger;
+  /** Graph user lookups and subscription renewal (validation and `deleted` work without). */
+  graph?: GraphIngestDeps;
+}
+
+/** Webhook secret keys the enabled routes need; checked at cold start. */
+export const REQUIRED_WEBHOOK_SECRETS: readonly WebhookSecretName[] = [
+  'oktaAuthorization',
+  'webhookSigningSecret',
+  'scimBearerToken',
+  'graphClientState',
+];
+
+/** Builds the ingest router from its ports (shared by Lambda, the local runner and tests). */
+export function createIngestRouter(deps: IngestDeps): RouteHandler {
+  const secrets = new WebhookSecretsReader(deps.secretSource, deps.config.webhookSecretId);
+  const okta = {
+    queue: deps.queue,
+    secrets,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+    deprovisionEventTypes: new Set(deps.config.oktaDeprovisionEventTypes),
+  };
+  return createRouter([
+    ...graphRoutes({
+      ...deps.graph,
+      queue: deps.queue,
+      secrets,
+      clock: deps.clock ?? systemClock,
+      logger: deps.logger,
+      maxBodyBytes: deps.config.maxBodyBytes,
+    }),
+    {
+      path: '/webhooks/okta',
+      methods: {
+        GET: async (req) =>
+          json(
+            STATUS.ok,
+            await verifyOktaEventHook(okta, {
+              authorization: req.headers.authorization,
+              challenge: req.headers['x-okta-verification-challenge'],
+            }),
+          ),
+        POST: async (req) => {
+          await receiveOktaDelivery(okta, {
+            authorization: req.headers.authorization,
+            readBody: () => readJsonBody(req, deps.config.maxBodyBytes),
+          });
+          return empty(STATUS.ok);
+        },
+      },
+    },
+    {
+      path: '/webhooks/events',
+      methods: {
+        POST: async (req) => {
+          await receiveSignedWebhook({ ...okta, maxBodyBytes: deps.config.maxBodyBytes }, req);
+          return empty(STATUS.ok);
+        },
+      },
+    },
+    ...scimRoutes({
+      ...okta,
+      store: deps.identityStore ?? new InMemoryIdentityStore(),
+      maxBodyBytes: deps.config.maxBodyBytes,
+    }),
+  ]);
+}
+
+/** Wraps the router as an API Gateway v2 Lambda handler with the one error middleware. */
+export function createIngestHandler(deps: IngestDeps) {
+  const route = createIngestRouter(deps);
+  return middy<APIGatewayProxyEventV2, HttpResponse>()
+    .use(httpErrorHandler(deps.logger, formatterByPath([['/scim', scimErrorFormatter]])))
+    .handler(async (event) => route(fromApiGatewayEvent(event)));
+}
+
+/** Fails fast when a webhook secret a route needs is missing. @throws ConfigError, SecretError */
+export async function checkWebhookSecrets(deps: IngestDeps): Promise<void> {
+  const reader = new WebhookSecretsReader(deps.secretSource, deps.config.webhookSecretId);
+  for (const name of REQUIRED_WEBHOOK_SECRETS) await reader.get(name);
+}
+
+/** Composition root for the ingest Lambda: config, clients, adapters, once per cold start. */
+export async function buildIngestFromEnv(env: Record<string, string | undefined>) {
+  const config = loadIngestConfig(env);
+  const logger = createLogger();
+  const deps: IngestDeps = {
+    config,
+    logger,
+    queue: new SqsWorkQueue(new SQSClient({}), config.workQueueUrl),
+    secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
+      ttlMs: 5 * 60_000,
+    }),
+    identityStore: new DynamoDbIdentityStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      config.identityTableName!,
+    ),
+  };
+  if (config.graph) {
+    deps.graph = buildGraphIngestDeps({
+      config: config.graph,
+      secretSource: deps.secretSource,
+      webhookSecrets: new WebhookSecretsReader(deps.secretSource, config.webhookSecretId),
+      logger,
+      metric: powertoolsCountMetric(),
+    });
+  }
+  await checkWebhookSecrets(deps);
+  return createIngestHandler(deps);
+}

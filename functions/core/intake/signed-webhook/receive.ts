@@ -1,0 +1,101 @@
+import {
+  ConfigError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+} from '#core/domain/errors.ts';
+import { type HttpRequest, readJsonBody } from '#core/http/http.ts';
+import {
+  decodeSigningSecret,
+  SIGNED_WEBHOOK_DEPROVISION_TYPE,
+  SignedWebhookDeprovisionSchema,
+  SignedWebhookEventSchema,
+  signedWebhookToRequest,
+  timestampIsFresh,
+  verifyWebhookSignature,
+} from '#core/intake/signed-webhook/normalise.ts';
+import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
+import type { Clock, Logger, WorkQueue } from '#core/ports/index.ts';
+
+export interface SignedWebhookDeps {
+  queue: WorkQueue;
+  secrets: WebhookSecretsReader;
+  clock: Clock;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+export interface SignedWebhookResult {
+  enqueued: number;
+}
+
+/**
+ * Receives one Standard Webhooks delivery: checks the timestamp and the signature over the exact
+ * raw body bytes before parsing anything, then enqueues one request for `user.deprovisioned`
+ * (other types are acknowledged and ignored). Resolves only after the request is on the queue.
+ * @throws PayloadTooLargeError, UnauthorizedError (bad/missing signature, stale timestamp),
+ * ValidationError (invalid body), ConfigError (unusable signing secret), QueueError.
+ */
+export async function receiveSignedWebhook(
+  deps: SignedWebhookDeps,
+  request: HttpRequest,
+): Promise<SignedWebhookResult> {
+  if (request.body.byteLength > deps.maxBodyBytes) {
+    throw new PayloadTooLargeError(`Body is larger than ${deps.maxBodyBytes} bytes`);
+  }
+  const key = decodeSigningSecret(await deps.secrets.get('webhookSigningSecret'));
+  if (key === undefined) {
+    throw new ConfigError('The webhook signing secret is not a whsec_<base64> value', [
+      'webhookSigningSecret',
+    ]);
+  }
+  const webhookId = request.headers['webhook-id'] ?? '';
+  const timestamp = request.headers['webhook-timestamp'] ?? '';
+  const signatureHeader = request.headers['webhook-signature'] ?? '';
+  const now = deps.clock.now();
+  if (
+    webhookId === '' ||
+    !timestampIsFresh(timestamp, now) ||
+    !verifyWebhookSignature({ key, id: webhookId, timestamp, body: request.body, signatureHeader })
+  ) {
+    throw new UnauthorizedError();
+  }
+
+  const event = SignedWebhookEventSchema.safeParse(readJsonBody(request, deps.maxBodyBytes));
+  if (!event.success) throw new ValidationError('Body must be a JSON object with a "type"');
+  if (event.data.type !== SIGNED_WEBHOOK_DEPROVISION_TYPE) {
+    deps.logger.info('signed webhook ignored', {
+      source: 'webhook',
+      webhookId,
+      type: event.data.type,
+    });
+    return { enqueued: 0 };
+  }
+  const deprovision = SignedWebhookDeprovisionSchema.safeParse(event.data);
+  if (!deprovision.success) {
+    throw new ValidationError(
+      `Invalid ${SIGNED_WEBHOOK_DEPROVISION_TYPE} event (check ${issuePaths(deprovision.error.issues)})`,
+    );
+  }
+  const normalised = signedWebhookToRequest(deprovision.data, {
+    webhookId,
+    timestamp,
+    receivedAt: now,
+  });
+  if (!normalised.success) {
+    throw new ValidationError(
+      `The event does not make a valid request (check ${issuePaths(normalised.error.issues)})`,
+    );
+  }
+  await deps.queue.send([normalised.data]);
+  deps.logger.info('signed webhook accepted', {
+    source: 'webhook',
+    requestId: normalised.data.requestId,
+    reason: normalised.data.reason,
+  });
+  return { enqueued: 1 };
+}
+
+function issuePaths(issues: readonly { path: readonly PropertyKey[] }[]): string {
+  return [...new Set(issues.map((i) => i.path.map(String).join('.') || '(root)'))].join(', ');
+}

@@ -1,0 +1,61 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SqsDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
+import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
+import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
+import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.ts';
+import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { createZohoAgent } from '#core/adapters/http/transport.ts';
+import { loadWorkerConfig } from '#core/config/worker-config.ts';
+import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
+import { createWorkerHandler } from '#core/deprovision/batch.ts';
+import { createLogger, createMetrics } from '#core/observability.ts';
+import { type MetricsSink, systemClock } from '#core/ports/index.ts';
+
+/** Composition root of the worker Lambda: config, clients, adapters, once per cold start. */
+export async function buildWorkerFromEnv(env: Record<string, string | undefined>) {
+  const config = loadWorkerConfig(env);
+  const logger = createLogger();
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const powertoolsMetrics = createMetrics();
+  const metrics: MetricsSink = {
+    count: (name, value = 1) => powertoolsMetrics.addMetric(name, MetricUnit.Count, value),
+    flush: () => powertoolsMetrics.publishStoredMetrics(),
+  };
+  const deps = await assembleWorker(config, {
+    secrets: new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 60_000 }),
+    oauthSecretId: config.oauthSecretId,
+    tokenSecretId: config.tokenSecretId,
+    refresher: new LambdaTokenRefresher(new LambdaClient({}), config.tokenRefresherFunctionName),
+    identityStore: new DynamoDbIdentityStore(dynamo, config.identityTableName),
+    deadLetters: new SqsDeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl),
+    guard: new DynamoDbRateGuard(
+      dynamo,
+      config.idempotencyTableName,
+      config.guardMaxRequests,
+      config.guardWindowSeconds,
+      systemClock,
+    ),
+    persistence: new DynamoDBPersistenceLayer({
+      tableName: config.idempotencyTableName,
+      awsSdkV3Client: new DynamoDBClient({}),
+    }),
+    dispatcher: createZohoAgent({ timeoutMs: config.timeoutMs, connections: config.concurrency }),
+    logger,
+    metrics,
+  });
+  logger.info('worker ready', {
+    dialect: config.dialect,
+    helpCenters: deps.helpCenterIds.length,
+    dryRun: config.dryRun,
+    verifyAfterRemove: config.verifyAfterRemove,
+  });
+  return createWorkerHandler(deps);
+}
