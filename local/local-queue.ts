@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { requestAttributes } from '#core/adapters/aws/sqs-work-queue.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
-import type { Logger, SendOptions, WorkQueue } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { SendOptions, WorkQueue } from '#core/ports/work-queue.ts';
 import { localLambdaContext } from './lambda-context.ts';
 
 /** A queued message, as the local queue keeps it (and saves it on shutdown). */

@@ -1,5 +1,5 @@
 import { redact } from '#core/observability.ts';
-import type { Logger } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
 
 export type LogFormat = 'pretty' | 'json';
 

@@ -30,16 +30,13 @@ import {
   type IngestDeps,
 } from '#core/intake/ingest-handler.ts';
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
-import type {
-  DeadLetterQueue,
-  IdentityStore,
-  Logger,
-  RateGuard,
-  SecretSource,
-  SecretWriter,
-  WorkQueue,
-} from '#core/ports/index.ts';
-import { systemClock } from '#core/ports/index.ts';
+import { systemClock } from '#core/ports/clock.ts';
+import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
+import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { RateGuard } from '#core/ports/rate-guard.ts';
+import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 import { FileIdentityStore } from './adapters/file-identity-store.ts';
 import { InMemoryPersistenceLayer } from './adapters/in-memory-idempotency.ts';
 import { InMemoryRateGuard } from './adapters/in-memory-rate-guard.ts';

@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { Logger } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import type { BatchHandler } from './local-queue.ts';
 

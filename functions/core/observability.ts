@@ -1,6 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { CountMetric, Logger } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { CountMetric } from '#core/ports/metrics.ts';
 
 export const SERVICE_NAME = 'helpcenter-deprovisioner';
 export const METRICS_NAMESPACE = 'HelpCenterDeprovisioner';

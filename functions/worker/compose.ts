@@ -15,7 +15,8 @@ import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createLogger, createMetrics } from '#core/observability.ts';
-import { type MetricsSink, systemClock } from '#core/ports/index.ts';
+import { systemClock } from '#core/ports/clock.ts';
+import type { MetricsSink } from '#core/ports/metrics.ts';
 
 /** Composition root of the worker Lambda: config, clients, adapters, once per cold start. */
 export async function buildWorkerFromEnv(env: Record<string, string | undefined>) {

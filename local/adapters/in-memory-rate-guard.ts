@@ -1,4 +1,5 @@
-import type { Clock, RateGuard } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { RateGuard } from '#core/ports/rate-guard.ts';
 
 /**
  * Fixed-window guard in process memory (local runs, tests): the first `max` distinct request ids of

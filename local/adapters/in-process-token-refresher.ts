@@ -1,4 +1,4 @@
-import type { TokenRefresher } from '#core/ports/index.ts';
+import type { TokenRefresher } from '#core/ports/token-source.ts';
 import {
   type RefreshResult,
   type RefreshTokenDeps,

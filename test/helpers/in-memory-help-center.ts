@@ -3,7 +3,7 @@ import type {
   HelpCenterGroup,
   HelpCenterUser,
   RemovalResult,
-} from '#core/ports/index.ts';
+} from '#core/ports/help-center.ts';
 
 interface MemberUser extends HelpCenterUser {
   groupIds: string[];

@@ -1,4 +1,4 @@
-import type { Logger } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
 
 /** A Logger that keeps every line, for tests that check what was (and was not) logged. */
 export function recordingLogger() {

@@ -5,7 +5,7 @@ import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { buildIngestFromEnv, createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { signWebhook } from '#core/intake/signed-webhook/normalise.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { OKTA_TEST_SECRET, oktaDelivery, oktaLogEvent } from '../fixtures/okta-events.ts';
 import { apiGatewayEvent, lambdaContext } from '../helpers/api-gateway.ts';
 import { requireAwsEndpoint } from './aws.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { loadLocalConfig } from '../../local/config.ts';
 import { type GraphStandin, startGraphStandin } from '../../local/graph-standin/server.ts';
 import { type LocalService, startLocalService } from '../../local/runner.ts';

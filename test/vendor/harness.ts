@@ -9,7 +9,7 @@ import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import type { HttpResponse } from '#core/http/http.ts';
 import type { IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { WebhookSecrets } from '#core/intake/webhook-secrets.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { lambdaContext } from '../helpers/api-gateway.ts';
 
 /** One vendor request fixture (format: ../shared/fixtures/README.md). */

@@ -1,4 +1,8 @@
-import type { IdentityLookupKey, IdentityRecord, IdentityStore } from '#core/ports/index.ts';
+import type {
+  IdentityLookupKey,
+  IdentityRecord,
+  IdentityStore,
+} from '#core/ports/identity-store.ts';
 
 const CASE_INSENSITIVE_KEYS: ReadonlySet<IdentityLookupKey> = new Set(['userName', 'email']);
 

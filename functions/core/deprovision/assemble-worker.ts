@@ -8,17 +8,14 @@ import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import { defaultRetryPolicy } from '#core/deprovision/retry.ts';
 import { ConfigError } from '#core/domain/errors.ts';
-import {
-  type Clock,
-  type DeadLetterQueue,
-  type IdentityStore,
-  type Logger,
-  type MetricsSink,
-  type RateGuard,
-  type SecretSource,
-  systemClock,
-  type TokenRefresher,
-} from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
+import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { MetricsSink } from '#core/ports/metrics.ts';
+import type { RateGuard } from '#core/ports/rate-guard.ts';
+import type { SecretSource } from '#core/ports/secret-source.ts';
+import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { readOAuthSecret } from '#core/tokens/oauth-secret.ts';
 import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
 

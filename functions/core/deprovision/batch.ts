@@ -7,7 +7,7 @@ import {
 } from '#core/deprovision/process-deprovision.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ValidationError } from '#core/domain/errors.ts';
-import { type MetricsSink, noMetrics } from '#core/ports/index.ts';
+import { type MetricsSink, noMetrics } from '#core/ports/metrics.ts';
 
 /** Message attribute a redrive sets on a held request it releases past the guard. */
 export const GUARD_RELEASE_ATTRIBUTE = 'guardRelease';

@@ -1,12 +1,8 @@
 import { looksLikeEmail, type Subject } from '#core/domain/deprovision-request.ts';
 import { AmbiguousUserError } from '#core/domain/errors.ts';
-import type {
-  Clock,
-  HelpCenter,
-  HelpCenterUser,
-  IdentityRecord,
-  IdentityStore,
-} from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { HelpCenter, HelpCenterUser } from '#core/ports/help-center.ts';
+import type { IdentityRecord, IdentityStore } from '#core/ports/identity-store.ts';
 
 /** One Help Center user id to act on. */
 export interface RemovalTarget {

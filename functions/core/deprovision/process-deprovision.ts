@@ -9,15 +9,12 @@ import {
   isAppError,
   TransientError,
 } from '#core/domain/errors.ts';
-import type {
-  Clock,
-  DeadLetterQueue,
-  HelpCenter,
-  IdentityStore,
-  Logger,
-  RateGuard,
-  RemovalResult,
-} from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
+import type { HelpCenter, RemovalResult } from '#core/ports/help-center.ts';
+import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { RateGuard } from '#core/ports/rate-guard.ts';
 
 export interface ProcessDeps {
   helpCenter: HelpCenter;

@@ -5,7 +5,9 @@ import { loadRedriveConfig } from '#core/config/redrive-config.ts';
 import { RedriveInputSchema, type RedriveResult, redrive } from '#core/deprovision/redrive.ts';
 import { ValidationError } from '#core/domain/errors.ts';
 import { createLogger } from '#core/observability.ts';
-import type { DeadLetterSource, Logger, WorkQueue } from '#core/ports/index.ts';
+import type { DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 /** The redrive Lambda handler: `{failureKind?, source?, maxCount?}` in, a summary out. */
 export function createRedriveHandler(deps: {

@@ -4,7 +4,9 @@ import {
   DeprovisionRequestSchema,
   DeprovisionSourceSchema,
 } from '#core/domain/deprovision-request.ts';
-import type { DeadLetterMessage, DeadLetterSource, Logger, WorkQueue } from '#core/ports/index.ts';
+import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export const RedriveInputSchema = z
   .object({

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { isAppError, MethodNotAllowedError } from '#core/domain/errors.ts';
 import { type HttpResponse, json } from '#core/http/http.ts';
-import type { Logger } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
 
 /** Turns an error into the response body for a route (SCIM routes use the SCIM error schema). */
 export type ErrorFormatter = (

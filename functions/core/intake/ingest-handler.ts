@@ -27,14 +27,11 @@ import { scimRoutes } from '#core/intake/scim/routes.ts';
 import { receiveSignedWebhook } from '#core/intake/signed-webhook/receive.ts';
 import { type WebhookSecretName, WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
-import {
-  type Clock,
-  type IdentityStore,
-  type Logger,
-  type SecretSource,
-  systemClock,
-  type WorkQueue,
-} from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { SecretSource } from '#core/ports/secret-source.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export interface IngestDeps {
   config: IngestConfig;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, SecretError } from '#core/domain/errors.ts';
-import type { SecretSource } from '#core/ports/index.ts';
+import type { SecretSource } from '#core/ports/secret-source.ts';
 
 /** Shape of the webhook secret (one JSON secret; each route needs its own key). */
 export const WebhookSecretsSchema = z.object({

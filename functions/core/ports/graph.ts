@@ -27,9 +27,6 @@ export interface GraphSubscriptions {
   deleteSubscription(id: string): Promise<void>;
 }
 
-/** Counts an operational event (a CloudWatch metric in Lambda). */
-export { type CountMetric, noMetric } from '#core/ports/index.ts';
-
 /** What the webhook asks of the subscription use case when a lifecycle notification arrives. */
 export interface GraphSubscriptionMaintenance {
   /** Extends (and so reauthorizes) the subscription; recreates it when Graph no longer has it. */

@@ -5,7 +5,7 @@ import {
   zohoAccountsUrl,
 } from '#core/contract/zoho-data-centres.ts';
 import { SecretError } from '#core/domain/errors.ts';
-import type { SecretSource } from '#core/ports/index.ts';
+import type { SecretSource } from '#core/ports/secret-source.ts';
 
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 

@@ -1,12 +1,8 @@
 import type { AccessTokenMinter } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { SecretError } from '#core/domain/errors.ts';
-import {
-  type Clock,
-  type Logger,
-  type SecretSource,
-  type SecretWriter,
-  systemClock,
-} from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
 import { readOAuthSecret } from '#core/tokens/oauth-secret.ts';
 import {
   msUntilExpiry,

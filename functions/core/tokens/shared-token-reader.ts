@@ -1,13 +1,8 @@
 import { isAppError, SecretError, TransientError } from '#core/domain/errors.ts';
-import {
-  type Clock,
-  type Logger,
-  type SecretSource,
-  silentLogger,
-  systemClock,
-  type TokenRefresher,
-  type TokenSource,
-} from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import { type Logger, silentLogger } from '#core/ports/logger.ts';
+import type { SecretSource } from '#core/ports/secret-source.ts';
+import type { TokenRefresher, TokenSource } from '#core/ports/token-source.ts';
 import { msUntilExpiry, parseTokenSecret, type TokenSecret } from '#core/tokens/token-secret.ts';
 
 export interface SharedTokenReaderOptions {

@@ -7,7 +7,7 @@ import {
   buildEventBridgeIngestFromEnv,
   createEventBridgeIngestHandler,
 } from '#core/intake/eventbridge/handler.ts';
-import { type Logger, silentLogger } from '#core/ports/index.ts';
+import { type Logger, silentLogger } from '#core/ports/logger.ts';
 import { oktaLogEvent } from '../../fixtures/okta-events.ts';
 import { recordingLogger } from '../../helpers/recording-logger.ts';
 

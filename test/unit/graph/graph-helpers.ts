@@ -5,7 +5,7 @@ import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/gr
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
-import type { Logger } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
 import type { GraphStandin } from '../../../local/graph-standin/server.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 

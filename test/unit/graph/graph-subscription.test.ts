@@ -16,7 +16,7 @@ import {
   buildGraphSubscriptionFromEnv,
 } from '#core/intake/graph/wiring.ts';
 import { createIngestRouter } from '#core/intake/ingest-handler.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { type GraphStandin, startGraphStandin } from '../../../local/graph-standin/server.ts';
 import {
   CLIENT_STATE,

@@ -7,7 +7,9 @@ import {
   type HelpCenterDialect,
   ZohoHelpCenterClient,
 } from '#core/adapters/zoho/zoho-help-center.ts';
-import type { Clock, Logger, TokenRefresher } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
 import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
 import { type SandboxSeed, startSandbox } from '../../../local/sandbox/server.ts';

@@ -1,7 +1,8 @@
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
-import { silentLogger, type TokenSource } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
+import type { TokenSource } from '#core/ports/token-source.ts';
 
 const BASE = 'https://desk.zoho.eu';
 const HC = '7001000000000001';

@@ -4,7 +4,7 @@ import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import {
   mixedDelivery,
   OKTA_TEST_SECRET,

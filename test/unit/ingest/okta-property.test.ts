@@ -7,7 +7,8 @@ import {
 } from '#core/domain/deprovision-request.ts';
 import { QueueError } from '#core/domain/errors.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
-import { silentLogger, type WorkQueue } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 import { mixedDelivery, OKTA_TEST_SECRET } from '../../fixtures/okta-events.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 

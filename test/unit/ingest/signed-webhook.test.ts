@@ -9,7 +9,7 @@ import {
   signWebhook,
   verifyWebhookSignature,
 } from '#core/intake/signed-webhook/normalise.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
 const SECRET_ID = 'webhook-secret';

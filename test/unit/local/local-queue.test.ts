@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { type LocalMessage, LocalQueue } from '../../../local/local-queue.ts';
 
 const request = (requestId: string): DeprovisionRequest => ({

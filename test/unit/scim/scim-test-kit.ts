@@ -2,8 +2,8 @@ import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-so
 import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
-import type { IdentityRecord } from '#core/ports/index.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import type { IdentityRecord } from '#core/ports/identity-store.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
 export const SCIM_TOKEN = 'scim-test-token-0123456789';

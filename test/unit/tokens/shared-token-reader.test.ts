@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
-import type { TokenRefresher } from '#core/ports/index.ts';
+import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
 import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
 import { FakeClock, refresherDeps, TOKEN_SECRET_ID, tokenSecret } from './token-fakes.ts';

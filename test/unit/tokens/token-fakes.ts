@@ -4,7 +4,7 @@ import type {
   MintedToken,
   RefreshTokenGrant,
 } from '#core/adapters/zoho/zoho-accounts-client.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import type { RefreshTokenDeps } from '#core/tokens/refresh-token.ts';
 
 export const OAUTH_SECRET_ID = 'zoho-oauth';

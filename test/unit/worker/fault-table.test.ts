@@ -12,7 +12,8 @@ import {
   RetryLaterError,
 } from '#core/deprovision/process-deprovision.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
-import { silentLogger, systemClock } from '#core/ports/index.ts';
+import { systemClock } from '#core/ports/clock.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';

@@ -6,7 +6,7 @@ import { FileDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
 import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { redrive } from '#core/deprovision/redrive.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 
 const dirs: string[] = [];
 

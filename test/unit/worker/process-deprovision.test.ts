@@ -10,7 +10,7 @@ import {
 } from '#core/deprovision/process-deprovision.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';

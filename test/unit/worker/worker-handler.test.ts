@@ -4,7 +4,7 @@ import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.t
 import { createWorkerHandler, type WorkerDeps } from '#core/deprovision/batch.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import { TransientError } from '#core/domain/errors.ts';
-import { silentLogger } from '#core/ports/index.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';

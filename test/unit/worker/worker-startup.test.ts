@@ -6,7 +6,8 @@ import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.t
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { ConfigError, SecretError } from '#core/domain/errors.ts';
-import { silentLogger, systemClock } from '#core/ports/index.ts';
+import { systemClock } from '#core/ports/clock.ts';
+import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 
 const settings = {

@@ -4,7 +4,11 @@ import { dirname } from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { QueueError } from '#core/domain/errors.ts';
-import type { DeadLetterMessage, DeadLetterQueue, DeadLetterSource } from '#core/ports/index.ts';
+import type {
+  DeadLetterMessage,
+  DeadLetterQueue,
+  DeadLetterSource,
+} from '#core/ports/dead-letter-queue.ts';
 
 /** Message attributes of a dead-letter record, for filtering in the console and by redrive. */
 export function deadLetterAttributes(record: DeadLetterRecord) {

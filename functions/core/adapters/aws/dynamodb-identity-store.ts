@@ -6,7 +6,11 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { IdentityLookupKey, IdentityRecord, IdentityStore } from '#core/ports/index.ts';
+import type {
+  IdentityLookupKey,
+  IdentityRecord,
+  IdentityStore,
+} from '#core/ports/identity-store.ts';
 
 /** GSI per lookup key: its partition attribute (lower-cased where lookups are case-insensitive). */
 export const IDENTITY_INDEXES: Record<IdentityLookupKey, { indexName: string; attribute: string }> =

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock, RateGuard } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { RateGuard } from '#core/ports/rate-guard.ts';
 
 /**
  * Fixed-window guard shared by every worker container: one item per window in the idempotency

@@ -1,6 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
-import type { TokenRefresher } from '#core/ports/index.ts';
+import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 /** Invoke failures that mean "busy or briefly unavailable", not "broken". */

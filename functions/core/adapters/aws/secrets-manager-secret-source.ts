@@ -4,12 +4,8 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '#core/domain/errors.ts';
-import {
-  type Clock,
-  type SecretSource,
-  type SecretWriter,
-  systemClock,
-} from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
 
 interface CacheEntry {
   value: Promise<string>;

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { QueueError } from '#core/domain/errors.ts';
-import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/index.ts';
+import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
 
 /** Reads the SQS dead-letter queue for redrive; a message is hidden while a redrive holds it. */
 export class SqsDeadLetterSource implements DeadLetterSource {

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { QueueError } from '#core/domain/errors.ts';
-import type { SendOptions, WorkQueue } from '#core/ports/index.ts';
+import type { SendOptions, WorkQueue } from '#core/ports/work-queue.ts';
 
 const BATCH_SIZE = 10;
 

@@ -12,8 +12,9 @@ import {
   GraphUserSchema,
   TokenResponseSchema,
 } from '#core/intake/graph/schemas.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
 import type { GraphSubscriptions, GraphUsers, NewGraphSubscription } from '#core/ports/graph.ts';
-import { type Clock, type SecretSource, systemClock } from '#core/ports/index.ts';
+import type { SecretSource } from '#core/ports/secret-source.ts';
 
 export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
 export const USER_SELECT = 'id,accountEnabled,userPrincipalName,mail';

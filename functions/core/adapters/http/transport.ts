@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import { TransientError } from '#core/domain/errors.ts';
-import type { Clock } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
 
 /** Defaults for talking to Zoho: well under Lambda timeouts, a few connections per origin. */
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -9,7 +9,7 @@ import {
   tryParseJson,
 } from '#core/adapters/http/transport.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
-import { type Clock, systemClock } from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
 
 /** What the refresh_token grant needs. */
 export interface RefreshTokenGrant {

@@ -25,16 +25,15 @@ import {
 } from '#core/adapters/zoho/request-builders.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
 import { type AppError, ConfigError, PermanentError, TransientError } from '#core/domain/errors.ts';
-import {
-  type Clock,
-  type HelpCenter,
-  type HelpCenterGroup,
-  type HelpCenterUser,
-  type Logger,
-  type RemovalResult,
-  systemClock,
-  type TokenSource,
-} from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type {
+  HelpCenter,
+  HelpCenterGroup,
+  HelpCenterUser,
+  RemovalResult,
+} from '#core/ports/help-center.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { TokenSource } from '#core/ports/token-source.ts';
 
 /** `user-groups-delete`: one user-centric DELETE; `zoho-desk-v1`: GET the groups, then dissociate. */
 export { HELPCENTER_DIALECTS, type HelpCenterDialect };

@@ -9,8 +9,10 @@ import {
   eventBridgeEventToRequests,
 } from '#core/intake/eventbridge/normalise.ts';
 import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
-import { type CountMetric, noMetric } from '#core/ports/graph.ts';
-import { type Clock, type Logger, systemClock, type WorkQueue } from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import { type CountMetric, noMetric } from '#core/ports/metrics.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export interface EventBridgeIngestDeps {
   queue: WorkQueue;

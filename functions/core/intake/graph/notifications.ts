@@ -13,13 +13,11 @@ import {
   type GraphUser,
 } from '#core/intake/graph/schemas.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
-import {
-  type CountMetric,
-  type GraphSubscriptionMaintenance,
-  type GraphUsers,
-  noMetric,
-} from '#core/ports/graph.ts';
-import type { Clock, Logger, WorkQueue } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { GraphSubscriptionMaintenance, GraphUsers } from '#core/ports/graph.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import { type CountMetric, noMetric } from '#core/ports/metrics.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export const GRAPH_REASON_DELETED = 'graph.users.deleted';
 export const GRAPH_REASON_DISABLED = 'graph.users.updated.accountEnabled=false';

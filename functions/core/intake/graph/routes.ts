@@ -2,8 +2,11 @@ import { empty, readJsonBody, STATUS, text } from '#core/http/http.ts';
 import { receiveGraphNotifications } from '#core/intake/graph/notifications.ts';
 import type { Route } from '#core/intake/router.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
-import type { CountMetric, GraphSubscriptionMaintenance, GraphUsers } from '#core/ports/graph.ts';
-import type { Clock, Logger, WorkQueue } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { GraphSubscriptionMaintenance, GraphUsers } from '#core/ports/graph.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { CountMetric } from '#core/ports/metrics.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export const GRAPH_WEBHOOK_PATH = '/webhooks/graph';
 

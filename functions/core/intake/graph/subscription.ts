@@ -1,6 +1,7 @@
 import type { GraphSubscription } from '#core/intake/graph/schemas.ts';
+import type { Clock } from '#core/ports/clock.ts';
 import type { GraphSubscriptionMaintenance, GraphSubscriptions } from '#core/ports/graph.ts';
-import type { Clock, Logger } from '#core/ports/index.ts';
+import type { Logger } from '#core/ports/logger.ts';
 
 /** Longest subscription Graph allows on `users` (29 days). */
 export const USERS_MAX_SUBSCRIPTION_MINUTES = 41_760;

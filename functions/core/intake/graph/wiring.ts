@@ -15,8 +15,10 @@ import {
 } from '#core/intake/graph/subscription.ts';
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { createLogger } from '#core/observability.ts';
-import type { CountMetric } from '#core/ports/graph.ts';
-import { type Clock, type Logger, type SecretSource, systemClock } from '#core/ports/index.ts';
+import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { CountMetric } from '#core/ports/metrics.ts';
+import type { SecretSource } from '#core/ports/secret-source.ts';
 
 export interface GraphWiringInput {
   config: GraphConfig;

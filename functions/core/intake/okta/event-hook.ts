@@ -2,7 +2,9 @@ import { UnauthorizedError, ValidationError } from '#core/domain/errors.ts';
 import { secretsEqual } from '#core/http/http.ts';
 import { OktaEventHookEnvelopeSchema, oktaEventsToRequests } from '#core/intake/okta/normalise.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
-import type { Clock, Logger, WorkQueue } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export interface OktaEventHookDeps {
   queue: WorkQueue;

@@ -1,6 +1,6 @@
 import { ScimError, scimBadRequest } from '#core/intake/scim/errors.ts';
 import { ScimUserSchema, USER_SCHEMA } from '#core/intake/scim/schemas.ts';
-import type { IdentityRecord } from '#core/ports/index.ts';
+import type { IdentityRecord } from '#core/ports/identity-store.ts';
 
 /**
  * Attributes never stored from a request: server-assigned, read-only, or secret (`password`).

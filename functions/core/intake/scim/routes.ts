@@ -26,7 +26,7 @@ import {
   type ScimUsersDeps,
 } from '#core/intake/scim/users.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
-import type { IdentityRecord } from '#core/ports/index.ts';
+import type { IdentityRecord } from '#core/ports/identity-store.ts';
 
 export interface ScimRouteDeps extends ScimUsersDeps {
   secrets: WebhookSecretsReader;

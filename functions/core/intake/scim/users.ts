@@ -16,7 +16,10 @@ import {
   userFieldsFromBody,
   userState,
 } from '#core/intake/scim/resource.ts';
-import type { Clock, IdentityRecord, IdentityStore, Logger, WorkQueue } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { IdentityRecord, IdentityStore } from '#core/ports/identity-store.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export interface ScimUsersDeps {
   store: IdentityStore;

@@ -15,7 +15,9 @@ import {
   verifyWebhookSignature,
 } from '#core/intake/signed-webhook/normalise.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
-import type { Clock, Logger, WorkQueue } from '#core/ports/index.ts';
+import type { Clock } from '#core/ports/clock.ts';
+import type { Logger } from '#core/ports/logger.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export interface SignedWebhookDeps {
   queue: WorkQueue;

@@ -1,0 +1,44 @@
+/** One Help Center user found by the directory lookup. */
+export interface HelpCenterUser {
+  id: string;
+  email: string;
+  helpCenterId: string;
+}
+
+export interface HelpCenterGroup {
+  id: string;
+  helpCenterId: string;
+  name?: string;
+}
+
+/** What one removal did in one help center. */
+export interface RemovalResult {
+  helpCenterId: string;
+  userId: string;
+  /** `removed`: the call succeeded (or would have, in dry run); `no-op`: nothing to remove. */
+  outcome: 'removed' | 'no-op';
+  /** Group ids removed when the dialect tells us (zoho-desk-v1); undefined when it does not. */
+  groupIds?: string[];
+  /** Help Center HTTP status of the final call. */
+  httpStatus: number;
+  /** Help Center calls this removal made. */
+  calls: number;
+  dryRun: boolean;
+}
+
+/**
+ * The Help Center, as the worker sees it. Implementations translate Zoho errors into AppErrors
+ * (TransientError / PermanentError with kind and hint) so use cases never look at HTTP statuses.
+ */
+export interface HelpCenter {
+  /** Users whose email equals `email` exactly (case-insensitive), in any help center. */
+  findUsersByEmail(email: string): Promise<HelpCenterUser[]>;
+  /** Removes the user from every group of `helpCenterId`. @throws TransientError, PermanentError */
+  removeUserFromAllGroups(
+    helpCenterId: string,
+    userId: string,
+    options?: { dryRun?: boolean },
+  ): Promise<RemovalResult>;
+  /** Groups the user is still in (verify-after). */
+  listUserGroups(userId: string): Promise<HelpCenterGroup[]>;
+}

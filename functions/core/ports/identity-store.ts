@@ -1,0 +1,35 @@
+/** A person the service knows about, written by SCIM create/match or an import. */
+export interface IdentityRecord {
+  /** Our id for the record (the SCIM resource id for SCIM-created users). */
+  id: string;
+  userName?: string;
+  externalId?: string;
+  /** IdP-side user id (Okta user id, Entra object id) when known. */
+  idpUserId?: string;
+  email?: string;
+  active: boolean;
+  /** helpCenterId → Help Center user id, when linked. */
+  helpCenterUserIds?: Record<string, string>;
+  /** The SCIM attributes as last written (name, displayName, emails, ...), for GET responses. */
+  attributes?: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  /** Bumped on every write; used for SCIM ETags / optimistic concurrency. */
+  version: number;
+}
+
+export type IdentityLookupKey = 'userName' | 'externalId' | 'idpUserId' | 'email';
+
+/** Identity store (DynamoDB in AWS, a local file locally). Lookups on userName/email are case-insensitive. */
+export interface IdentityStore {
+  get(id: string): Promise<IdentityRecord | undefined>;
+  findBy(key: IdentityLookupKey, value: string): Promise<IdentityRecord[]>;
+  /** Creates or replaces the record. */
+  put(record: IdentityRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Pages through every record, ordered by id (SCIM list without a filter). */
+  list(options: {
+    startIndex: number;
+    count: number;
+  }): Promise<{ total: number; records: IdentityRecord[] }>;
+}

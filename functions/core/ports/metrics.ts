@@ -1,0 +1,16 @@
+/** Counters for the dashboard (Powertools metrics in Lambda). */
+export interface MetricsSink {
+  count(
+    name: 'Removed' | 'NoOp' | 'DeadLettered' | 'Held' | 'Retried' | 'Duplicate',
+    value?: number,
+  ): void;
+  /** Writes what was counted (end of an invocation). */
+  flush(): void;
+}
+
+export const noMetrics: MetricsSink = { count: () => {}, flush: () => {} };
+
+/** Counts one operational event (e.g. a dropped or missed notification) as a metric. */
+export type CountMetric = (name: string, value?: number) => void;
+
+export const noMetric: CountMetric = () => {};
