@@ -7,11 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
-import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import type { HelpCenterDialect } from '#core/contract/dialects.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
@@ -19,9 +15,13 @@ import { processDeprovision } from '#core/deprovision/process-deprovision.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../local/adapters/in-memory-identity-store.ts';
 import { InMemoryRateGuard } from '../local/adapters/in-memory-rate-guard.ts';
 import { InProcessTokenRefresher } from '../local/adapters/in-process-token-refresher.ts';
 import { loadSeed, startSandbox } from '../local/sandbox/server.ts';
+import { InMemoryDeadLetterQueue } from '../test/doubles/in-memory-dead-letter-queue.ts';
+import { InMemoryWorkQueue } from '../test/doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../test/doubles/static-secret-source.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 

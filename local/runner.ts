@@ -7,13 +7,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FileDeadLetterQueue, SqsDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
-import {
-  SecretsManagerSecretSource,
-  StaticSecretSource,
-} from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
+import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
@@ -37,6 +34,8 @@ import type { Logger } from '#core/ports/logger.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
 import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
+import { StaticSecretSource } from '../test/doubles/static-secret-source.ts';
+import { FileDeadLetterQueue } from './adapters/file-dead-letter-queue.ts';
 import { FileIdentityStore } from './adapters/file-identity-store.ts';
 import { InMemoryPersistenceLayer } from './adapters/in-memory-idempotency.ts';
 import { InMemoryRateGuard } from './adapters/in-memory-rate-guard.ts';

@@ -1,3 +1,3 @@
-import { buildEventBridgeIngestFromEnv } from '#core/intake/eventbridge/handler.ts';
+import { buildEventBridgeIngestFromEnv } from './compose.ts';
 
 export const handler = buildEventBridgeIngestFromEnv(process.env);

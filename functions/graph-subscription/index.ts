@@ -1,3 +1,3 @@
-import { buildGraphSubscriptionFromEnv } from '#core/intake/graph/wiring.ts';
+import { buildGraphSubscriptionFromEnv } from './compose.ts';
 
 export const handler = await buildGraphSubscriptionFromEnv(process.env);

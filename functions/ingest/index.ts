@@ -1,3 +1,3 @@
-import { buildIngestFromEnv } from '#core/intake/ingest-handler.ts';
+import { buildIngestFromEnv } from './compose.ts';
 
 export const handler = await buildIngestFromEnv(process.env);

@@ -1,3 +1,3 @@
-import { buildRedriveFromEnv } from '#core/deprovision/redrive-handler.ts';
+import { buildRedriveFromEnv } from './compose.ts';
 
 export const handler = buildRedriveFromEnv(process.env);

@@ -1,4 +1,4 @@
-import { buildTokenRefresherFromEnv } from '#core/tokens/refresher-handler.ts';
+import { buildTokenRefresherFromEnv } from './compose.ts';
 
 /** Token refresher Lambda: EventBridge schedule and workers' `{rejectedTokenSha256}` invokes. */
 export const handler = await buildTokenRefresherFromEnv(process.env);

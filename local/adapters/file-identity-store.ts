@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
+import { InMemoryIdentityStore } from './in-memory-identity-store.ts';
 
 /**
  * Identity store kept in a JSON file (the local runner's). Reads from memory; every write rewrites

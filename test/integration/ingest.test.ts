@@ -3,9 +3,11 @@ import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-s
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ConfigError } from '#core/domain/errors.ts';
-import { buildIngestFromEnv, createIngestHandler } from '#core/intake/ingest-handler.ts';
+import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { signWebhook } from '#core/intake/signed-webhook/normalise.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { buildIngestFromEnv } from '../../functions/ingest/compose.ts';
+import { InMemoryIdentityStore } from '../../local/adapters/in-memory-identity-store.ts';
 import { OKTA_TEST_SECRET, oktaDelivery, oktaLogEvent } from '../fixtures/okta-events.ts';
 import { apiGatewayEvent, lambdaContext } from '../helpers/api-gateway.ts';
 import { requireAwsEndpoint } from './aws.ts';
@@ -47,6 +49,7 @@ async function handlerWithRealAdapters(queueUrl: string, secretArn: string) {
   return createIngestHandler({
     config: { ...CONFIG, workQueueUrl: queueUrl, webhookSecretId: secretArn },
     queue: new SqsWorkQueue(sqs, queueUrl),
+    identityStore: new InMemoryIdentityStore(),
     secretSource: new SecretsManagerSecretSource(secrets, { ttlMs: 60_000 }),
     clock: { now: () => NOW },
     logger: silentLogger,

@@ -2,14 +2,15 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import type { HttpResponse } from '#core/http/http.ts';
 import type { IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { WebhookSecrets } from '#core/intake/webhook-secrets.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryWorkQueue } from '../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../doubles/static-secret-source.ts';
 import { lambdaContext } from '../helpers/api-gateway.ts';
 
 /** One vendor request fixture (format: ../shared/fixtures/README.md). */
@@ -107,6 +108,7 @@ export function harnessIngestDeps(extraSecrets: Record<string, string> = {}): {
 } {
   const queue = new InMemoryWorkQueue();
   const deps: IngestDeps = {
+    identityStore: new InMemoryIdentityStore(),
     config: loadIngestConfig({
       WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/vendor-replay',
       WEBHOOK_SECRET_ARN: HARNESS_SECRET_ID,

@@ -1,14 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
-import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
-import { type IngestConfig, loadIngestConfig } from '#core/config/ingest-config.ts';
+import type { IngestConfig } from '#core/config/ingest-config.ts';
 import { formatterByPath, httpErrorHandler } from '#core/http/error-handler.ts';
 import {
   empty,
@@ -19,14 +11,12 @@ import {
   STATUS,
 } from '#core/http/http.ts';
 import { type GraphIngestDeps, graphRoutes } from '#core/intake/graph/routes.ts';
-import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
 import { receiveOktaDelivery, verifyOktaEventHook } from '#core/intake/okta/event-hook.ts';
 import { createRouter, type RouteHandler } from '#core/intake/router.ts';
 import { scimErrorFormatter } from '#core/intake/scim/errors.ts';
 import { scimRoutes } from '#core/intake/scim/routes.ts';
 import { receiveSignedWebhook } from '#core/intake/signed-webhook/receive.ts';
 import { type WebhookSecretName, WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
-import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
 import type { IdentityStore } from '#core/ports/identity-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
@@ -37,8 +27,8 @@ export interface IngestDeps {
   config: IngestConfig;
   queue: WorkQueue;
   secretSource: SecretSource;
-  /** SCIM's identity records; tests that do not exercise SCIM may leave it out (empty, in memory). */
-  identityStore?: IdentityStore;
+  /** SCIM's identity records (DynamoDB in AWS, a file locally). */
+  identityStore: IdentityStore;
   clock?: Clock;
   logger: Logger;
   /** Graph user lookups and subscription renewal (validation and `deleted` work without). */
@@ -103,7 +93,7 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
     },
     ...scimRoutes({
       ...okta,
-      store: deps.identityStore ?? new InMemoryIdentityStore(),
+      store: deps.identityStore,
       maxBodyBytes: deps.config.maxBodyBytes,
     }),
   ]);
@@ -121,35 +111,4 @@ export function createIngestHandler(deps: IngestDeps) {
 export async function checkWebhookSecrets(deps: IngestDeps): Promise<void> {
   const reader = new WebhookSecretsReader(deps.secretSource, deps.config.webhookSecretId);
   for (const name of REQUIRED_WEBHOOK_SECRETS) await reader.get(name);
-}
-
-/** Composition root for the ingest Lambda: config, clients, adapters, once per cold start. */
-export async function buildIngestFromEnv(env: Record<string, string | undefined>) {
-  const config = loadIngestConfig(env);
-  const logger = createLogger();
-  const deps: IngestDeps = {
-    config,
-    logger,
-    queue: new SqsWorkQueue(new SQSClient({}), config.workQueueUrl),
-    secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
-      ttlMs: 5 * 60_000,
-    }),
-    identityStore: new DynamoDbIdentityStore(
-      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-      config.identityTableName!,
-    ),
-  };
-  if (config.graph) {
-    deps.graph = buildGraphIngestDeps({
-      config: config.graph,
-      secretSource: deps.secretSource,
-      webhookSecrets: new WebhookSecretsReader(deps.secretSource, config.webhookSecretId),
-      logger,
-      metric: powertoolsCountMetric(),
-    });
-  }
-  await checkWebhookSecrets(deps);
-  return createIngestHandler(deps);
 }

@@ -1,12 +1,7 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { createZohoAgent, DEFAULT_TIMEOUT_MS } from '#core/adapters/http/transport.ts';
-import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { DEFAULT_TIMEOUT_MS } from '#core/adapters/http/transport.ts';
 import { parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
-import { createLogger } from '#core/observability.ts';
-import { readOAuthSecret } from '#core/tokens/oauth-secret.ts';
 import {
   type RefreshResult,
   type RefreshTokenDeps,
@@ -60,28 +55,4 @@ export const RefresherEventSchema = z
 export function createTokenRefresherHandler(deps: RefreshTokenDeps) {
   return async (event: unknown): Promise<RefreshResult> =>
     refreshAccessToken(deps, RefresherEventSchema.parse(event));
-}
-
-/**
- * Composition root for the token-refresher Lambda, once per cold start. Fails fast when an env
- * key is missing or the OAuth secret lacks a key. @throws ConfigError, SecretError
- */
-export async function buildTokenRefresherFromEnv(env: Record<string, string | undefined>) {
-  const config = loadTokenRefresherConfig(env);
-  const logger = createLogger(config.logLevel ? { level: config.logLevel } : {});
-  const secrets = new SecretsManagerSecretSource(new SecretsManagerClient({}), {
-    ttlMs: 5 * 60_000,
-  });
-  await readOAuthSecret(secrets, config.oauthSecretId);
-  return createTokenRefresherHandler({
-    secrets,
-    writer: secrets,
-    minter: new ZohoAccountsClient(
-      createZohoAgent({ timeoutMs: config.timeoutMs, connections: 1 }),
-      { timeoutMs: config.timeoutMs },
-    ),
-    oauthSecretId: config.oauthSecretId,
-    tokenSecretId: config.tokenSecretId,
-    logger,
-  });
 }

@@ -1,13 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ConfigError } from '#core/domain/errors.ts';
-import {
-  buildEventBridgeIngestFromEnv,
-  createEventBridgeIngestHandler,
-} from '#core/intake/eventbridge/handler.ts';
+import { createEventBridgeIngestHandler } from '#core/intake/eventbridge/handler.ts';
 import { type Logger, silentLogger } from '#core/ports/logger.ts';
+import { buildEventBridgeIngestFromEnv } from '../../../functions/eventbridge-ingest/compose.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
 import { oktaLogEvent } from '../../fixtures/okta-events.ts';
 import { recordingLogger } from '../../helpers/recording-logger.ts';
 

@@ -1,12 +1,13 @@
 import { Agent } from 'undici';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { Logger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import type { GraphStandin } from '../../../local/graph-standin/server.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
 export { recordingLogger } from '../../helpers/recording-logger.ts';
@@ -66,6 +67,7 @@ export function ingestWithGraph(
       IDENTITY_TABLE_NAME: 'identity',
     }),
     queue,
+    identityStore: new InMemoryIdentityStore(),
     secretSource: new StaticSecretSource({
       [WEBHOOK_SECRET_ID]: JSON.stringify({ graphClientState: CLIENT_STATE }),
     }),

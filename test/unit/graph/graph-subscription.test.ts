@@ -1,8 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import {
@@ -11,13 +9,14 @@ import {
   graphSubscriptionMaintenance,
   renewGraphSubscription,
 } from '#core/intake/graph/subscription.ts';
-import {
-  buildGraphSubscription,
-  buildGraphSubscriptionFromEnv,
-} from '#core/intake/graph/wiring.ts';
+import { buildGraphSubscription } from '#core/intake/graph/wiring.ts';
 import { createIngestRouter } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { buildGraphSubscriptionFromEnv } from '../../../functions/graph-subscription/compose.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import { type GraphStandin, startGraphStandin } from '../../../local/graph-standin/server.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import {
   CLIENT_STATE,
   GRAPH_SECRET_ID,
@@ -168,6 +167,7 @@ describe('Graph subscription end to end over HTTP', () => {
         IDENTITY_TABLE_NAME: 'identity',
       }),
       queue,
+      identityStore: new InMemoryIdentityStore(),
       secretSource: new StaticSecretSource({
         [WEBHOOK_SECRET_ID]: JSON.stringify({ graphClientState: CLIENT_STATE }),
       }),

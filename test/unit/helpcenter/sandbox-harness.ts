@@ -1,6 +1,5 @@
 import { Agent } from 'undici';
 import { onTestFinished } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import {
@@ -13,6 +12,7 @@ import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
 import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
 import { type SandboxSeed, startSandbox } from '../../../local/sandbox/server.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 
 export { recordingLogger } from '../../helpers/recording-logger.ts';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import {
   mixedDelivery,
   OKTA_TEST_SECRET,

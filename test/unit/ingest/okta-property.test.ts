@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import {
   type DeprovisionRequest,
   DeprovisionRequestSchema,
@@ -9,6 +8,8 @@ import { QueueError } from '#core/domain/errors.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { mixedDelivery, OKTA_TEST_SECRET } from '../../fixtures/okta-events.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
@@ -38,6 +39,7 @@ class ScriptedQueue implements WorkQueue {
 
 const queue = new ScriptedQueue();
 const handler = createIngestHandler({
+  identityStore: new InMemoryIdentityStore(),
   config: {
     workQueueUrl: 'http://queue.local/work',
     webhookSecretId: SECRET_ID,

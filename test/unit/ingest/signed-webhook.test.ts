@@ -1,7 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import {
@@ -10,6 +8,9 @@ import {
   verifyWebhookSignature,
 } from '#core/intake/signed-webhook/normalise.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
 const SECRET_ID = 'webhook-secret';
@@ -21,6 +22,7 @@ const NOW_SECONDS = String(Math.floor(NOW.getTime() / 1000));
 function setup() {
   const queue = new InMemoryWorkQueue();
   const handler = createIngestHandler({
+    identityStore: new InMemoryIdentityStore(),
     config: {
       workQueueUrl: 'http://queue.local/work',
       webhookSecretId: SECRET_ID,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 
 const record = (id: string, extra: Partial<IdentityRecord> = {}): IdentityRecord => ({
   id,

@@ -1,9 +1,9 @@
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 
 export const SCIM_TOKEN = 'scim-test-token-0123456789';

@@ -1,4 +1,3 @@
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import type {
   AccessTokenMinter,
   MintedToken,
@@ -6,6 +5,7 @@ import type {
 } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import type { RefreshTokenDeps } from '#core/tokens/refresh-token.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 
 export const OAUTH_SECRET_ID = 'zoho-oauth';
 export const TOKEN_SECRET_ID = 'zoho-token';

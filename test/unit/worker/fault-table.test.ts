@@ -1,9 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import {
@@ -15,9 +12,12 @@ import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
 import { loadSeed, type Sandbox, startSandbox } from '../../../local/sandbox/server.ts';
+import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 
 /**

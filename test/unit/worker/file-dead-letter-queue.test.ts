@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { redrive } from '#core/deprovision/redrive.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { FileDeadLetterQueue } from '../../../local/adapters/file-dead-letter-queue.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
 
 const dirs: string[] = [];
 

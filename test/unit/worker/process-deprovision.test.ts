@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import {
@@ -12,7 +10,9 @@ import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
+import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { redrive } from '#core/deprovision/redrive.ts';
 import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
 
 /** A dead-letter source over an array, with SQS-like hide/release semantics. */
 class ArrayDeadLetterSource implements DeadLetterSource {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { createWorkerHandler, type WorkerDeps } from '#core/deprovision/batch.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import { TransientError } from '#core/domain/errors.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
+import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
 import { sqsEvent, sqsRecord } from '../../helpers/sqs-event.ts';

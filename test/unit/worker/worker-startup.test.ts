@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryDeadLetterQueue } from '#core/adapters/aws/dead-letter-queues.ts';
-import { StaticSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { ConfigError, SecretError } from '#core/domain/errors.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
+import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 
 const settings = {
   dialect: 'user-groups-delete' as const,

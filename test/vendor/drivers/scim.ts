@@ -1,5 +1,5 @@
-import { InMemoryIdentityStore } from '#core/adapters/in-memory-identity-store.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import {
   harnessIngestDeps,
   replayHttp,

@@ -1,14 +1,11 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
-import { csv, parseEnv } from '#core/config/parse-env.ts';
+import { csv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import {
   DEFAULT_CUSTOM_EVENT_SOURCE,
   eventBridgeEventToRequests,
 } from '#core/intake/eventbridge/normalise.ts';
-import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import { type CountMetric, noMetric } from '#core/ports/metrics.ts';
@@ -104,15 +101,3 @@ export const EventBridgeIngestConfigSchema = z.object({
     .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
   [ENV.CUSTOM_EVENT_SOURCE]: z.string().min(1).default(DEFAULT_CUSTOM_EVENT_SOURCE),
 });
-
-/** Composition root of the EventBridge ingest Lambda. @throws ConfigError naming every bad key. */
-export function buildEventBridgeIngestFromEnv(env: Record<string, string | undefined>) {
-  const config = parseEnv(EventBridgeIngestConfigSchema, env, 'eventbridge ingest configuration');
-  return createEventBridgeIngestHandler({
-    queue: new SqsWorkQueue(new SQSClient({}), config[ENV.WORK_QUEUE_URL]),
-    logger: createLogger(),
-    oktaDeprovisionEventTypes: config[ENV.OKTA_DEPROVISION_EVENT_TYPES],
-    customEventSource: config[ENV.CUSTOM_EVENT_SOURCE],
-    metric: powertoolsCountMetric(),
-  });
-}

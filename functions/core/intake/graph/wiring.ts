@@ -1,7 +1,5 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
@@ -131,16 +129,4 @@ export async function buildGraphSubscription(
   return createGraphSubscriptionHandler(
     subscriptionDeps(input, buildClient(input), config.notificationUrl),
   );
-}
-
-/**
- * Composition root of the graph-subscription Lambda (Secrets Manager), once per cold start.
- * @throws ConfigError naming every missing env or secret key; SecretError
- */
-export async function buildGraphSubscriptionFromEnv(env: Record<string, string | undefined>) {
-  return buildGraphSubscription(env, {
-    secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
-      ttlMs: 5 * 60_000,
-    }),
-  });
 }

@@ -1,0 +1,21 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { parseEnv } from '#core/config/parse-env.ts';
+import { ENV } from '#core/contract/env-names.ts';
+import {
+  createEventBridgeIngestHandler,
+  EventBridgeIngestConfigSchema,
+} from '#core/intake/eventbridge/handler.ts';
+import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
+
+/** Composition root of the EventBridge ingest Lambda. @throws ConfigError naming every bad key. */
+export function buildEventBridgeIngestFromEnv(env: Record<string, string | undefined>) {
+  const config = parseEnv(EventBridgeIngestConfigSchema, env, 'eventbridge ingest configuration');
+  return createEventBridgeIngestHandler({
+    queue: new SqsWorkQueue(new SQSClient({}), config[ENV.WORK_QUEUE_URL]),
+    logger: createLogger(),
+    oktaDeprovisionEventTypes: config[ENV.OKTA_DEPROVISION_EVENT_TYPES],
+    customEventSource: config[ENV.CUSTOM_EVENT_SOURCE],
+    metric: powertoolsCountMetric(),
+  });
+}
