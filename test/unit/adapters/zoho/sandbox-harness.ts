@@ -10,11 +10,11 @@ import type { Clock } from '#core/ports/clock.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { SharedTokenReader } from '#core/tokens/shared-token-reader.ts';
-import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
-import { type SandboxSeed, startSandbox } from '../../../local/sandbox/server.ts';
-import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
+import { InProcessTokenRefresher } from '../../../../local/adapters/in-process-token-refresher.ts';
+import { type SandboxSeed, startSandbox } from '../../../../local/sandbox/server.ts';
+import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
 
-export { recordingLogger } from '../../helpers/recording-logger.ts';
+export { recordingLogger } from '../../../helpers/recording-logger.ts';
 
 import {
   BETA,
@@ -25,7 +25,7 @@ import {
   ORG_ID,
   RESELLERS,
   testSeed,
-} from '../../sandbox/sandbox-helpers.ts';
+} from '../../../sandbox/sandbox-helpers.ts';
 
 export {
   ALICE_A,
@@ -39,7 +39,7 @@ export {
   OAUTH,
   ORG_ID,
   RESELLERS,
-} from '../../sandbox/sandbox-helpers.ts';
+} from '../../../sandbox/sandbox-helpers.ts';
 
 /** A user of help center A who is (oddly) also in a group of help center B. */
 export const ERIN = '7001000000300005';

@@ -5,7 +5,7 @@ import {
   DEFAULT_STANDIN_USERS,
   type GraphStandin,
   startGraphStandin,
-} from '../../../local/graph-standin/server.ts';
+} from '../../../../local/graph-standin/server.ts';
 import {
   CLIENT_STATE,
   DISABLED_USER_ID,

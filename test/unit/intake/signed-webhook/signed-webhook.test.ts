@@ -8,10 +8,10 @@ import {
   verifyWebhookSignature,
 } from '#core/intake/signed-webhook/normalise.ts';
 import { silentLogger } from '#core/ports/logger.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
-import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
-import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
+import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
+import { apiGatewayEvent, lambdaContext } from '../../../helpers/api-gateway.ts';
 
 const SECRET_ID = 'webhook-secret';
 const KEY = Buffer.from('signed-webhook-unit-test-key-0123456789', 'utf8');

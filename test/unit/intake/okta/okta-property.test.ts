@@ -8,10 +8,10 @@ import { QueueError } from '#core/domain/errors.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
-import { mixedDelivery, OKTA_TEST_SECRET } from '../../fixtures/okta-events.ts';
-import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
+import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
+import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
+import { mixedDelivery, OKTA_TEST_SECRET } from '../../../fixtures/okta-events.ts';
+import { apiGatewayEvent, lambdaContext } from '../../../helpers/api-gateway.ts';
 
 const SECRET_ID = 'webhook-secret';
 const MAX_BODY_BYTES = 8 * 1024;

@@ -4,10 +4,10 @@ import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { createEventBridgeIngestHandler } from '#core/intake/eventbridge/handler.ts';
 import { type Logger, silentLogger } from '#core/ports/logger.ts';
-import { buildEventBridgeIngestFromEnv } from '../../../functions/eventbridge-ingest/compose.ts';
-import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
-import { oktaLogEvent } from '../../fixtures/okta-events.ts';
-import { recordingLogger } from '../../helpers/recording-logger.ts';
+import { buildEventBridgeIngestFromEnv } from '../../../../functions/eventbridge-ingest/compose.ts';
+import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
+import { oktaLogEvent } from '../../../fixtures/okta-events.ts';
+import { recordingLogger } from '../../../helpers/recording-logger.ts';
 
 const NOW = new Date('2026-11-20T09:15:02.000Z');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
-import { failure, OAUTH, useSandbox } from '../helpcenter/sandbox-harness.ts';
+import { failure, OAUTH, useSandbox } from './sandbox-harness.ts';
 
 const NOW = new Date('2026-11-20T09:00:00.000Z');
 

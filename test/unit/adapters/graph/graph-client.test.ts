@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
-import { type GraphStandin, startGraphStandin } from '../../../local/graph-standin/server.ts';
+import { type GraphStandin, startGraphStandin } from '../../../../local/graph-standin/server.ts';
 import {
   DISABLED_USER_ID,
   ENABLED_USER_ID,
   GONE_USER_ID,
   graphClientFor,
-} from './graph-helpers.ts';
+} from '../../intake/graph/graph-helpers.ts';
 
 const clock = { ms: Date.parse('2026-11-20T09:00:00.000Z') };
 let standin: GraphStandin;

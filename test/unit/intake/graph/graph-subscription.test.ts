@@ -12,11 +12,11 @@ import {
 import { buildGraphSubscription } from '#core/intake/graph/wiring.ts';
 import { createIngestRouter } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/logger.ts';
-import { buildGraphSubscriptionFromEnv } from '../../../functions/graph-subscription/compose.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { type GraphStandin, startGraphStandin } from '../../../local/graph-standin/server.ts';
-import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
-import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
+import { buildGraphSubscriptionFromEnv } from '../../../../functions/graph-subscription/compose.ts';
+import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
+import { type GraphStandin, startGraphStandin } from '../../../../local/graph-standin/server.ts';
+import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
 import {
   CLIENT_STATE,
   GRAPH_SECRET_ID,

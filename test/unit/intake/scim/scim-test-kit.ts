@@ -1,10 +1,10 @@
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
 import { silentLogger } from '#core/ports/logger.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
-import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
-import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
+import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
+import { apiGatewayEvent, lambdaContext } from '../../../helpers/api-gateway.ts';
 
 export const SCIM_TOKEN = 'scim-test-token-0123456789';
 export const NOW = new Date('2026-11-20T09:15:02.000Z');

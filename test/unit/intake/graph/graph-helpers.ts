@@ -4,13 +4,13 @@ import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { Logger } from '#core/ports/logger.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import type { GraphStandin } from '../../../local/graph-standin/server.ts';
-import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
-import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
-import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
+import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
+import type { GraphStandin } from '../../../../local/graph-standin/server.ts';
+import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
+import { apiGatewayEvent, lambdaContext } from '../../../helpers/api-gateway.ts';
 
-export { recordingLogger } from '../../helpers/recording-logger.ts';
+export { recordingLogger } from '../../../helpers/recording-logger.ts';
 
 export const CLIENT_STATE = 'graph-test-client-state-7f3a';
 export const WEBHOOK_SECRET_ID = 'webhook-secret';

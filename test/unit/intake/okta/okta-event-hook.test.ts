@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/logger.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
-import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
+import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
+import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
 import {
   mixedDelivery,
   OKTA_TEST_SECRET,
   oktaDelivery,
   oktaLogEvent,
-} from '../../fixtures/okta-events.ts';
-import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
+} from '../../../fixtures/okta-events.ts';
+import { apiGatewayEvent, lambdaContext } from '../../../helpers/api-gateway.ts';
 
 const SECRET_ID = 'webhook-secret';
 const NOW = new Date('2026-11-20T09:15:02.000Z');
