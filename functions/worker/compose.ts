@@ -10,6 +10,7 @@ import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
 import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
+import { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
@@ -30,6 +31,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     count: (name, value = 1) => powertoolsMetrics.addMetric(name, MetricUnit.Count, value),
     flush: () => powertoolsMetrics.publishStoredMetrics(),
   };
+  const deferrer = new SqsMessageDeferrer(new SQSClient({}));
   const deps = await assembleWorker(config, {
     secrets: new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 60_000 }),
     oauthSecretId: config.oauthSecretId,
@@ -37,6 +39,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     refresher: new LambdaTokenRefresher(new LambdaClient({}), config.tokenRefresherFunctionName),
     identityStore: new DynamoDbIdentityStore(dynamo, config.identityTableName),
     deadLetters: new SqsDeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl),
+    deferMessage: (record, seconds) => deferrer.defer(record, seconds),
     guard: new DynamoDbRateGuard(
       dynamo,
       config.idempotencyTableName,

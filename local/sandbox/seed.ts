@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const IdSchema = z.string().min(1);
 
@@ -15,8 +15,16 @@ export const SandboxSeedSchema = z
         email: z.email(),
         helpCenterId: IdSchema,
         groupIds: z.array(IdSchema),
+        /** User.json userDetailJson `status` (default ACTIVE). */
+        status: z.enum(['ACTIVE', 'DISABLED', 'DELETED']).optional(),
+        /** User.json userDetailJson `userType` (default ENDUSER). */
+        userType: z.enum(['ENDUSER', 'SUPPORTREP']).optional(),
+        /** Display name (default: made from the address's local part). */
+        name: z.string().min(1).max(100).optional(),
       }),
     ),
+    /** Serve the mission's two unpublished DELETE endpoints (default true). */
+    unpublished: z.boolean().optional(),
     oauth: z.object({
       clientId: z.string().min(1),
       clientSecret: z.string().min(1),

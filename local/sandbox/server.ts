@@ -26,6 +26,12 @@ export interface SandboxOptions {
   mintLimit?: MintLimit;
   /** Clock in epoch milliseconds, for token expiry and the mint window. */
   now?: () => number;
+  /**
+   * Serve the mission's two unpublished DELETE endpoints (Zoho's spec has neither). Default: the
+   * seed's `unpublished`, else `SANDBOX_UNPUBLISHED` (`false` turns them off), else true. Off, they
+   * answer 404 URL_NOT_FOUND like an org that does not have them.
+   */
+  unpublished?: boolean;
 }
 
 export interface Sandbox {
@@ -53,6 +59,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     now: options.now ?? Date.now,
   });
   const faults = new FaultQueue();
+  const unpublished =
+    options.unpublished ??
+    options.seed.unpublished ??
+    process.env.SANDBOX_UNPUBLISHED?.trim().toLowerCase() !== 'false';
   // Slots are taken on arrival and filled just before answering, so the log keeps arrival order
   // while a delayed call only shows once its status is known.
   let calls: { method: string; path: string; status?: number }[] = [];
@@ -118,7 +128,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
     const normalised = { ...request, path };
     if (path === TOKEN_PATH && request.method === 'POST') return handleToken(store, normalised);
-    if (path.startsWith('/api/v1/')) return handleApi(store, normalised);
+    if (path.startsWith('/api/v1/')) return handleApi(store, normalised, { unpublished });
     return urlNotFound();
   };
 

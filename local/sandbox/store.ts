@@ -102,6 +102,11 @@ export class SandboxStore {
     return this.groups.find((g) => g.id === id);
   }
 
+  /** The help center Zoho uses when a request names none (the seed's first). */
+  get defaultHelpCenterId(): string {
+    return this.seed.helpCenters[0]?.id ?? '';
+  }
+
   helpCenterExists(id: string): boolean {
     return this.seed.helpCenters.some((hc) => hc.id === id);
   }
@@ -127,6 +132,12 @@ export class SandboxStore {
   /** Removes a user from every group of one help center. */
   removeFromHelpCenterGroups(user: SandboxUser, helpCenterId: string): void {
     user.groupIds = user.groupIds.filter((id) => this.group(id)?.helpCenterId !== helpCenterId);
+  }
+
+  /** removePortalUser: the user leaves the help center (status DELETED, no groups). */
+  removePortalUser(user: SandboxUser): void {
+    user.groupIds = [];
+    user.status = 'DELETED';
   }
 
   deleteGroup(groupId: string): void {

@@ -1,5 +1,15 @@
-import { z } from 'zod';
-import type { SandboxStore, SandboxUser } from './store.ts';
+import {
+  checkRequest,
+  matchOperation,
+  ORG_ID_PARAMETER,
+  scopeGranted,
+  ZOHO_ERROR,
+  ZOHO_FIRST_INDEX,
+  ZOHO_MAX_PAGE_SIZE,
+  ZOHO_OPERATIONS,
+  type ZohoOperationName,
+} from '#core/contract/zoho-desk.ts';
+import type { SandboxGroup, SandboxStore, SandboxUser } from './store.ts';
 
 /** What the sandbox answers: no body means an empty response. */
 export interface SandboxResponse {
@@ -20,67 +30,38 @@ export interface SandboxRequest {
   baseUrl: string;
 }
 
-const READ_SCOPES = [
-  'Desk.settings.READ',
-  'Desk.settings.ALL',
-  'Desk.basic.READ',
-  'Desk.basic.ALL',
-];
-const DELETE_SCOPES = ['Desk.settings.DELETE', 'Desk.settings.ALL'];
-const REMOVE_SCOPES = ['Desk.settings.DELETE', 'Desk.settings.UPDATE', 'Desk.settings.ALL'];
-
 const zohoError = (status: number, errorCode: string, message: string): SandboxResponse => ({
   status,
   body: { errorCode, message },
 });
 
+/** Common.json urlNotFoundErrorResponse. */
 export const urlNotFound = (): SandboxResponse =>
-  zohoError(404, 'URL_NOT_FOUND', 'The URL you requested could not be found.');
+  zohoError(404, ZOHO_ERROR.urlNotFound, 'The URL you requested could not be found.');
 
 const invalidOauth = () =>
-  zohoError(401, 'INVALID_OAUTH', 'The OAuth Token you provided is invalid.');
+  zohoError(401, ZOHO_ERROR.invalidOAuth, 'The OAuth Token you provided is invalid.');
 
-const resourceNotFound = (what: string) =>
-  zohoError(404, 'RESOURCE_NOT_FOUND', `The requested resource does not exist: ${what}.`);
-
-const unprocessable = (fieldName: string, message: string): SandboxResponse => ({
+/** Common.json invalidDataErrorResponse: 422 with `errors[{fieldName, errorType}]`. */
+const invalidData = (
+  errors: readonly { fieldName: string; errorType: 'invalid' | 'missing' }[],
+): SandboxResponse => ({
   status: 422,
   body: {
-    errorCode: 'UNPROCESSABLE_ENTITY',
-    message,
-    errors: [{ fieldName: `/${fieldName}`, errorType: 'invalid' }],
+    errorCode: ZOHO_ERROR.invalidData,
+    message: 'The data does not comply to the validation restrictions defined.',
+    errors: errors.map((e) => ({ ...e })),
   },
 });
 
 export const invalidJson = (): SandboxResponse =>
-  zohoError(400, 'INVALID_DATA', 'The request body is not valid JSON.');
+  invalidData([{ fieldName: '/', errorType: 'invalid' }]);
+
+/** Unpublished endpoints keep the sandbox's own not-found answer (nothing to follow there). */
+const resourceNotFound = (what: string) =>
+  zohoError(404, 'RESOURCE_NOT_FOUND', `The requested resource does not exist: ${what}.`);
 
 const noContent = (): SandboxResponse => ({ status: 204 });
-
-const IdListSchema = z.array(z.string().min(1)).min(1);
-
-/**
- * Parses a JSON body and reads one non-empty id list from it.
- * Returns the ids or the Zoho error response to send.
- */
-function idList(request: SandboxRequest, field: string): string[] | SandboxResponse {
-  const text = request.body.toString('utf8');
-  let parsed: unknown;
-  if (text.trim() !== '') {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return invalidJson();
-    }
-  }
-  const ids = IdListSchema.safeParse(
-    typeof parsed === 'object' && parsed !== null
-      ? (parsed as Record<string, unknown>)[field]
-      : undefined,
-  );
-  if (!ids.success) return unprocessable(field, `${field} must be a non-empty array of ids.`);
-  return ids.data;
-}
 
 function displayName(email: string): string {
   const local = email.split('@')[0] ?? email;
@@ -96,197 +77,209 @@ const header = (request: SandboxRequest, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-type Handler = (store: SandboxStore, request: SandboxRequest, params: string[]) => SandboxResponse;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  scopes: readonly string[];
-  handle: Handler;
+/** A list page (1-based `from`, `limit` ≤ 50); an empty page is 204 No Content. */
+function listPage<T>(request: SandboxRequest, items: readonly T[], row: (item: T) => unknown) {
+  const from = Number(request.query.get('from') ?? ZOHO_FIRST_INDEX);
+  const limit = Number(request.query.get('limit') ?? ZOHO_MAX_PAGE_SIZE);
+  const page = items.slice(from - 1, from - 1 + limit);
+  if (page.length === 0) return noContent();
+  return { status: 200, body: { data: page.map(row) } };
 }
 
-const ID = '([^/]+)';
-
-const routes: readonly Route[] = [
-  {
-    method: 'GET',
-    pattern: /^\/api\/v1\/users$/,
-    scopes: READ_SCOPES,
-    handle: (store, request) => {
-      const searchBy = request.query.get('searchBy');
-      if (searchBy === null || searchBy.trim() === '') {
-        return unprocessable('searchBy', 'searchBy is required.');
-      }
-      const from = Number(request.query.get('from') ?? '0');
-      const limit = Number(request.query.get('limit') ?? '50');
-      if (!Number.isInteger(from) || from < 0)
-        return unprocessable('from', 'from must be 0 or more.');
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-        return unprocessable('limit', 'limit must be between 1 and 100.');
-      }
-      // Zoho pages lists with from/limit; the search is a contains-match, in seed order.
-      const users = store.searchUsers(searchBy.trim()).slice(from, from + limit);
-      if (users.length === 0) return noContent();
-      return {
-        status: 200,
-        body: {
-          data: users.map((u) => ({
-            id: u.id,
-            emailId: u.email,
-            name: displayName(u.email),
-            helpCenterId: u.helpCenterId,
-          })),
-        },
-      };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/users/${ID}/groups$`),
-    scopes: READ_SCOPES,
-    handle: (store, _request, [userId = '']) => {
-      const user = store.user(userId);
-      if (user === undefined) return resourceNotFound(`user ${userId}`);
-      const groups = store.groupsOf(user);
-      if (groups.length === 0) return noContent();
-      return {
-        status: 200,
-        body: {
-          data: groups.map((g) => ({ id: g.id, name: g.name, helpCenterId: g.helpCenterId })),
-        },
-      };
-    },
-  },
-  {
-    method: 'POST',
-    pattern: new RegExp(`^/api/v1/users/${ID}/groups/dissociate$`),
-    scopes: REMOVE_SCOPES,
-    handle: (store, request, [userId = '']) => {
-      const user = store.user(userId);
-      if (user === undefined) return resourceNotFound(`user ${userId}`);
-      const groupIds = idList(request, 'groupIds');
-      if (!Array.isArray(groupIds)) return groupIds;
-      return { status: 200, body: { results: groupIds.map((id) => dissociate(store, user, id)) } };
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: new RegExp(`^/api/v1/helpcenter/${ID}/users/${ID}/groups$`),
-    scopes: DELETE_SCOPES,
-    handle: (store, _request, [helpCenterId = '', userId = '']) => {
-      if (!store.helpCenterExists(helpCenterId)) {
-        return resourceNotFound(`help center ${helpCenterId}`);
-      }
-      const user = store.user(userId);
-      if (user === undefined || user.helpCenterId !== helpCenterId) {
-        return resourceNotFound(`user ${userId} in help center ${helpCenterId}`);
-      }
-      store.removeFromHelpCenterGroups(user, helpCenterId);
-      return noContent();
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: new RegExp(`^/api/v1/helpcenter/${ID}/groups/${ID}/users$`),
-    scopes: DELETE_SCOPES,
-    handle: (store, request, [helpCenterId = '', groupId = '']) => {
-      if (!store.helpCenterExists(helpCenterId)) {
-        return resourceNotFound(`help center ${helpCenterId}`);
-      }
-      if (store.group(groupId)?.helpCenterId !== helpCenterId) {
-        return resourceNotFound(`group ${groupId} in help center ${helpCenterId}`);
-      }
-      const userIds = idList(request, 'userIds');
-      if (!Array.isArray(userIds)) return userIds;
-      store.removeMembers(groupId, userIds);
-      return noContent();
-    },
-  },
-  {
-    method: 'POST',
-    pattern: new RegExp(`^/api/v1/groups/${ID}/users/remove$`),
-    scopes: REMOVE_SCOPES,
-    handle: (store, request, [groupId = '']) => {
-      if (store.group(groupId) === undefined) return resourceNotFound(`group ${groupId}`);
-      const userIds = idList(request, 'userIds');
-      if (!Array.isArray(userIds)) return userIds;
-      store.removeMembers(groupId, userIds);
-      return noContent();
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: new RegExp(`^/api/v1/groups/${ID}$`),
-    scopes: DELETE_SCOPES,
-    handle: (store, _request, [groupId = '']) => {
-      if (store.group(groupId) === undefined) return resourceNotFound(`group ${groupId}`);
-      store.deleteGroup(groupId);
-      return noContent();
-    },
-  },
-];
-
-function dissociate(store: SandboxStore, user: SandboxUser, groupId: string) {
-  if (store.group(groupId) === undefined) {
-    return {
-      id: groupId,
-      success: false,
-      errorCode: 'RESOURCE_NOT_FOUND',
-      message: 'The group does not exist.',
-    };
-  }
-  if (!user.groupIds.includes(groupId)) {
-    return {
-      id: groupId,
-      success: false,
-      errorCode: 'RESOURCE_NOT_FOUND',
-      message: 'The user is not a member of the group.',
-    };
-  }
-  store.removeMembers(groupId, [user.id]);
-  return { id: groupId, success: true };
+/** getUsers row (User.json userDetailJson): no `helpCenterId`, the address is `emailAddress`. */
+export function userRow(user: SandboxUser) {
+  return {
+    id: user.id,
+    name: user.name ?? displayName(user.email),
+    photoUrl: null,
+    emailAddress: user.email,
+    userType: user.userType ?? 'ENDUSER',
+    status: user.status ?? 'ACTIVE',
+    lastAccessedTime: null,
+    label: null,
+  };
 }
 
-function decodeSegments(match: RegExpExecArray): string[] | undefined {
-  try {
-    return match.slice(1).map((segment) => decodeURIComponent(segment));
-  } catch {
-    return undefined;
-  }
+/** getUserGroups row (HelpcenterGroups.json groupMetaResponse). */
+export function groupRow(group: SandboxGroup) {
+  return {
+    id: group.id,
+    name: group.name,
+    addedTime: null,
+    helpCenterId: group.helpCenterId,
+    logoUrl: null,
+    status: 'ACTIVE',
+  };
 }
 
-/** Serves `/api/v1/*`: routing, then token, org and scope checks, then the endpoint itself. */
-export function handleApi(store: SandboxStore, request: SandboxRequest): SandboxResponse {
-  for (const route of routes) {
-    if (route.method !== request.method) continue;
-    const match = route.pattern.exec(request.path);
-    if (match === null) continue;
-    const params = decodeSegments(match);
-    if (params === undefined) return urlNotFound();
+type Handler = (
+  store: SandboxStore,
+  request: SandboxRequest,
+  params: Record<string, string>,
+) => SandboxResponse;
 
-    const authorization = /^zoho-oauthtoken\s+(\S+)\s*$/i.exec(
-      header(request, 'authorization') ?? '',
+const unknownId = (field: string) =>
+  invalidData([{ fieldName: `/${field}`, errorType: 'invalid' }]);
+
+const jsonBody = (request: SandboxRequest) =>
+  JSON.parse(request.body.toString('utf8')) as Record<string, string[]>;
+
+/** Endpoint behaviour per contract operation (parameters are already checked against the spec). */
+const handlers: Record<ZohoOperationName, Handler> = {
+  getUsers: (store, request) => {
+    const helpCenterId = request.query.get('helpCenterId') ?? store.defaultHelpCenterId;
+    if (!store.helpCenterExists(helpCenterId)) return unknownId('helpCenterId');
+    // Without `status`, only ACTIVE users are listed (a client must ask for DISABLED ones).
+    const status = request.query.get('status') ?? 'ACTIVE';
+    const searchBy = request.query.get('searchBy');
+    const users = store.users.filter(
+      (u) =>
+        u.helpCenterId === helpCenterId &&
+        (status === 'ALL' || (u.status ?? 'ACTIVE') === status) &&
+        (searchBy === null || u.email.toLowerCase().includes(searchBy.trim().toLowerCase())),
     );
-    const token = authorization?.[1] === undefined ? undefined : store.token(authorization[1]);
-    if (token === undefined) return invalidOauth();
-
-    const orgId = header(request, 'orgid')?.trim() ?? '';
-    if (orgId === '') return zohoError(400, 'INVALID_ORG', 'orgId header is missing');
-    if (orgId !== store.orgId) {
-      return zohoError(400, 'INVALID_ORG', 'The orgId does not match any organization.');
+    return listPage(request, users, userRow);
+  },
+  getUserGroups: (store, request, { userId = '' }) => {
+    const user = store.user(userId);
+    if (user === undefined) return unknownId('userId');
+    const helpCenterId = request.query.get('helpCenterId');
+    if (helpCenterId !== null && !store.helpCenterExists(helpCenterId)) {
+      return unknownId('helpCenterId');
     }
-
-    const granted = new Set(token.scopes.map((s) => s.toLowerCase()));
-    if (!route.scopes.some((s) => granted.has(s.toLowerCase()))) {
-      return zohoError(
-        403,
-        'SCOPE_MISMATCH',
-        `The OAuth token does not have the scope this request needs: one of ${route.scopes.join(', ')}.`,
-      );
+    const groups = store
+      .groupsOf(user)
+      .filter((g) => helpCenterId === null || g.helpCenterId === helpCenterId);
+    return listPage(request, groups, groupRow);
+  },
+  deleteGroupsFromUsers: (store, request, { userId = '' }) => {
+    const user = store.user(userId);
+    if (user === undefined) return unknownId('userId');
+    const helpCenterId = request.query.get('helpCenterId');
+    if (helpCenterId !== null && !store.helpCenterExists(helpCenterId)) {
+      return unknownId('helpCenterId');
     }
-    return route.handle(store, request, params);
+    const { groupIds = [] } = jsonBody(request);
+    return {
+      status: 200,
+      body: { results: groupIds.map((id) => dissociate(store, user, id, helpCenterId)) },
+    };
+  },
+  deleteHCGroupUsers: (store, request, { groupId = '' }) => {
+    if (store.group(groupId) === undefined) return unknownId('groupId');
+    store.removeMembers(groupId, jsonBody(request).userIds ?? []);
+    return noContent();
+  },
+  removePortalUser: (store, _request, { userId = '' }) => {
+    const user = store.user(userId);
+    if (user === undefined) return urlNotFound();
+    store.removePortalUser(user);
+    return noContent();
+  },
+  getAllHelpCenters: (store, request) =>
+    listPage(request, store.seed.helpCenters, (hc) => ({
+      id: hc.id,
+      name: hc.name,
+      status: 'ACTIVE',
+      isDefault: hc.id === store.defaultHelpCenterId,
+    })),
+  deleteHelpCenterUserGroup: (store, _request, { groupId = '' }) => {
+    if (store.group(groupId) === undefined) return unknownId('groupId');
+    store.deleteGroup(groupId);
+    return noContent();
+  },
+  removeUserFromHelpCenterGroups: (store, _request, { helpCenterId = '', userId = '' }) => {
+    if (!store.helpCenterExists(helpCenterId)) {
+      return resourceNotFound(`help center ${helpCenterId}`);
+    }
+    const user = store.user(userId);
+    if (user === undefined || user.helpCenterId !== helpCenterId) {
+      return resourceNotFound(`user ${userId} in help center ${helpCenterId}`);
+    }
+    store.removeFromHelpCenterGroups(user, helpCenterId);
+    return noContent();
+  },
+  removeUsersFromHelpCenterGroup: (store, request, { helpCenterId = '', groupId = '' }) => {
+    if (!store.helpCenterExists(helpCenterId)) {
+      return resourceNotFound(`help center ${helpCenterId}`);
+    }
+    if (store.group(groupId)?.helpCenterId !== helpCenterId) {
+      return resourceNotFound(`group ${groupId} in help center ${helpCenterId}`);
+    }
+    store.removeMembers(groupId, jsonBody(request).userIds ?? []);
+    return noContent();
+  },
+};
+
+/** One deleteGroupsFromUsers result (User.json massActionJsonResponse; the code is nested). */
+function dissociate(
+  store: SandboxStore,
+  user: SandboxUser,
+  groupId: string,
+  helpCenterId: string | null,
+) {
+  const group = store.group(groupId);
+  const refuse = (error: string) => ({
+    success: false,
+    id: groupId,
+    errors: { errorCode: ZOHO_ERROR.invalidData, error, httpCode: 422 },
+  });
+  if (group === undefined) return refuse('The group does not exist');
+  if (helpCenterId !== null && group.helpCenterId !== helpCenterId) {
+    return refuse('The group is not in this help center');
   }
-  return urlNotFound();
+  if (!user.groupIds.includes(groupId)) return refuse('The user is not a member of the group');
+  store.removeMembers(groupId, [user.id]);
+  return { success: true, id: groupId, errors: null };
+}
+
+/**
+ * Serves `/api/v1/*` the way Zoho would: a method and path outside the contract → 404
+ * URL_NOT_FOUND (the unpublished endpoints only when `unpublished`); then token (401
+ * INVALID_OAUTH), org id (`orgId` header or query; missing → 422 INVALID_DATA, another org → 400
+ * OAUTH_ORG_MISMATCH), scope (403 SCOPE_MISMATCH), parameters (422 INVALID_DATA with
+ * `errors[]`), then the endpoint.
+ */
+export function handleApi(
+  store: SandboxStore,
+  request: SandboxRequest,
+  options: { unpublished: boolean },
+): SandboxResponse {
+  const matched = matchOperation(request.method, request.path, {
+    includeUnpublished: options.unpublished,
+  });
+  if (matched === undefined) return urlNotFound();
+
+  const authorization = /^zoho-oauthtoken\s+(\S+)\s*$/i.exec(
+    header(request, 'authorization') ?? '',
+  );
+  const token = authorization?.[1] === undefined ? undefined : store.token(authorization[1]);
+  if (token === undefined) return invalidOauth();
+
+  const orgId =
+    header(request, ORG_ID_PARAMETER.header)?.trim() ??
+    request.query.get(ORG_ID_PARAMETER.name) ??
+    '';
+  if (orgId === '') return invalidData([{ fieldName: '/orgId', errorType: 'missing' }]);
+  if (orgId !== store.orgId) {
+    return zohoError(
+      400,
+      ZOHO_ERROR.orgMismatch,
+      'The OAuth token was generated for a different organization than the orgId given.',
+    );
+  }
+
+  const operation = ZOHO_OPERATIONS[matched.name];
+  if (!scopeGranted(token.scopes, operation.scopes)) {
+    return zohoError(
+      403,
+      ZOHO_ERROR.scopeMismatch,
+      `The OAuth token does not have the scope this request needs: one of ${operation.scopes.join(', ')}.`,
+    );
+  }
+  const violations = checkRequest(matched, request.query, request.body.toString('utf8'));
+  if (violations.length > 0) return invalidData(violations);
+  return handlers[matched.name](store, request, matched.params);
 }
 
 /** Serves `POST /oauth/v2/token` (parameters in the form body or the query string). */

@@ -32,6 +32,8 @@ export interface WorkerPorts {
   dispatcher: Dispatcher;
   logger: Logger;
   metrics?: MetricsSink;
+  /** Extends a record's wait before redelivery (THRESHOLD_EXCEEDED); see WorkerDeps. */
+  deferMessage?: WorkerDeps['deferMessage'];
   clock?: Clock;
 }
 
@@ -100,6 +102,7 @@ export async function assembleWorker(
     dryRun: settings.dryRun,
     verifyAfterRemove: settings.verifyAfterRemove,
     ...(ports.metrics ? { metrics: ports.metrics } : {}),
+    ...(ports.deferMessage ? { deferMessage: ports.deferMessage } : {}),
     ...(idempotent
       ? { idempotent, onInvocation: (context) => idempotent.registerLambdaContext(context) }
       : {}),

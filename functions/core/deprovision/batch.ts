@@ -1,9 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { WORKER_METRICS } from '#core/contract/metric-names.ts';
 import {
   type Outcome,
   type ProcessDeps,
   processDeprovision,
+  QuotaWaitError,
 } from '#core/deprovision/process-deprovision.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ValidationError } from '#core/domain/errors.ts';
@@ -14,6 +16,12 @@ export const GUARD_RELEASE_ATTRIBUTE = 'guardRelease';
 
 export interface WorkerDeps extends ProcessDeps {
   metrics?: MetricsSink;
+  /**
+   * Keeps a failed record invisible for `delaySeconds` before its next receive (SQS
+   * ChangeMessageVisibility in Lambda). Used for THRESHOLD_EXCEEDED; without it the queue's own
+   * redelivery delay applies.
+   */
+  deferMessage?: (record: SQSRecord, delaySeconds: number) => Promise<void>;
   /** Called once per invocation with the Lambda context (Powertools idempotency needs it). */
   onInvocation?: (context: Context) => void;
 }
@@ -24,6 +32,22 @@ export const METRIC_BY_OUTCOME = {
   'dead-lettered': 'DeadLettered',
   held: 'Held',
 } as const;
+
+/** Metric counted whenever the Help Center answers THRESHOLD_EXCEEDED (alarm on it). */
+export const QUOTA_METRIC = WORKER_METRICS.quotaExceeded;
+
+async function deferQuietly(deps: WorkerDeps, record: SQSRecord, delaySeconds: number) {
+  if (deps.deferMessage === undefined) return;
+  try {
+    await deps.deferMessage(record, delaySeconds);
+  } catch (error) {
+    // The record still fails back to the queue; it only comes back sooner than planned.
+    deps.logger.warn('could not extend the visibility of a quota-limited message', {
+      messageId: record.messageId,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+  }
+}
 
 /** Processes one SQS record; throws to report it as a batch item failure. */
 export function createRecordHandler(deps: WorkerDeps) {
@@ -55,9 +79,17 @@ export function createRecordHandler(deps: WorkerDeps) {
       });
       metrics.count(METRIC_BY_OUTCOME[outcome.kind]);
       if ('duplicate' in outcome && outcome.duplicate) metrics.count('Duplicate');
+      if (outcome.kind === 'dead-lettered' && outcome.failure.kind === 'quota') {
+        metrics.count(QUOTA_METRIC);
+      }
       return outcome;
     } catch (error) {
-      metrics.count('Retried');
+      if (error instanceof QuotaWaitError) {
+        metrics.count(QUOTA_METRIC);
+        await deferQuietly(deps, record, error.delaySeconds);
+      } else {
+        metrics.count('Retried');
+      }
       throw error;
     }
   };

@@ -28,6 +28,11 @@ export interface ProcessDeps {
   /** Help centers to act on (a request may narrow them, never widen them). */
   helpCenterIds: readonly string[];
   maxReceiveCount: number;
+  /**
+   * How long a message waits on the queue after THRESHOLD_EXCEEDED (daily API credits spent).
+   * Default: 24 h spread over the receives left (`quotaWaitSeconds`), at most SQS's 12 h.
+   */
+  quotaWaitSeconds?: number;
   dryRun: boolean;
   verifyAfterRemove: boolean;
   /**
@@ -70,6 +75,35 @@ export type Outcome =
 
 /** A failure that should go back to the queue for a later receive. */
 export class RetryLaterError extends TransientError {}
+
+/**
+ * The org's daily API credits are spent: the message goes back to the queue and should stay
+ * invisible for `delaySeconds` (the batch handler extends its visibility) instead of burning
+ * receives within minutes.
+ */
+export class QuotaWaitError extends RetryLaterError {
+  constructor(
+    message: string,
+    readonly delaySeconds: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Longest visibility timeout SQS accepts (12 hours). */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+/** Zoho Desk API credits are a daily allotment. */
+const CREDIT_PERIOD_SECONDS = 86_400;
+
+/**
+ * Wait per receive after THRESHOLD_EXCEEDED: one credit period spread over the receives before the
+ * last, so that by the last receive the credits have had a full day to renew (5 receives → 6 h).
+ */
+export function quotaWaitSeconds(maxReceiveCount: number): number {
+  const waits = Math.max(1, maxReceiveCount - 1);
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(CREDIT_PERIOD_SECONDS / waits));
+}
 
 /**
  * The worker's use case for one request: guard, map, remove from every group of every configured
@@ -135,6 +169,17 @@ export async function processDeprovision(
     const failure = describeFailure(error);
     const retryable = isAppError(error) ? error.retryable : !(error instanceof AppError);
     const lastReceive = delivery.receiveCount >= deps.maxReceiveCount;
+    if (failure.kind === 'quota' && !lastReceive) {
+      // No in-call retries: wait on the queue until the daily credits can have renewed.
+      const delaySeconds = deps.quotaWaitSeconds ?? quotaWaitSeconds(deps.maxReceiveCount);
+      deps.logger.warn('deprovision waits for the Help Center API credits to renew', {
+        ...log,
+        failure: failure.kind,
+        errorCode: failure.errorCode,
+        waitSeconds: delaySeconds,
+      });
+      throw new QuotaWaitError(failure.message, delaySeconds, { cause: error });
+    }
     if (retryable && !lastReceive) {
       deps.logger.warn('deprovision will be retried', {
         ...log,
@@ -209,7 +254,9 @@ async function attemptRemoval(deps: ProcessDeps, request: DeprovisionRequest): P
     );
     if (deps.verifyAfterRemove && !deps.dryRun) {
       const left = (
-        await withRetries(deps.retry, () => deps.helpCenter.listUserGroups(target.userId))
+        await withRetries(deps.retry, () =>
+          deps.helpCenter.listUserGroups(target.userId, target.helpCenterId),
+        )
       ).filter((g) => g.helpCenterId === target.helpCenterId);
       if (left.length > 0) {
         throw new VerifyFailedError(

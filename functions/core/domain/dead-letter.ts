@@ -10,6 +10,7 @@ export const FailureKindSchema = z.enum([
   'scope',
   'not-found',
   'config',
+  'quota',
 ]);
 export type FailureKind = z.infer<typeof FailureKindSchema>;
 

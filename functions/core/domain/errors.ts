@@ -132,6 +132,17 @@ export class PermanentError extends AppError {
   }
 }
 
+/**
+ * The Help Center org's daily API credits are spent (Zoho `THRESHOLD_EXCEEDED`). Not retried in
+ * the call (`retryable` false): the worker lets the message wait until the credits can have
+ * renewed, and dead-letters it (kind `quota`) only after that (see process-deprovision).
+ */
+export class QuotaExceededError extends AppError {
+  readonly retryable = false;
+  readonly kind = 'quota' as const;
+  override readonly statusCode = 503;
+}
+
 /** More than one Help Center user matched; we never guess. */
 export class AmbiguousUserError extends AppError {
   readonly retryable = false;

@@ -39,6 +39,6 @@ export interface HelpCenter {
     userId: string,
     options?: { dryRun?: boolean },
   ): Promise<RemovalResult>;
-  /** Groups the user is still in (verify-after). */
-  listUserGroups(userId: string): Promise<HelpCenterGroup[]>;
+  /** Groups the user is still in (verify-after), optionally of one help center only. */
+  listUserGroups(userId: string, helpCenterId?: string): Promise<HelpCenterGroup[]>;
 }

@@ -1,9 +1,8 @@
+import type { WorkerMetricName } from '#core/contract/metric-names.ts';
+
 /** Counters for the dashboard (Powertools metrics in Lambda). */
 export interface MetricsSink {
-  count(
-    name: 'Removed' | 'NoOp' | 'DeadLettered' | 'Held' | 'Retried' | 'Duplicate',
-    value?: number,
-  ): void;
+  count(name: WorkerMetricName, value?: number): void;
   /** Writes what was counted (end of an invocation). */
   flush(): void;
 }

@@ -1,9 +1,19 @@
+import {
+  ZOHO_FIRST_INDEX,
+  ZOHO_ID_PATTERN,
+  ZOHO_MAX_PAGE_SIZE,
+  ZOHO_MIN_SEARCH_LENGTH,
+  ZOHO_OPERATIONS,
+  type ZohoOperationName,
+} from '#core/contract/zoho-desk.ts';
 import { PermanentError } from '#core/domain/errors.ts';
 
 /**
  * The only module that builds Help Center requests. Every builder validates its ids, encodes path
- * segments and returns one of the allowlisted shapes below; `assertAllowed` checks the finished
- * request again before it is sent. Nothing here can produce `DELETE /api/v1/groups/{groupId}`.
+ * segments and query values and returns one of the allowlisted shapes below, each of which is an
+ * operation of the Zoho Desk contract (`#core/contract/zoho-desk.ts`) used within its parameter
+ * rules; `assertAllowed` checks the finished request again before it is sent. Nothing here can
+ * produce `DELETE /api/v1/groups/{groupId}` (deleteHelpCenterUserGroup).
  */
 
 export type HelpCenterOperation =
@@ -25,70 +35,99 @@ export interface HelpCenterRequest {
   mutating: boolean;
 }
 
-/** Zoho ids: digits, or letters, digits, `_` and `-`; never `/`, `.`, `%` or empty. */
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const ID = '[A-Za-z0-9_-]{1,64}';
+const ID = '[0-9]{1,19}';
 /** Characters `encodeURIComponent` can leave in a query value. */
 const QUERY_VALUE = "[A-Za-z0-9\\-_.!~*'()%]{1,800}";
 const MAX_EMAIL_LENGTH = 254;
-/** Largest id list we put in one body (Zoho caps bulk operations; we never need more). */
+/** Largest first index we page to (the lookup gives up long before; see the client). */
+const MAX_FROM = 99_951;
+/**
+ * Largest id list we put in one body. The spec sets no maxItems on `groupIds` or `userIds`
+ * (HelpcenterGroups.json groupIds, removeUserInput); this is our own bound.
+ */
 export const MAX_IDS_PER_REQUEST = 100;
+/** Page size of every list we read: the spec's maximum `limit` (50). */
+export const LOOKUP_PAGE_SIZE = ZOHO_MAX_PAGE_SIZE;
+/**
+ * `searchBy` characters the spec allows (User.json getUsers `searchBy.pattern`, where
+ * `\P{InBasicLatin}` is any non-ASCII character). An address outside it cannot be searched.
+ */
+const SEARCH_BY_CHARACTERS = /^[0-9a-zA-Z_\-&.$@^(){}~=|*+?[\],:"'/!\s\u0080-\u{10FFFF}]+$/u;
 
 interface AllowedShape {
   operation: HelpCenterOperation;
+  /** The contract operation this shape sends. */
+  contract: ZohoOperationName;
   method: HelpCenterRequest['method'];
   path: RegExp;
   /** Key of the non-empty id array the body must hold, or undefined for no body. */
   bodyIds?: 'groupIds' | 'userIds';
 }
 
+const PAGE = `from=[1-9]\\d{0,4}&limit=${LOOKUP_PAGE_SIZE}`;
+
 /** The allowlist: method, exact path pattern and body shape of every request the client may send. */
 export const ALLOWED_REQUESTS: readonly AllowedShape[] = [
   {
     operation: 'find-users-by-email',
+    contract: 'getUsers',
     method: 'GET',
-    path: new RegExp(`^/api/v1/users\\?searchBy=${QUERY_VALUE}&from=\\d{1,5}&limit=\\d{1,3}$`),
+    path: new RegExp(
+      `^/api/v1/users\\?searchBy=${QUERY_VALUE}&helpCenterId=${ID}&status=ALL&${PAGE}$`,
+    ),
   },
   {
     operation: 'list-user-groups',
+    contract: 'getUserGroups',
     method: 'GET',
-    path: new RegExp(`^/api/v1/users/${ID}/groups$`),
+    path: new RegExp(`^/api/v1/users/${ID}/groups\\?(helpCenterId=${ID}&)?${PAGE}$`),
   },
   {
     operation: 'remove-user-from-help-center-groups',
+    contract: 'removeUserFromHelpCenterGroups',
     method: 'DELETE',
     path: new RegExp(`^/api/v1/helpcenter/${ID}/users/${ID}/groups$`),
   },
   {
     operation: 'dissociate-user-groups',
+    contract: 'deleteGroupsFromUsers',
     method: 'POST',
-    path: new RegExp(`^/api/v1/users/${ID}/groups/dissociate$`),
+    path: new RegExp(`^/api/v1/users/${ID}/groups/dissociate\\?helpCenterId=${ID}$`),
     bodyIds: 'groupIds',
   },
   {
     operation: 'remove-users-from-group-in-help-center',
+    contract: 'removeUsersFromHelpCenterGroup',
     method: 'DELETE',
     path: new RegExp(`^/api/v1/helpcenter/${ID}/groups/${ID}/users$`),
     bodyIds: 'userIds',
   },
   {
     operation: 'remove-users-from-group',
+    contract: 'deleteHCGroupUsers',
     method: 'POST',
     path: new RegExp(`^/api/v1/groups/${ID}/users/remove$`),
     bodyIds: 'userIds',
   },
 ];
 
+/** The contract operation a builder operation sends (for hints and contract checks). */
+export function contractOperation(operation: HelpCenterOperation): ZohoOperationName {
+  const shape = ALLOWED_REQUESTS.find((s) => s.operation === operation);
+  if (shape === undefined) throw refuse('unknown Help Center operation');
+  return shape.contract;
+}
+
 function refuse(message: string): PermanentError {
   return new PermanentError(message, 'permanent', { errorCode: 'REQUEST_NOT_ALLOWED' });
 }
 
-/** Whether `value` is a well-formed Zoho id. */
+/** Whether `value` is a well-formed Zoho id (`([0-9]+)`, int64, in every path of the spec). */
 export function isValidId(value: unknown): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value);
+  return typeof value === 'string' && ZOHO_ID_PATTERN.test(value);
 }
 
-/** Validates and encodes one id for a path segment. @throws PermanentError on a malformed id */
+/** Validates and encodes one id for a path segment or query value. @throws PermanentError */
 function segment(value: string, what: string): string {
   if (!isValidId(value)) throw refuse(`Refusing to build a request: ${what} is not a valid id`);
   return encodeURIComponent(value);
@@ -96,54 +135,73 @@ function segment(value: string, what: string): string {
 
 function idList(values: readonly string[], what: string): string[] {
   if (values.length === 0) throw refuse(`Refusing to build a request with an empty ${what} list`);
-  if (values.length > MAX_IDS_PER_REQUEST) {
+  const unique = [...new Set(values)];
+  if (unique.length > MAX_IDS_PER_REQUEST) {
     throw refuse(`Refusing to build a request with more than ${MAX_IDS_PER_REQUEST} ${what}`);
   }
-  const unique = [...new Set(values)];
   for (const value of unique) segment(value, what);
   return unique;
 }
 
-/** Largest page Zoho serves for a list; the lookup pages with it. */
-export const LOOKUP_PAGE_SIZE = 100;
+function page(from: number): string {
+  if (!Number.isInteger(from) || from < ZOHO_FIRST_INDEX || from > MAX_FROM) {
+    throw refuse('Refusing to build a list request: the page index is out of range');
+  }
+  return `from=${from}&limit=${LOOKUP_PAGE_SIZE}`;
+}
 
 /**
- * `GET /api/v1/users?searchBy=<email>&from=<index>&limit=100` (a contains-match on Zoho's side, so
- * callers filter exactly and page until a short page).
+ * getUsers (User.json): `GET /api/v1/users?searchBy=<email>&helpCenterId=<id>&status=ALL&from=<n>&limit=50`.
+ * `searchBy` is a contains-match, so callers filter rows exactly and page (1-based, step 50) until
+ * a short page. `status=ALL` so that DISABLED users (who keep their memberships) are found too.
  */
-export function buildFindUsersByEmail(email: string, from = 0): HelpCenterRequest {
-  if (!Number.isInteger(from) || from < 0 || from > 99_999) {
-    throw refuse('Refusing to build a lookup: the page index is out of range');
-  }
+export function buildFindUsersByEmail(
+  email: string,
+  helpCenterId: string,
+  from = ZOHO_FIRST_INDEX,
+): HelpCenterRequest {
+  const pageQuery = page(from);
   const trimmed = email.trim();
   if (
-    trimmed.length === 0 ||
+    [...trimmed].length < ZOHO_MIN_SEARCH_LENGTH ||
     trimmed.length > MAX_EMAIL_LENGTH ||
     !trimmed.includes('@') ||
     // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-    /[\s\u0000-\u001f\u007f]/.test(trimmed)
+    /[\s\u0000-\u001f\u007f]/.test(trimmed) ||
+    !SEARCH_BY_CHARACTERS.test(trimmed)
   ) {
     throw refuse('Refusing to build a lookup: the email address is malformed');
   }
   return assertAllowed({
     operation: 'find-users-by-email',
     method: 'GET',
-    path: `/api/v1/users?searchBy=${encodeURIComponent(trimmed)}&from=${from}&limit=${LOOKUP_PAGE_SIZE}`,
+    path: `/api/v1/users?searchBy=${encodeURIComponent(trimmed)}&helpCenterId=${segment(helpCenterId, 'helpCenterId')}&status=ALL&${pageQuery}`,
     mutating: false,
   });
 }
 
-/** `GET /api/v1/users/{userId}/groups` (zoho-desk-v1 removal and verify-after). */
-export function buildListUserGroups(userId: string): HelpCenterRequest {
+/**
+ * getUserGroups (User.json): `GET /api/v1/users/{userId}/groups?[helpCenterId=<id>&]from=<n>&limit=50`
+ * (zoho-desk-v1 removal and verify-after), paged like the lookup.
+ */
+export function buildListUserGroups(
+  userId: string,
+  options: { helpCenterId?: string; from?: number } = {},
+): HelpCenterRequest {
+  const pageQuery = page(options.from ?? ZOHO_FIRST_INDEX);
+  const hc =
+    options.helpCenterId === undefined
+      ? ''
+      : `helpCenterId=${segment(options.helpCenterId, 'helpCenterId')}&`;
   return assertAllowed({
     operation: 'list-user-groups',
     method: 'GET',
-    path: `/api/v1/users/${segment(userId, 'userId')}/groups`,
+    path: `/api/v1/users/${segment(userId, 'userId')}/groups?${hc}${pageQuery}`,
     mutating: false,
   });
 }
 
-/** `DELETE /api/v1/helpcenter/{helpCenterId}/users/{userId}/groups` (dialect user-groups-delete). */
+/** Unpublished (mission): `DELETE /api/v1/helpcenter/{helpCenterId}/users/{userId}/groups`. */
 export function buildRemoveUserFromHelpCenterGroups(
   helpCenterId: string,
   userId: string,
@@ -156,21 +214,25 @@ export function buildRemoveUserFromHelpCenterGroups(
   });
 }
 
-/** `POST /api/v1/users/{userId}/groups/dissociate` with `{"groupIds":[…]}` (dialect zoho-desk-v1). */
+/**
+ * deleteGroupsFromUsers (User.json): `POST /api/v1/users/{userId}/groups/dissociate?helpCenterId=<id>`
+ * with `{"groupIds":[…]}` (HelpcenterGroups.json requestBodies.groupIds).
+ */
 export function buildDissociateUserGroups(
   userId: string,
+  helpCenterId: string,
   groupIds: readonly string[],
 ): HelpCenterRequest {
   return assertAllowed({
     operation: 'dissociate-user-groups',
     method: 'POST',
-    path: `/api/v1/users/${segment(userId, 'userId')}/groups/dissociate`,
+    path: `/api/v1/users/${segment(userId, 'userId')}/groups/dissociate?helpCenterId=${segment(helpCenterId, 'helpCenterId')}`,
     body: JSON.stringify({ groupIds: idList(groupIds, 'groupIds') }),
     mutating: true,
   });
 }
 
-/** Group-centric, dialect user-groups-delete: `DELETE /api/v1/helpcenter/{hc}/groups/{groupId}/users`. */
+/** Unpublished (mission), group-centric: `DELETE /api/v1/helpcenter/{hc}/groups/{groupId}/users`. */
 export function buildRemoveUsersFromGroupInHelpCenter(
   helpCenterId: string,
   groupId: string,
@@ -185,7 +247,10 @@ export function buildRemoveUsersFromGroupInHelpCenter(
   });
 }
 
-/** Group-centric, dialect zoho-desk-v1: `POST /api/v1/groups/{groupId}/users/remove`. */
+/**
+ * deleteHCGroupUsers (HelpcenterGroups.json): `POST /api/v1/groups/{groupId}/users/remove` with
+ * `{"userIds":[…]}` (removeUserInput, minItems 1).
+ */
 export function buildRemoveUsersFromGroup(
   groupId: string,
   userIds: readonly string[],
@@ -239,6 +304,7 @@ export function assertAllowed<R extends HelpCenterRequest>(request: R): R {
   if (
     shape === undefined ||
     shape.method !== request.method ||
+    ZOHO_OPERATIONS[shape.contract].method !== request.method ||
     !shape.path.test(request.path) ||
     !bodyMatches(shape.bodyIds, request.body)
   ) {

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_TIMEOUT_MS,
@@ -18,13 +18,29 @@ import {
   buildRemoveUserFromHelpCenterGroups,
   buildRemoveUsersFromGroup,
   buildRemoveUsersFromGroupInHelpCenter,
+  contractOperation,
   type HelpCenterRequest,
   isValidId,
   LOOKUP_PAGE_SIZE,
   MAX_IDS_PER_REQUEST,
 } from '#core/adapters/zoho/request-builders.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
-import { type AppError, ConfigError, PermanentError, TransientError } from '#core/domain/errors.ts';
+import {
+  describeScopes,
+  dialectScopeHint,
+  ZOHO_ERROR,
+  ZOHO_FIRST_INDEX,
+  ZOHO_OPERATIONS,
+  ZohoGroupRowShape,
+  ZohoUserRowShape,
+} from '#core/contract/zoho-desk.ts';
+import {
+  type AppError,
+  ConfigError,
+  PermanentError,
+  QuotaExceededError,
+  TransientError,
+} from '#core/domain/errors.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
 import type {
   HelpCenter,
@@ -54,45 +70,51 @@ export interface ZohoHelpCenterOptions {
 }
 
 /** Pages of search results read before the lookup gives up (never guesses on a partial read). */
-const MAX_LOOKUP_PAGES = 10;
+const MAX_LOOKUP_PAGES = 20;
+/** Pages of a user's groups read before giving up (1000 groups). */
+const MAX_GROUP_PAGES = 20;
 
 const HINTS = {
   auth: 'the Help Center refused a freshly refreshed token: check the refresh token and OAuth client in the Zoho OAuth secret (revoked, wrong client, or wrong data centre)',
-  scope: 'the token needs Desk.settings.DELETE or Desk.settings.ALL',
-  dialect: 'this API does not serve the user-centric endpoint: set HELPCENTER_API=zoho-desk-v1',
+  dialect:
+    "this org does not serve the unpublished user-centric endpoint: set HELPCENTER_API=zoho-desk-v1 (Zoho's published API)",
   url: 'the Help Center does not serve this path: check HELPCENTER_BASE_URL or the Zoho data centre',
-  org: 'the Help Center rejected the org id: check orgId in the Zoho OAuth secret (ZOHO_ORG_ID locally); it must be the Zoho Desk organization id',
+  org: 'the OAuth token belongs to another Zoho Desk organization than the org id sent (OAUTH_ORG_MISMATCH): set orgId in the Zoho OAuth secret (ZOHO_ORG_ID locally) to the organization the refresh token was generated for',
   forbidden:
     'the Zoho user behind the refresh token lacks permission for this operation (agent profile or licence)',
+  quota:
+    "the Zoho Desk org's daily API credits are spent (THRESHOLD_EXCEEDED); the request waits on the queue until they renew. Check Setup > Developer Space > APIs in Zoho Desk, or buy add-on credits",
+  invalid:
+    "Zoho refused the request's parameters (INVALID_DATA); the request builders follow zoho/zohodesk-oas v1.0, so check the ids in the request and the identity store",
 } as const;
 
-const SearchResponseSchema = z.object({
-  data: z.array(
-    z.looseObject({
-      id: z.union([z.string(), z.number()]).transform(String),
-      emailId: z.string().nullish(),
-      email: z.string().nullish(),
-      helpCenterId: z.union([z.string(), z.number()]).transform(String).nullish(),
-    }),
-  ),
+/** Only the row fields we read; other fields Zoho adds are ignored (the contract lists them). */
+const UserRowSchema = z.looseObject({
+  id: ZohoUserRowShape.id.transform(String),
+  emailAddress: ZohoUserRowShape.emailAddress.optional(),
+  userType: z.string().nullish(),
+  status: z.string().nullish(),
 });
+const SearchResponseSchema = z.object({ data: z.array(UserRowSchema) });
 
-const GroupsResponseSchema = z.object({
-  data: z.array(
-    z.looseObject({
-      id: z.union([z.string(), z.number()]).transform(String),
-      name: z.string().nullish(),
-      helpCenterId: z.union([z.string(), z.number()]).transform(String).nullish(),
-    }),
-  ),
+const GroupRowSchema = z.looseObject({
+  id: ZohoGroupRowShape.id.transform(String),
+  name: z.string().nullish(),
+  helpCenterId: ZohoGroupRowShape.helpCenterId
+    .transform((v) => (v == null ? '' : String(v)))
+    .optional(),
 });
+const GroupsResponseSchema = z.object({ data: z.array(GroupRowSchema) });
 
+/** deleteGroupsFromUsers results: the error code is nested under each result's `errors`. */
 const DissociateResponseSchema = z.object({
   results: z.array(
     z.looseObject({
-      id: z.union([z.string(), z.number()]).transform(String),
+      id: z.union([z.string(), z.number()]).nullish(),
       success: z.unknown(),
-      errorCode: z.string().nullish(),
+      errors: z
+        .looseObject({ errorCode: z.string().nullish(), error: z.string().nullish() })
+        .nullish(),
     }),
   ),
 });
@@ -159,44 +181,79 @@ export class ZohoHelpCenterClient implements HelpCenter {
     this.limiter = new Semaphore(concurrency);
   }
 
-  /** Users of the configured help centers whose email equals `email` (trimmed, case-insensitive). */
+  /**
+   * Help Center end users of the configured help centers whose `emailAddress` equals `email`
+   * (trimmed, case-insensitive). One getUsers search per help center (`helpCenterId`, because rows
+   * do not say which help center they belong to), paged from 1 in steps of 50 until a short page.
+   *
+   * Which rows count (User.json userDetailJson `userType`, `status`):
+   * - `ENDUSER` (or no type) that is `ACTIVE` or `DISABLED` (or no status): a target. A DISABLED
+   *   user keeps its group memberships and regains them when re-enabled, so it is removed too.
+   * - `DELETED`: not a target (the help center no longer has that user); not counted.
+   * - `SUPPORTREP`: an agent's presence in the help center, not an end user. Agents are managed
+   *   through Zoho Desk's agent APIs, and acting on one from an end user's deprovisioning could
+   *   lock out support staff, so it is ignored (logged) and never makes a match ambiguous.
+   */
   async findUsersByEmail(email: string): Promise<HelpCenterUser[]> {
     const wanted = email.trim().toLowerCase();
     const users: HelpCenterUser[] = [];
-    // The search is a contains-match: the exact address may sit on a later page, so read them all.
+    for (const helpCenterId of this.helpCenterIds) {
+      users.push(...(await this.findInHelpCenter(email, wanted, helpCenterId)));
+    }
+    return users;
+  }
+
+  private async findInHelpCenter(
+    email: string,
+    wanted: string,
+    helpCenterId: string,
+  ): Promise<HelpCenterUser[]> {
+    const users: HelpCenterUser[] = [];
+    let ignored = 0;
+    // searchBy is a contains-match: the exact address may sit on a later page, so read them all.
     for (let page = 0; page < MAX_LOOKUP_PAGES; page += 1) {
-      const res = await this.send(buildFindUsersByEmail(email, page * LOOKUP_PAGE_SIZE));
-      if (res.status === 204) return users;
-      const data = parseBody(SearchResponseSchema, res, 'find-users-by-email').data;
+      const from = ZOHO_FIRST_INDEX + page * LOOKUP_PAGE_SIZE;
+      const res = await this.send(buildFindUsersByEmail(email, helpCenterId, from));
+      const data = res.status === 204 ? [] : parseBody(SearchResponseSchema, res, 'getUsers').data;
       for (const row of data) {
-        const rowEmail = (row.emailId ?? row.email ?? '').trim();
+        const rowEmail = (row.emailAddress ?? '').trim();
         if (rowEmail.toLowerCase() !== wanted) continue;
-        // An exact match we cannot place in a help center must not turn into a silent no-op.
-        if (row.helpCenterId == null || row.helpCenterId === '') throw unattributed('user');
-        if (!this.helpCenterIds.has(row.helpCenterId)) continue;
-        users.push({ id: row.id, email: rowEmail, helpCenterId: row.helpCenterId });
+        if (row.status === 'DELETED') continue;
+        if (row.userType === 'SUPPORTREP') {
+          ignored += 1;
+          continue;
+        }
+        users.push({ id: row.id, email: rowEmail, helpCenterId });
       }
-      if (data.length < LOOKUP_PAGE_SIZE) return users;
+      if (data.length < LOOKUP_PAGE_SIZE) {
+        if (ignored > 0) {
+          this.logger.info('Help Center lookup ignored support reps with the same address', {
+            helpCenterId,
+            supportReps: ignored,
+          });
+        }
+        return users;
+      }
     }
     throw new PermanentError(
       `The Help Center search for this address returned more than ${MAX_LOOKUP_PAGES * LOOKUP_PAGE_SIZE} users`,
       'ambiguous',
       {
         errorCode: 'TOO_MANY_RESULTS',
-        hint: 'the lookup could not be read to the end; record the Help Center user id in the identity store, then redrive',
+        hint: `the lookup in help center ${helpCenterId} could not be read to the end; record the Help Center user id in the identity store, then redrive`,
       },
     );
   }
 
-  /** Every group the user is in, in any help center (verify-after). */
-  async listUserGroups(userId: string): Promise<HelpCenterGroup[]> {
-    return (await this.fetchGroups(userId)).groups;
+  /** Every group the user is in (every page), of one help center when given (verify-after). */
+  async listUserGroups(userId: string, helpCenterId?: string): Promise<HelpCenterGroup[]> {
+    return (await this.fetchGroups(userId, helpCenterId)).groups;
   }
 
   /**
    * Removes the user from every group of `helpCenterId` (which must be configured). In dry run,
    * logs the mutating request it would send and sends nothing that changes the Help Center.
-   * @throws TransientError, PermanentError
+   * @throws TransientError, PermanentError, QuotaExceededError
    */
   async removeUserFromAllGroups(
     helpCenterId: string,
@@ -219,10 +276,10 @@ export class ZohoHelpCenterClient implements HelpCenter {
     }
 
     const calls = { count: 0 };
-    const listed = await this.fetchGroups(userId, calls);
-    const groupIds = listed.groups.filter((g) => g.helpCenterId === helpCenterId).map((g) => g.id);
-    // Groups we cannot place in a help center could be this one's: fail rather than call it a no-op.
+    const listed = await this.fetchGroups(userId, helpCenterId, calls);
+    // Rows carry helpCenterId (groupMetaResponse); a row without one could be this help center's.
     if (listed.groups.some((g) => g.helpCenterId === '')) throw unattributed('group');
+    const groupIds = listed.groups.filter((g) => g.helpCenterId === helpCenterId).map((g) => g.id);
     if (groupIds.length === 0) {
       return {
         ...base,
@@ -235,7 +292,7 @@ export class ZohoHelpCenterClient implements HelpCenter {
     let httpStatus = listed.status;
     for (let i = 0; i < groupIds.length; i += MAX_IDS_PER_REQUEST) {
       const chunk = groupIds.slice(i, i + MAX_IDS_PER_REQUEST);
-      const request = buildDissociateUserGroups(userId, chunk);
+      const request = buildDissociateUserGroups(userId, helpCenterId, chunk);
       if (dryRun) {
         this.logDryRun(request, { ...base, groupIds: chunk });
         continue;
@@ -284,21 +341,43 @@ export class ZohoHelpCenterClient implements HelpCenter {
     );
   }
 
+  /** getUserGroups, every page (1-based, step 50, until a short page). */
   private async fetchGroups(
     userId: string,
+    helpCenterId?: string,
     calls?: { count: number },
   ): Promise<{ status: number; groups: HelpCenterGroup[] }> {
-    const res = await this.send(buildListUserGroups(userId), calls);
-    if (res.status === 204) return { status: res.status, groups: [] };
-    const data = parseBody(GroupsResponseSchema, res, 'list-user-groups').data;
-    return {
-      status: res.status,
-      groups: data.map((g) => ({
-        id: g.id,
-        helpCenterId: g.helpCenterId ?? '',
-        ...(g.name ? { name: g.name } : {}),
-      })),
-    };
+    const groups: HelpCenterGroup[] = [];
+    let status = 0;
+    for (let page = 0; page < MAX_GROUP_PAGES; page += 1) {
+      const from = ZOHO_FIRST_INDEX + page * LOOKUP_PAGE_SIZE;
+      const res = await this.send(
+        buildListUserGroups(userId, {
+          from,
+          ...(helpCenterId !== undefined ? { helpCenterId } : {}),
+        }),
+        calls,
+      );
+      status = res.status;
+      const data =
+        res.status === 204 ? [] : parseBody(GroupsResponseSchema, res, 'getUserGroups').data;
+      for (const g of data) {
+        groups.push({
+          id: g.id,
+          helpCenterId: g.helpCenterId ?? '',
+          ...(g.name ? { name: g.name } : {}),
+        });
+      }
+      if (data.length < LOOKUP_PAGE_SIZE) return { status, groups };
+    }
+    throw new PermanentError(
+      `User ${userId} is in more than ${MAX_GROUP_PAGES * LOOKUP_PAGE_SIZE} groups`,
+      'permanent',
+      {
+        errorCode: 'TOO_MANY_RESULTS',
+        hint: 'remove the user from some groups in Zoho Desk, then redrive',
+      },
+    );
   }
 
   private checkDissociateResults(res: Exchange, requested: string[], userId: string): void {
@@ -309,14 +388,18 @@ export class ZohoHelpCenterClient implements HelpCenter {
         errorCode: 'UNEXPECTED_RESPONSE',
       });
     }
-    const ok = new Set(parsed.data.results.filter((r) => r.success === true).map((r) => r.id));
+    const results = parsed.data.results.map((r) => ({
+      ...r,
+      id: r.id == null ? '' : String(r.id),
+    }));
+    const ok = new Set(results.filter((r) => r.success === true).map((r) => r.id));
     const failed = requested.filter((id) => !ok.has(id));
     if (failed.length === 0) return;
     const codes = [
       ...new Set(
-        parsed.data.results
-          .filter((r) => failed.includes(r.id) && r.errorCode)
-          .map((r) => r.errorCode as string),
+        results
+          .filter((r) => failed.includes(r.id))
+          .flatMap((r) => (r.errors?.errorCode ? [r.errors.errorCode] : [])),
       ),
     ];
     throw new PermanentError(
@@ -325,7 +408,7 @@ export class ZohoHelpCenterClient implements HelpCenter {
       {
         httpStatus: res.status,
         errorCode: codes.length === 1 ? codes[0] : 'DISSOCIATE_FAILED',
-        hint: 'some groups refused the dissociation; check those groups in Zoho Desk, then redrive',
+        hint: 'some groups refused the dissociation (see results[].errors); check those groups in Zoho Desk, then redrive',
       },
     );
   }
@@ -347,7 +430,7 @@ export class ZohoHelpCenterClient implements HelpCenter {
     assertAllowed(request);
     const token = await this.tokens.getAccessToken();
     let res = await this.exchange(request, token, calls);
-    if (res.status === 401) {
+    if (res.status === 401 && zohoErrorCode(res) !== ZOHO_ERROR.orgMismatch) {
       this.logger.info('Help Center rejected the access token; refreshing once', {
         operation: request.operation,
         errorCode: zohoErrorCode(res) ?? null,
@@ -399,8 +482,16 @@ export class ZohoHelpCenterClient implements HelpCenter {
   private translate(request: HelpCenterRequest, res: Exchange): AppError {
     const status = res.status;
     const errorCode = zohoErrorCode(res) ?? `HTTP_${status}`;
-    const message = `Help Center answered ${status} ${errorCode} to ${request.operation}`;
+    const contract = ZOHO_OPERATIONS[contractOperation(request.operation)];
+    const message = `Help Center answered ${status} ${errorCode} to ${contract.operationId}`;
     const base = { httpStatus: status, errorCode };
+    // Classified by code first: Zoho's spec documents the codes, not the status each comes with.
+    if (errorCode === ZOHO_ERROR.thresholdExceeded) {
+      return new QuotaExceededError(message, { ...base, hint: HINTS.quota });
+    }
+    if (errorCode === ZOHO_ERROR.orgMismatch) {
+      return new PermanentError(message, 'config', { ...base, hint: HINTS.org });
+    }
     if (status === 429 || status === 408 || status >= 500) {
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.clock);
       return new TransientError(message, {
@@ -410,24 +501,24 @@ export class ZohoHelpCenterClient implements HelpCenter {
     }
     if (status === 401) return new PermanentError(message, 'auth', { ...base, hint: HINTS.auth });
     if (status === 403) {
-      return errorCode === 'SCOPE_MISMATCH'
-        ? new PermanentError(message, 'scope', { ...base, hint: HINTS.scope })
+      return errorCode === ZOHO_ERROR.scopeMismatch
+        ? new PermanentError(message, 'scope', {
+            ...base,
+            hint: `the token lacks the scope ${contract.operationId} needs (${describeScopes(contractOperation(request.operation))}); ${dialectScopeHint(this.dialect)}. Grant them to the OAuth client, mint a new refresh token, then redrive`,
+          })
         : new PermanentError(message, 'permanent', { ...base, hint: HINTS.forbidden });
     }
     if (status === 404) {
-      if (errorCode === 'URL_NOT_FOUND') {
-        const userCentric =
-          request.operation === 'remove-user-from-help-center-groups' ||
-          request.operation === 'remove-users-from-group-in-help-center';
+      if (errorCode === ZOHO_ERROR.urlNotFound) {
         return new PermanentError(message, 'permanent', {
           ...base,
-          hint: userCentric ? HINTS.dialect : HINTS.url,
+          hint: contract.published ? HINTS.url : HINTS.dialect,
         });
       }
       return new PermanentError(message, 'not-found', base);
     }
-    if (status === 400 && errorCode === 'INVALID_ORG') {
-      return new PermanentError(message, 'config', { ...base, hint: HINTS.org });
+    if (status === 422 && errorCode === ZOHO_ERROR.invalidData) {
+      return new PermanentError(message, 'permanent', { ...base, hint: HINTS.invalid });
     }
     return new PermanentError(message, 'permanent', base);
   }

@@ -31,16 +31,19 @@ describe('Help Center request builders', () => {
     });
   });
 
-  it('builds the zoho-desk-v1 list and dissociate requests', () => {
+  it('builds the zoho-desk-v1 list (paged, 1-based, limit 50) and dissociate requests', () => {
     expect(buildListUserGroups(USER)).toMatchObject({
       method: 'GET',
-      path: `/api/v1/users/${USER}/groups`,
+      path: `/api/v1/users/${USER}/groups?from=1&limit=50`,
       mutating: false,
     });
-    const dissociate = buildDissociateUserGroups(USER, [GROUP, '7001000000104003', GROUP]);
+    expect(buildListUserGroups(USER, { helpCenterId: HC, from: 51 }).path).toBe(
+      `/api/v1/users/${USER}/groups?helpCenterId=${HC}&from=51&limit=50`,
+    );
+    const dissociate = buildDissociateUserGroups(USER, HC, [GROUP, '7001000000104003', GROUP]);
     expect(dissociate).toMatchObject({
       method: 'POST',
-      path: `/api/v1/users/${USER}/groups/dissociate`,
+      path: `/api/v1/users/${USER}/groups/dissociate?helpCenterId=${HC}`,
       mutating: true,
     });
     expect(JSON.parse(dissociate.body ?? '')).toEqual({
@@ -63,20 +66,26 @@ describe('Help Center request builders', () => {
   it('refuses an empty user or group list', () => {
     expect(() => buildRemoveUsersFromGroup(GROUP, [])).toThrow(PermanentError);
     expect(() => buildRemoveUsersFromGroupInHelpCenter(HC, GROUP, [])).toThrow(PermanentError);
-    expect(() => buildDissociateUserGroups(USER, [])).toThrow(PermanentError);
+    expect(() => buildDissociateUserGroups(USER, HC, [])).toThrow(PermanentError);
   });
 
-  it('encodes the email of a lookup as one query value, with the page', () => {
-    expect(buildFindUsersByEmail('  A.Person+tag@Example.com ').path).toBe(
-      '/api/v1/users?searchBy=A.Person%2Btag%40Example.com&from=0&limit=100',
+  it('encodes the email of a lookup as one query value, per help center, with a 1-based page', () => {
+    expect(buildFindUsersByEmail('  A.Person+tag@Example.com ', HC).path).toBe(
+      `/api/v1/users?searchBy=A.Person%2Btag%40Example.com&helpCenterId=${HC}&status=ALL&from=1&limit=50`,
     );
-    expect(buildFindUsersByEmail('x&y=1#/../groups@example.com', 200).path).toBe(
-      '/api/v1/users?searchBy=x%26y%3D1%23%2F..%2Fgroups%40example.com&from=200&limit=100',
+    expect(buildFindUsersByEmail('x&y=1/../groups@example.com', HC, 201).path).toBe(
+      `/api/v1/users?searchBy=x%26y%3D1%2F..%2Fgroups%40example.com&helpCenterId=${HC}&status=ALL&from=201&limit=50`,
     );
   });
 
-  it.each([-1, 1.5, 100_000, Number.NaN])('refuses a lookup page index of %s', (from) => {
-    expect(() => buildFindUsersByEmail('a@example.com', from)).toThrow(/page index/);
+  it.each([0, -1, 1.5, 100_000, Number.NaN])('refuses a lookup page index of %s', (from) => {
+    expect(() => buildFindUsersByEmail('a@example.com', HC, from)).toThrow(/page index/);
+    expect(() => buildListUserGroups(USER, { from })).toThrow(/page index/);
+  });
+
+  it('refuses an address with characters the spec does not allow in searchBy', () => {
+    expect(() => buildFindUsersByEmail('a#b@example.com', HC)).toThrow(PermanentError);
+    expect(() => buildFindUsersByEmail('a%b@example.com', HC)).toThrow(PermanentError);
   });
 
   it.each([
@@ -87,11 +96,16 @@ describe('Help Center request builders', () => {
     ['a space', '70 01'],
     ['a query', `${USER}?x=1`],
     ['unicode', 'ü1'],
+    ['letters (Zoho ids are int64 digits)', 'abc123'],
+    ['twenty digits', '12345678901234567890'],
   ])('rejects an id with %s', (_what, id) => {
     expect(() => buildRemoveUserFromHelpCenterGroups(HC, id)).toThrow(PermanentError);
     expect(() => buildRemoveUserFromHelpCenterGroups(id, USER)).toThrow(PermanentError);
     expect(() => buildListUserGroups(id)).toThrow(PermanentError);
-    expect(() => buildDissociateUserGroups(USER, [id])).toThrow(PermanentError);
+    expect(() => buildListUserGroups(USER, { helpCenterId: id })).toThrow(PermanentError);
+    expect(() => buildFindUsersByEmail('a@example.com', id)).toThrow(PermanentError);
+    expect(() => buildDissociateUserGroups(USER, HC, [id])).toThrow(PermanentError);
+    expect(() => buildDissociateUserGroups(USER, id, [GROUP])).toThrow(PermanentError);
     expect(() => buildRemoveUsersFromGroup(id, [USER])).toThrow(PermanentError);
     expect(() => buildRemoveUsersFromGroupInHelpCenter(HC, id, [USER])).toThrow(PermanentError);
   });
@@ -99,7 +113,7 @@ describe('Help Center request builders', () => {
   it.each(['', '   ', 'no-at-sign', 'a@b\nc', 'tab\t@example.com'])(
     'rejects the lookup email %j',
     (email) => {
-      expect(() => buildFindUsersByEmail(email)).toThrow(PermanentError);
+      expect(() => buildFindUsersByEmail(email, HC)).toThrow(PermanentError);
     },
   );
 
@@ -127,14 +141,33 @@ describe('Help Center request builders', () => {
       {
         operation: 'dissociate-user-groups',
         method: 'POST',
-        path: `/api/v1/users/${USER}/groups/dissociate`,
+        path: `/api/v1/users/${USER}/groups/dissociate?helpCenterId=${HC}`,
         body: '{"groupIds":["1"],"deleteGroups":true}',
+        mutating: true,
+      },
+      {
+        operation: 'find-users-by-email',
+        method: 'GET',
+        path: `/api/v1/users?searchBy=a%40b.c&helpCenterId=${HC}&status=ALL&from=0&limit=50`,
+        mutating: false,
+      },
+      {
+        operation: 'find-users-by-email',
+        method: 'GET',
+        path: `/api/v1/users?searchBy=a%40b.c&helpCenterId=${HC}&status=ALL&from=1&limit=100`,
+        mutating: false,
+      },
+      {
+        operation: 'dissociate-user-groups',
+        method: 'POST',
+        path: `/api/v1/users/${USER}/groups/dissociate`,
+        body: `{"groupIds":["${GROUP}"]}`,
         mutating: true,
       },
       {
         operation: 'list-user-groups',
         method: 'DELETE',
-        path: `/api/v1/users/${USER}/groups`,
+        path: `/api/v1/users/${USER}/groups?from=1&limit=50`,
         mutating: true,
       },
     ];
@@ -160,10 +193,10 @@ describe('Help Center request builders', () => {
     );
     const ids = fc.array(anyString, { maxLength: 4 });
     const builders: ((a: string, b: string, c: string[]) => HelpCenterRequest)[] = [
-      (a) => buildFindUsersByEmail(a),
-      (a) => buildListUserGroups(a),
+      (a, b) => buildFindUsersByEmail(a, b),
+      (a, b) => buildListUserGroups(a, { helpCenterId: b }),
       (a, b) => buildRemoveUserFromHelpCenterGroups(a, b),
-      (a, _b, c) => buildDissociateUserGroups(a, c),
+      (a, b, c) => buildDissociateUserGroups(a, b, c),
       (a, b, c) => buildRemoveUsersFromGroupInHelpCenter(a, b, c),
       (a, _b, c) => buildRemoveUsersFromGroup(a, c),
     ];
