@@ -54,8 +54,9 @@ const invalidData = (
   },
 });
 
+/** Control endpoints (`/_sandbox/*`): a body that is not JSON (stable control surface). */
 export const invalidJson = (): SandboxResponse =>
-  invalidData([{ fieldName: '/', errorType: 'invalid' }]);
+  zohoError(400, ZOHO_ERROR.invalidData, 'The request body is not valid JSON.');
 
 /** Unpublished endpoints keep the sandbox's own not-found answer (nothing to follow there). */
 const resourceNotFound = (what: string) =>

@@ -9,78 +9,160 @@ import {
   HC_A,
   HC_B,
   RESELLERS,
+  testSeed,
   useSandbox,
 } from './sandbox-helpers.ts';
 
-describe('sandbox user search', () => {
-  it('returns every user, across help centers, whose email contains the text case-insensitively', async () => {
+const row = (
+  id: string,
+  emailAddress: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+) => ({
+  id,
+  name,
+  photoUrl: null,
+  emailAddress,
+  userType: 'ENDUSER',
+  status: 'ACTIVE',
+  lastAccessedTime: null,
+  label: null,
+  ...extra,
+});
+
+describe('sandbox user search (getUsers)', () => {
+  it('returns the users of one help center whose emailAddress contains the text, without helpCenterId', async () => {
     const h = await useSandbox();
-    const res = await h.api('GET', '/api/v1/users?searchBy=ALICE%40example');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      data: [
-        { id: ALICE_A, emailId: 'alice@example.com', name: 'Alice', helpCenterId: HC_A },
-        { id: ALICE_B, emailId: 'Alice@Example.com', name: 'Alice', helpCenterId: HC_B },
-      ],
-    });
+    const a = await h.api('GET', `/api/v1/users?searchBy=ALICE%40example&helpCenterId=${HC_A}`);
+    expect(a.status).toBe(200);
+    expect(await a.json()).toEqual({ data: [row(ALICE_A, 'alice@example.com', 'Alice')] });
+    const b = await h.api('GET', `/api/v1/users?searchBy=ALICE%40example&helpCenterId=${HC_B}`);
+    expect(await b.json()).toEqual({ data: [row(ALICE_B, 'Alice@Example.com', 'Alice')] });
   });
 
-  it('matches on a part of the address, not only the whole of it', async () => {
+  it('searches the default (first) help center when none is named', async () => {
     const h = await useSandbox();
     const body = (await (await h.api('GET', '/api/v1/users?searchBy=example.com')).json()) as {
       data: { id: string }[];
     };
-    expect(body.data.map((u) => u.id)).toEqual([ALICE_A, ALICE_B, BOB]);
+    expect(body.data.map((u) => u.id)).toEqual([ALICE_A, BOB]);
   });
 
   it('answers 204 with an empty body when nobody matches', async () => {
     const h = await useSandbox();
-    const res = await h.api('GET', '/api/v1/users?searchBy=nobody%40example.com');
+    const res = await h.api(
+      'GET',
+      `/api/v1/users?searchBy=nobody%40example.com&helpCenterId=${HC_A}`,
+    );
     expect(res.status).toBe(204);
     expect(await res.text()).toBe('');
   });
 
-  it('pages the search with from and limit, and answers 204 past the end', async () => {
+  it('pages 1-based with from and limit, and answers 204 past the end', async () => {
     const h = await useSandbox();
     const page = async (query: string) => {
-      const res = await h.api('GET', `/api/v1/users?searchBy=example&${query}`);
+      const res = await h.api('GET', `/api/v1/users?searchBy=ex&helpCenterId=${HC_A}&${query}`);
       return res.status === 204 ? [] : ((await res.json()) as { data: { id: string }[] }).data;
     };
-    const all = await page('from=0&limit=100');
-    expect(all.length).toBeGreaterThan(2);
-    expect((await page('from=1&limit=2')).map((u) => u.id)).toEqual(
-      all.slice(1, 3).map((u) => u.id),
-    );
-    expect(await page(`from=${all.length}&limit=10`)).toEqual([]);
+    const all = await page('from=1&limit=50');
+    expect(all.map((u) => u.id)).toEqual([ALICE_A, BOB, CAROL]);
+    expect((await page('from=2&limit=2')).map((u) => u.id)).toEqual([BOB, CAROL]);
+    expect(await page('from=4&limit=10')).toEqual([]);
   });
 
-  it.each(['limit=0', 'limit=101', 'from=-1', 'from=x'])('answers 422 to %s', async (query) => {
+  it('lists only ACTIVE users unless status asks for others', async () => {
+    const base = testSeed();
+    const h = await useSandbox({
+      seed: {
+        ...base,
+        users: [
+          ...base.users,
+          {
+            id: '7001000000300010',
+            email: 'dis@example.com',
+            helpCenterId: HC_A,
+            groupIds: [BETA],
+            status: 'DISABLED',
+          },
+          {
+            id: '7001000000300011',
+            email: 'rep@example.com',
+            helpCenterId: HC_A,
+            groupIds: [],
+            userType: 'SUPPORTREP',
+          },
+        ],
+      },
+    });
+    const ids = async (query: string) => {
+      const res = await h.api(
+        'GET',
+        `/api/v1/users?helpCenterId=${HC_A}&searchBy=%40example.com${query}`,
+      );
+      return ((await res.json()) as { data: { id: string }[] }).data.map((u) => u.id);
+    };
+    expect(await ids('')).not.toContain('7001000000300010');
+    expect(await ids('&status=DISABLED')).toEqual(['7001000000300010']);
+    const all = await h.api('GET', `/api/v1/users?helpCenterId=${HC_A}&searchBy=rep%40&status=ALL`);
+    expect(await all.json()).toEqual({
+      data: [row('7001000000300011', 'rep@example.com', 'Rep', { userType: 'SUPPORTREP' })],
+    });
+  });
+
+  it.each([
+    'from=0',
+    'from=-1',
+    'from=x',
+    'limit=0',
+    'limit=51',
+    'searchBy=a',
+    'status=GONE',
+    'helpCenterId=hc1',
+    'emailId=alice%40example.com',
+    'from=1&from=2',
+  ])('answers 422 INVALID_DATA naming the parameter to %s', async (query) => {
     const h = await useSandbox();
-    const res = await h.api('GET', `/api/v1/users?searchBy=example&${query}`);
+    const res = await h.api('GET', `/api/v1/users?${query}`);
     expect(res.status).toBe(422);
-  });
-
-  it('answers 422 UNPROCESSABLE_ENTITY without searchBy', async () => {
-    const h = await useSandbox();
-    for (const path of ['/api/v1/users', '/api/v1/users?searchBy=']) {
-      const res = await h.api('GET', path);
-      expect(res.status).toBe(422);
-      expect(await res.json()).toMatchObject({ errorCode: 'UNPROCESSABLE_ENTITY' });
-    }
+    const field = `/${query.split('=')[0]}`;
+    expect(await res.json()).toEqual({
+      errorCode: 'INVALID_DATA',
+      message: expect.any(String),
+      errors: [{ fieldName: field, errorType: 'invalid' }],
+    });
   });
 });
 
-describe('sandbox user groups', () => {
-  it('lists the groups of a user', async () => {
+describe('sandbox user groups (getUserGroups)', () => {
+  const groupRow = (id: string, name: string, helpCenterId: string) => ({
+    id,
+    name,
+    addedTime: null,
+    helpCenterId,
+    logoUrl: null,
+    status: 'ACTIVE',
+  });
+
+  it('lists the groups of a user, each naming its help center', async () => {
     const h = await useSandbox();
     const res = await h.api('GET', `/api/v1/users/${ALICE_A}/groups`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       data: [
-        { id: BETA, name: 'Beta Program', helpCenterId: HC_A },
-        { id: ENTERPRISE, name: 'Enterprise Customers', helpCenterId: HC_A },
+        groupRow(BETA, 'Beta Program', HC_A),
+        groupRow(ENTERPRISE, 'Enterprise Customers', HC_A),
       ],
     });
+  });
+
+  it('pages the groups and keeps one help center when asked', async () => {
+    const h = await useSandbox();
+    const page = await h.api('GET', `/api/v1/users/${ALICE_A}/groups?from=2&limit=1`);
+    expect(((await page.json()) as { data: { id: string }[] }).data.map((g) => g.id)).toEqual([
+      ENTERPRISE,
+    ]);
+    const other = await h.api('GET', `/api/v1/users/${ALICE_A}/groups?helpCenterId=${HC_B}`);
+    expect(other.status).toBe(204);
   });
 
   it('answers 204 for a user in no group', async () => {
@@ -90,11 +172,16 @@ describe('sandbox user groups', () => {
     expect(await res.text()).toBe('');
   });
 
-  it('answers 404 RESOURCE_NOT_FOUND for an unknown user', async () => {
+  it('answers 422 INVALID_DATA for an unknown or malformed user id', async () => {
     const h = await useSandbox();
-    const res = await h.api('GET', '/api/v1/users/999/groups');
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ errorCode: 'RESOURCE_NOT_FOUND' });
+    for (const id of ['999', 'abc']) {
+      const res = await h.api('GET', `/api/v1/users/${id}/groups`);
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({
+        errorCode: 'INVALID_DATA',
+        errors: [{ fieldName: '/userId', errorType: 'invalid' }],
+      });
+    }
   });
 });
 
@@ -130,63 +217,64 @@ describe('sandbox user-centric removal', () => {
   });
 });
 
-describe('sandbox dissociate (zoho-desk-v1)', () => {
-  const path = (userId: string) => `/api/v1/users/${userId}/groups/dissociate`;
+describe('sandbox dissociate (deleteGroupsFromUsers)', () => {
+  const path = (userId: string, helpCenterId?: string) =>
+    `/api/v1/users/${userId}/groups/dissociate${helpCenterId ? `?helpCenterId=${helpCenterId}` : ''}`;
 
   it('removes the user from the listed groups and reports success per group', async () => {
     const h = await useSandbox();
-    const res = await h.api('POST', path(ALICE_A), { body: { groupIds: [BETA] } });
+    const res = await h.api('POST', path(ALICE_A, HC_A), { body: { groupIds: [BETA] } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ results: [{ id: BETA, success: true }] });
+    expect(await res.json()).toEqual({ results: [{ success: true, id: BETA, errors: null }] });
     expect(await h.groupsOf(ALICE_A)).toEqual([ENTERPRISE]);
     expect(await h.groupsOf(BOB)).toEqual([BETA]);
   });
 
-  it('reports success false for a group the user is not in or that does not exist', async () => {
+  it('reports success false with a nested errors object for groups it cannot dissociate', async () => {
     const h = await useSandbox();
-    const res = await h.api('POST', path(ALICE_A), {
+    const res = await h.api('POST', path(ALICE_A, HC_A), {
       body: { groupIds: [ENTERPRISE, RESELLERS, '404'] },
     });
     expect(res.status).toBe(200);
+    const refused = (id: string) => ({
+      success: false,
+      id,
+      errors: { errorCode: 'INVALID_DATA', error: expect.any(String), httpCode: 422 },
+    });
     expect(await res.json()).toEqual({
       results: [
-        { id: ENTERPRISE, success: true },
-        {
-          id: RESELLERS,
-          success: false,
-          errorCode: 'RESOURCE_NOT_FOUND',
-          message: expect.any(String),
-        },
-        { id: '404', success: false, errorCode: 'RESOURCE_NOT_FOUND', message: expect.any(String) },
+        { success: true, id: ENTERPRISE, errors: null },
+        refused(RESELLERS),
+        refused('404'),
       ],
     });
     expect(await h.groupsOf(ALICE_A)).toEqual([BETA]);
     expect(await h.groupsOf(ALICE_B)).toEqual([RESELLERS]);
   });
 
-  it('answers 422 for empty or missing groupIds', async () => {
+  it('answers 422 INVALID_DATA for a body outside the spec', async () => {
     const h = await useSandbox();
-    for (const body of [{ groupIds: [] }, {}, { groupIds: 'x' }, [], 'null']) {
+    for (const body of [
+      {},
+      { groupIds: 'x' },
+      { groupIds: ['g1'] },
+      { groupIds: [BETA], x: 1 },
+      [],
+      '{"groupIds": [',
+    ]) {
       const res = await h.api('POST', path(ALICE_A), { body });
       expect(res.status).toBe(422);
-      expect(await res.json()).toMatchObject({ errorCode: 'UNPROCESSABLE_ENTITY' });
+      expect(await res.json()).toMatchObject({ errorCode: 'INVALID_DATA' });
     }
-    const noBody = await h.api('POST', path(ALICE_A));
-    expect(noBody.status).toBe(422);
+    expect((await h.api('POST', path(ALICE_A))).status).toBe(422);
+    expect(await h.groupsOf(ALICE_A)).toEqual([BETA, ENTERPRISE]);
   });
 
-  it('answers 400 INVALID_DATA for malformed JSON', async () => {
-    const h = await useSandbox();
-    const res = await h.api('POST', path(ALICE_A), { body: '{"groupIds": [' });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ errorCode: 'INVALID_DATA' });
-  });
-
-  it('answers 404 for an unknown user', async () => {
+  it('answers 422 INVALID_DATA for an unknown user', async () => {
     const h = await useSandbox();
     const res = await h.api('POST', path('999'), { body: { groupIds: [BETA] } });
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ errorCode: 'RESOURCE_NOT_FOUND' });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ errors: [{ fieldName: '/userId' }] });
   });
 });
 
@@ -211,7 +299,7 @@ describe('sandbox group-centric removal', () => {
     expect(await h.groupsOf(BOB)).toEqual([]);
   });
 
-  it('answers 422 UNPROCESSABLE_ENTITY for an empty or missing userIds in both forms', async () => {
+  it('answers 422 INVALID_DATA for an empty or missing userIds in both forms', async () => {
     const h = await useSandbox();
     for (const body of [{ userIds: [] }, {}, undefined]) {
       for (const [method, p] of [
@@ -220,24 +308,23 @@ describe('sandbox group-centric removal', () => {
       ] as const) {
         const res = await h.api(method, p, { body });
         expect(res.status).toBe(422);
-        expect(await res.json()).toMatchObject({ errorCode: 'UNPROCESSABLE_ENTITY' });
+        expect(await res.json()).toMatchObject({ errorCode: 'INVALID_DATA' });
       }
     }
     expect(await h.groupsOf(BOB)).toEqual([BETA]);
   });
 
-  it('answers 404 for a group that is unknown or of another help center', async () => {
+  it('answers 404 (unpublished form) or 422 (published form) for an unknown group', async () => {
     const h = await useSandbox();
     const body = { userIds: [ALICE_A] };
-    for (const [method, p] of [
-      ['DELETE', deletePath(HC_B, BETA)],
-      ['DELETE', deletePath('42', BETA)],
-      ['POST', postPath('404')],
-    ] as const) {
-      const res = await h.api(method, p, { body });
+    for (const p of [deletePath(HC_B, BETA), deletePath('42', BETA)]) {
+      const res = await h.api('DELETE', p, { body });
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ errorCode: 'RESOURCE_NOT_FOUND' });
     }
+    const res = await h.api('POST', postPath('404'), { body });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ errors: [{ fieldName: '/groupId' }] });
   });
 });
 
@@ -255,6 +342,69 @@ describe('sandbox group deletion', () => {
       path: `/api/v1/groups/${BETA}`,
       status: 204,
     });
-    expect((await h.api('DELETE', `/api/v1/groups/${BETA}`)).status).toBe(404);
+    expect((await h.api('DELETE', `/api/v1/groups/${BETA}`)).status).toBe(422);
+  });
+});
+
+describe('sandbox unpublished endpoints', () => {
+  it.each([
+    ['the option', { unpublished: false }],
+    ['the seed flag', { seed: { ...testSeed(), unpublished: false } }],
+  ] as const)(
+    'answers 404 URL_NOT_FOUND to both mission DELETEs when %s turns them off',
+    async (_how, options) => {
+      const h = await useSandbox(options);
+      const user = await h.api('DELETE', `/api/v1/helpcenter/${HC_A}/users/${ALICE_A}/groups`);
+      const group = await h.api('DELETE', `/api/v1/helpcenter/${HC_A}/groups/${BETA}/users`, {
+        body: { userIds: [ALICE_A] },
+      });
+      for (const res of [user, group]) {
+        expect(res.status).toBe(404);
+        expect(await res.json()).toEqual({
+          errorCode: 'URL_NOT_FOUND',
+          message: 'The URL you requested could not be found.',
+        });
+      }
+      expect(await h.groupsOf(ALICE_A)).toEqual([BETA, ENTERPRISE]);
+      const published = await h.api('POST', `/api/v1/users/${ALICE_A}/groups/dissociate`, {
+        body: { groupIds: [BETA] },
+      });
+      expect(published.status).toBe(200);
+    },
+  );
+
+  it('follows SANDBOX_UNPUBLISHED=false when neither option nor seed says', async () => {
+    const before = process.env.SANDBOX_UNPUBLISHED;
+    process.env.SANDBOX_UNPUBLISHED = 'false';
+    try {
+      const h = await useSandbox();
+      const res = await h.api('DELETE', `/api/v1/helpcenter/${HC_A}/users/${ALICE_A}/groups`);
+      expect(res.status).toBe(404);
+    } finally {
+      if (before === undefined) delete process.env.SANDBOX_UNPUBLISHED;
+      else process.env.SANDBOX_UNPUBLISHED = before;
+    }
+  });
+});
+
+describe('sandbox portal user removal and help center listing', () => {
+  it('removePortalUser drops the user from every group and answers 204', async () => {
+    const h = await useSandbox();
+    const res = await h.api('POST', `/api/v1/portalUsers/${ALICE_A}/removeUser`);
+    expect(res.status).toBe(204);
+    expect(await h.groupsOf(ALICE_A)).toEqual([]);
+    expect((await h.api('POST', '/api/v1/portalUsers/999/removeUser')).status).toBe(404);
+  });
+
+  it('getAllHelpCenters lists the seed help centers, 1-based', async () => {
+    const h = await useSandbox();
+    const res = await h.api('GET', '/api/v1/helpCenters?from=1&limit=50');
+    expect(await res.json()).toEqual({
+      data: [
+        { id: HC_A, name: 'Customer Portal', status: 'ACTIVE', isDefault: true },
+        { id: HC_B, name: 'Partner Portal', status: 'ACTIVE', isDefault: false },
+      ],
+    });
+    expect((await h.api('GET', '/api/v1/helpCenters?limit=51')).status).toBe(422);
   });
 });

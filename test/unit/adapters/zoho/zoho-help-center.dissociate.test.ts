@@ -24,14 +24,24 @@ function clientAnswering(dissociate: { status: number; body: unknown }) {
   agent = new MockAgent();
   agent.disableNetConnect();
   const pool = agent.get(BASE);
-  pool.intercept({ path: `/api/v1/users/${USER}/groups`, method: 'GET' }).reply(200, {
-    data: [
-      { id: G1, name: 'One', helpCenterId: HC },
-      { id: G2, name: 'Two', helpCenterId: HC },
-    ],
-  });
   pool
-    .intercept({ path: `/api/v1/users/${USER}/groups/dissociate`, method: 'POST' })
+    .intercept({
+      path: `/api/v1/users/${USER}/groups`,
+      method: 'GET',
+      query: { helpCenterId: HC, from: '1', limit: '50' },
+    })
+    .reply(200, {
+      data: [
+        { id: G1, name: 'One', helpCenterId: HC },
+        { id: G2, name: 'Two', helpCenterId: HC },
+      ],
+    });
+  pool
+    .intercept({
+      path: `/api/v1/users/${USER}/groups/dissociate`,
+      method: 'POST',
+      query: { helpCenterId: HC },
+    })
     .reply(dissociate.status, dissociate.body as object);
   return new ZohoHelpCenterClient(
     agent,
@@ -42,13 +52,18 @@ function clientAnswering(dissociate: { status: number; body: unknown }) {
 }
 
 describe('ZohoHelpCenterClient dissociate results', () => {
-  it('treats any success:false as a failure naming the group', async () => {
+  it('treats any success:false as a failure naming the group, with its nested error code', async () => {
+    // User.json massActionListViewResponse example: the code sits under each result's `errors`.
     const client = clientAnswering({
       status: 200,
       body: {
         results: [
-          { id: G1, success: true },
-          { id: G2, success: false, errorCode: 'FORBIDDEN' },
+          { success: true, id: G1, errors: null },
+          {
+            success: false,
+            id: G2,
+            errors: { errorCode: 'FORBIDDEN', httpCode: 403, error: 'Restricted' },
+          },
         ],
       },
     });
@@ -62,7 +77,10 @@ describe('ZohoHelpCenterClient dissociate results', () => {
   });
 
   it('treats a group missing from the results as not removed', async () => {
-    const client = clientAnswering({ status: 200, body: { results: [{ id: G1, success: true }] } });
+    const client = clientAnswering({
+      status: 200,
+      body: { results: [{ id: G1, success: true, errors: null }] },
+    });
     await expect(client.removeUserFromAllGroups(HC, USER)).rejects.toMatchObject({
       errorCode: 'DISSOCIATE_FAILED',
       message: expect.stringContaining(G2),
@@ -89,6 +107,7 @@ describe('ZohoHelpCenterClient dissociate results', () => {
     expect(build({ baseUrl: `${BASE}/api/v1/groups/1` })).toThrow(/baseUrl/);
     expect(build({ helpCenterIds: [] })).toThrow(/helpCenterIds/);
     expect(build({ orgId: '' })).toThrow(/orgId/);
+    expect(build({ helpCenterIds: ['hc-1'] })).toThrow(/helpCenterIds/);
     expect(build({ dialect: 'v2' })).toThrow(/dialect/);
   });
 });

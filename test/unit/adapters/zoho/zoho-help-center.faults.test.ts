@@ -59,7 +59,30 @@ describe('ZohoHelpCenterClient error translation (sandbox faults)', () => {
         retryable: false,
         httpStatus: 404,
         errorCode: 'URL_NOT_FOUND',
-        hint: 'this API does not serve the user-centric endpoint: set HELPCENTER_API=zoho-desk-v1',
+        hint: expect.stringMatching(/unpublished.*HELPCENTER_API=zoho-desk-v1/),
+      },
+    ],
+    [
+      '429 THRESHOLD_EXCEEDED (daily API credits spent)',
+      { status: 429, errorCode: 'THRESHOLD_EXCEEDED', retryAfter: 1 },
+      {
+        name: 'QuotaExceededError',
+        kind: 'quota',
+        retryable: false,
+        httpStatus: 429,
+        errorCode: 'THRESHOLD_EXCEEDED',
+        hint: expect.stringMatching(/daily API credits/),
+      },
+    ],
+    [
+      '401 OAUTH_ORG_MISMATCH (no token refresh: a new token would not help)',
+      { status: 401, errorCode: 'OAUTH_ORG_MISMATCH' },
+      {
+        name: 'PermanentError',
+        kind: 'config',
+        httpStatus: 401,
+        errorCode: 'OAUTH_ORG_MISMATCH',
+        hint: expect.stringMatching(/ZOHO_ORG_ID/),
       },
     ],
     [
@@ -80,7 +103,9 @@ describe('ZohoHelpCenterClient error translation (sandbox faults)', () => {
         kind: 'scope',
         httpStatus: 403,
         errorCode: 'SCOPE_MISMATCH',
-        hint: 'the token needs Desk.settings.DELETE or Desk.settings.ALL',
+        hint: expect.stringMatching(
+          /removeUserFromHelpCenterGroups needs \(Desk\.settings\.DELETE\).*HELPCENTER_API=user-groups-delete/,
+        ),
       },
     ],
   ])('%s → %o', async (_row, fault, expected) => {
@@ -166,7 +191,19 @@ describe('ZohoHelpCenterClient error translation (sandbox faults)', () => {
     expect(await failure(client.removeUserFromAllGroups(HC_A, ALICE_A))).toMatchObject({
       kind: 'scope',
       errorCode: 'SCOPE_MISMATCH',
-      hint: 'the token needs Desk.settings.DELETE or Desk.settings.ALL',
+      hint: expect.stringMatching(/Desk\.settings\.DELETE/),
+    });
+  });
+
+  it('names the published scopes when zoho-desk-v1 lacks the dissociate scope', async () => {
+    const h = await useSandbox({ seed: seed(['Desk.settings.READ']) });
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1' });
+    expect(await failure(client.removeUserFromAllGroups(HC_A, ALICE_A))).toMatchObject({
+      kind: 'scope',
+      errorCode: 'SCOPE_MISMATCH',
+      hint: expect.stringMatching(
+        /deleteGroupsFromUsers needs \(Desk\.contacts\.UPDATE or Desk\.settings\.UPDATE\)/,
+      ),
     });
   });
 
@@ -176,19 +213,19 @@ describe('ZohoHelpCenterClient error translation (sandbox faults)', () => {
     expect(await failure(client.findUsersByEmail('bob@example.com'))).toMatchObject({
       kind: 'config',
       httpStatus: 400,
-      errorCode: 'INVALID_ORG',
-      hint: expect.stringMatching(/orgId/),
+      errorCode: 'OAUTH_ORG_MISMATCH',
+      hint: expect.stringMatching(/orgId in the Zoho OAuth secret \(ZOHO_ORG_ID locally\)/),
     });
     expect(ORG_ID).not.toBe('60000000001');
   });
 
-  it('maps an unknown user to not-found', async () => {
+  it('maps an unknown user id (getUserGroups answers 422 INVALID_DATA) to a permanent failure', async () => {
     const h = await useSandbox();
     const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1' });
     expect(await failure(client.removeUserFromAllGroups(HC_A, '7001000000399999'))).toMatchObject({
-      kind: 'not-found',
-      httpStatus: 404,
-      errorCode: 'RESOURCE_NOT_FOUND',
+      kind: 'permanent',
+      httpStatus: 422,
+      errorCode: 'INVALID_DATA',
     });
   });
 

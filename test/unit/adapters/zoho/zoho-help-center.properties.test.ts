@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_REQUESTS } from '#core/adapters/zoho/request-builders.ts';
 import type { HelpCenterDialect } from '#core/adapters/zoho/zoho-help-center.ts';
+import { matchOperation } from '#core/contract/zoho-desk.ts';
 import { isAppError } from '#core/domain/errors.ts';
 import {
   ALICE_A,
@@ -17,11 +18,17 @@ import {
   workerStack,
 } from './sandbox-harness.ts';
 
-/** The sandbox logs paths without the query, so the lookup shows as `GET /api/v1/users`. */
+/**
+ * The sandbox logs paths without the query: a call is allowed when it addresses a contract
+ * operation one of the allowlisted shapes sends.
+ */
 function allowedOnTheWire(method: string, path: string): boolean {
   if (method === 'POST' && path === '/oauth/v2/token') return true;
-  if (method === 'GET' && path === '/api/v1/users') return true;
-  return ALLOWED_REQUESTS.some((shape) => shape.method === method && shape.path.test(path));
+  const matched = matchOperation(method, path, { includeUnpublished: true });
+  return (
+    matched !== undefined &&
+    ALLOWED_REQUESTS.some((shape) => shape.contract === matched.name && shape.method === method)
+  );
 }
 
 const faultArb = fc.record(

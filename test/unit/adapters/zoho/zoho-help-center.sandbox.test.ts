@@ -59,6 +59,7 @@ describe('ZohoHelpCenterClient, dialect user-groups-delete, against the sandbox'
     expect(state.calls).toEqual([
       TOKEN,
       LOOKUP,
+      LOOKUP,
       { method: 'DELETE', path: `/api/v1/helpcenter/${HC_A}/users/${ALICE_A}/groups`, status: 204 },
       { method: 'DELETE', path: `/api/v1/helpcenter/${HC_B}/users/${ALICE_B}/groups`, status: 204 },
     ]);
@@ -85,7 +86,7 @@ describe('ZohoHelpCenterClient, dialect user-groups-delete, against the sandbox'
   it('reads every page of a contains-search to find the exact address on a later page', async () => {
     const base = seed();
     // 250 users whose address contains "bob@example.com" (a contains-search matches them all),
-    // with the exact one last: on the third page of 100.
+    // with the exact one last: alone on the sixth page of 50.
     const lookalikes = Array.from({ length: 250 }, (_, i) => ({
       id: String(7001000000900000 + i),
       email: `x${i}.bob@example.com`,
@@ -101,7 +102,8 @@ describe('ZohoHelpCenterClient, dialect user-groups-delete, against the sandbox'
       { id: BOB, email: 'bob@example.com', helpCenterId: HC_A },
     ]);
     const lookups = (await h.state()).calls.filter((c) => c.path === '/api/v1/users');
-    expect(lookups).toHaveLength(3);
+    // Six pages in help center A (from=1, 51, …, 251), one empty answer (204) in help center B.
+    expect(lookups.map((c) => c.status)).toEqual([200, 200, 200, 200, 200, 200, 204]);
   });
 
   it('answers an empty lookup (204) with no users', async () => {
@@ -167,6 +169,7 @@ describe('ZohoHelpCenterClient, dialect zoho-desk-v1, against the sandbox', () =
     expect(state.calls).toEqual([
       TOKEN,
       LOOKUP,
+      LOOKUP,
       { method: 'GET', path: `/api/v1/users/${ALICE_A}/groups`, status: 200 },
       { method: 'POST', path: `/api/v1/users/${ALICE_A}/groups/dissociate`, status: 200 },
       { method: 'GET', path: `/api/v1/users/${ALICE_B}/groups`, status: 200 },
@@ -223,7 +226,7 @@ describe('ZohoHelpCenterClient, dialect zoho-desk-v1, against the sandbox', () =
     expect(state.users.find((u) => u.id === ALICE_A)?.groupIds).toEqual([BETA, ENTERPRISE]);
     expect(lines.find((l) => l.message.startsWith('Dry run'))?.extra).toMatchObject({
       method: 'POST',
-      path: `/api/v1/users/${ALICE_A}/groups/dissociate`,
+      path: `/api/v1/users/${ALICE_A}/groups/dissociate?helpCenterId=${HC_A}`,
       groupIds: [BETA, ENTERPRISE],
     });
   });

@@ -5,13 +5,29 @@ import { silentLogger } from '#core/ports/logger.ts';
 import type { TokenSource } from '#core/ports/token-source.ts';
 
 /**
- * Narrow unit (the sandbox always names the help center): answers that do not say which help center
- * a user or group belongs to must fail closed, never end as a silent no-op.
+ * Narrow unit: getUsers rows carry no help center (User.json userDetailJson), so a match belongs to
+ * the help center the lookup asked for; group rows do (groupMetaResponse), and one without it must
+ * fail closed, never end as a silent no-op.
  */
 const BASE = 'https://desk.zoho.eu';
 const HC = '7001000000000001';
 const USER = '7001000000118001';
-const LOOKUP = { searchBy: 'alice@example.com', from: '0', limit: '100' };
+const LOOKUP = {
+  searchBy: 'alice@example.com',
+  helpCenterId: HC,
+  status: 'ALL',
+  from: '1',
+  limit: '50',
+};
+const row = (id: string, emailAddress: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: 'Alice',
+  photoUrl: null,
+  emailAddress,
+  userType: 'ENDUSER',
+  status: 'ACTIVE',
+  ...extra,
+});
 const tokens: TokenSource = {
   getAccessToken: async () => 'token',
   refreshAfterRejection: async () => 'token',
@@ -37,35 +53,35 @@ function client(dialect: 'user-groups-delete' | 'zoho-desk-v1') {
 }
 
 describe('ZohoHelpCenterClient with answers that do not name the help center', () => {
-  it('fails the lookup when an exact match has no helpCenterId', async () => {
+  it('attributes an exact emailAddress match to the help center it searched', async () => {
     const { pool, client: c } = client('user-groups-delete');
-    pool
-      .intercept({ path: '/api/v1/users', method: 'GET', query: LOOKUP })
-      .reply(200, { data: [{ id: USER, emailId: 'alice@example.com' }] });
-    await expect(c.findUsersByEmail('alice@example.com')).rejects.toMatchObject({
-      name: 'PermanentError',
-      errorCode: 'UNEXPECTED_RESPONSE',
-      hint: expect.stringMatching(/nothing was removed/),
+    pool.intercept({ path: '/api/v1/users', method: 'GET', query: LOOKUP }).reply(200, {
+      data: [row('1', 'x.alice@example.com'), row(USER, 'Alice@Example.com')],
     });
+    expect(await c.findUsersByEmail('alice@example.com')).toEqual([
+      { id: USER, email: 'Alice@Example.com', helpCenterId: HC },
+    ]);
   });
 
-  it('still ignores non-matching rows without a helpCenterId', async () => {
+  it('reads emailAddress only: a row with our old guesses (emailId, email) matches nobody', async () => {
     const { pool, client: c } = client('user-groups-delete');
     pool.intercept({ path: '/api/v1/users', method: 'GET', query: LOOKUP }).reply(200, {
       data: [
-        { id: '1', emailId: 'x.alice@example.com' },
-        { id: USER, emailId: 'alice@example.com', helpCenterId: HC },
+        { id: USER, emailId: 'alice@example.com' },
+        { id: '2', email: 'alice@example.com', emailAddress: null },
       ],
     });
-    expect(await c.findUsersByEmail('alice@example.com')).toEqual([
-      { id: USER, email: 'alice@example.com', helpCenterId: HC },
-    ]);
+    expect(await c.findUsersByEmail('alice@example.com')).toEqual([]);
   });
 
   it('fails a zoho-desk-v1 removal when a group of the user has no helpCenterId', async () => {
     const { pool, client: c } = client('zoho-desk-v1');
     pool
-      .intercept({ path: `/api/v1/users/${USER}/groups`, method: 'GET' })
+      .intercept({
+        path: `/api/v1/users/${USER}/groups`,
+        method: 'GET',
+        query: { helpCenterId: HC, from: '1', limit: '50' },
+      })
       .reply(200, { data: [{ id: '7001000000104001', name: 'Beta' }] });
     await expect(c.removeUserFromAllGroups(HC, USER)).rejects.toMatchObject({
       name: 'PermanentError',
