@@ -1,0 +1,213 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ALLOWED_REQUESTS,
+  buildDissociateUserGroups,
+  buildFindUsersByEmail,
+  buildListUserGroups,
+  buildRemoveUserFromHelpCenterGroups,
+  buildRemoveUsersFromGroup,
+  buildRemoveUsersFromGroupInHelpCenter,
+  contractOperation,
+  type HelpCenterRequest,
+} from '#core/adapters/zoho/request-builders.ts';
+import {
+  checkRequest,
+  DIALECT_OPERATIONS,
+  matchOperation,
+  ZOHO_OPERATIONS,
+  ZohoErrorSchema,
+} from '#core/contract/zoho-desk.ts';
+import { PermanentError } from '#core/domain/errors.ts';
+import {
+  ALICE_A,
+  BETA,
+  BOB,
+  CAROL,
+  ENTERPRISE,
+  HC_A,
+  HC_B,
+  testSeed,
+  useSandbox,
+} from '../sandbox/sandbox-helpers.ts';
+
+const id = fc.oneof(
+  fc.stringMatching(/^[0-9]{1,19}$/),
+  fc.string(),
+  fc.constantFrom('..', '/', '%2F', '', '0', '12345678901234567890'),
+);
+const email = fc.oneof(
+  fc.emailAddress(),
+  fc.string(),
+  fc.constantFrom('a@b', ' Alice@Example.com ', 'x@y.z', 'ü@example.com', 'a#b@example.com'),
+);
+const from = fc.oneof(
+  fc.integer({ min: 0, max: 2000 }).map((k) => 1 + k * 50),
+  fc.integer({ min: -5, max: 200_000 }),
+);
+
+/** Any request the builders produce, from any input (they may refuse: PermanentError). */
+const builtRequest = fc.oneof(
+  fc.tuple(email, id, from).map(
+    ([e, hc, f]) =>
+      () =>
+        buildFindUsersByEmail(e, hc, f),
+  ),
+  fc.tuple(id, fc.option(id, { nil: undefined }), from).map(
+    ([u, hc, f]) =>
+      () =>
+        buildListUserGroups(u, { from: f, ...(hc !== undefined ? { helpCenterId: hc } : {}) }),
+  ),
+  fc.tuple(id, id).map(
+    ([hc, u]) =>
+      () =>
+        buildRemoveUserFromHelpCenterGroups(hc, u),
+  ),
+  fc.tuple(id, id, fc.array(id, { maxLength: 120 })).map(
+    ([u, hc, g]) =>
+      () =>
+        buildDissociateUserGroups(u, hc, g),
+  ),
+  fc.tuple(id, id, fc.array(id, { maxLength: 5 })).map(
+    ([hc, g, u]) =>
+      () =>
+        buildRemoveUsersFromGroupInHelpCenter(hc, g, u),
+  ),
+  fc.tuple(id, fc.array(id, { maxLength: 5 })).map(
+    ([g, u]) =>
+      () =>
+        buildRemoveUsersFromGroup(g, u),
+  ),
+);
+
+describe('the request builders against the Zoho Desk contract', () => {
+  it('every request they can build is a contract operation within its parameter rules (property)', () => {
+    let built = 0;
+    fc.assert(
+      fc.property(builtRequest, (build) => {
+        let request: HelpCenterRequest;
+        try {
+          request = build();
+        } catch (error) {
+          expect(error).toBeInstanceOf(PermanentError);
+          return;
+        }
+        built += 1;
+        const url = new URL(request.path, 'https://desk.zoho.eu');
+        const matched = matchOperation(request.method, url.pathname, { includeUnpublished: true });
+        expect(matched?.name).toBe(contractOperation(request.operation));
+        expect(checkRequest(matched!, url.searchParams, request.body)).toEqual([]);
+        expect(matched!.name).not.toBe('deleteHelpCenterUserGroup');
+      }),
+      { numRuns: 3000 },
+    );
+    expect(built).toBeGreaterThan(100);
+  });
+
+  it('only the mission DELETEs are unpublished, and only the default dialect sends them', () => {
+    const unpublished = ALLOWED_REQUESTS.filter((s) => !ZOHO_OPERATIONS[s.contract].published);
+    expect(unpublished.map((s) => s.contract).sort()).toEqual([
+      'removeUserFromHelpCenterGroups',
+      'removeUsersFromHelpCenterGroup',
+    ]);
+    for (const name of DIALECT_OPERATIONS['zoho-desk-v1']) {
+      expect(ZOHO_OPERATIONS[name].published).toBe(true);
+    }
+  });
+
+  it('the spec facts the client relies on', () => {
+    expect(ZOHO_OPERATIONS.getUsers.query).toMatchObject({
+      from: { type: 'integer', minimum: 1 },
+      limit: { type: 'integer', minimum: 1, maximum: 50 },
+      searchBy: { type: 'string', minLength: 2 },
+      helpCenterId: { type: 'id' },
+    });
+    expect(ZOHO_OPERATIONS.deleteGroupsFromUsers.scopes).toEqual([
+      'Desk.contacts.UPDATE',
+      'Desk.settings.UPDATE',
+    ]);
+    expect(ZOHO_OPERATIONS.removePortalUser.scopes).toContain('Desk.settings.DELETE');
+  });
+
+  it.each([
+    ['from=0', '/from'],
+    ['limit=51', '/limit'],
+    ['searchBy=a', '/searchBy'],
+    ['helpCenterId=abc', '/helpCenterId'],
+    ['emailId=a%40b.c', '/emailId'],
+  ])('the parameter rules refuse %s', (query, field) => {
+    const matched = matchOperation('GET', '/api/v1/users', { includeUnpublished: false });
+    expect(checkRequest(matched!, new URLSearchParams(query), undefined)).toEqual([
+      { fieldName: field, errorType: 'invalid' },
+    ]);
+  });
+});
+
+describe('every sandbox response against the contract response schemas', () => {
+  it('success bodies validate against the operation schemas; errors against Common.json errorJson', async () => {
+    const base = testSeed();
+    const h = await useSandbox({
+      seed: {
+        ...base,
+        users: [
+          ...base.users,
+          {
+            id: '7001000000300010',
+            email: 'dis@example.com',
+            helpCenterId: HC_A,
+            groupIds: [BETA],
+            status: 'DISABLED',
+          },
+          {
+            id: '7001000000300011',
+            email: 'rep@example.com',
+            helpCenterId: HC_A,
+            groupIds: [],
+            userType: 'SUPPORTREP',
+          },
+        ],
+      },
+    });
+    const requests: [string, string, unknown?][] = [
+      ['GET', `/api/v1/users?searchBy=example&helpCenterId=${HC_A}&status=ALL&from=1&limit=50`],
+      ['GET', `/api/v1/users?searchBy=alice&helpCenterId=${HC_B}`],
+      ['GET', `/api/v1/users/${ALICE_A}/groups?helpCenterId=${HC_A}&from=1&limit=50`],
+      ['GET', '/api/v1/helpCenters'],
+      [
+        'POST',
+        `/api/v1/users/${ALICE_A}/groups/dissociate?helpCenterId=${HC_A}`,
+        { groupIds: [BETA, '42'] },
+      ],
+      ['POST', `/api/v1/groups/${ENTERPRISE}/users/remove`, { userIds: [ALICE_A] }],
+      ['POST', `/api/v1/portalUsers/${CAROL}/removeUser`],
+      ['DELETE', `/api/v1/helpcenter/${HC_A}/users/${BOB}/groups`],
+      ['GET', '/api/v1/users?from=0'],
+      ['GET', '/api/v1/users/abc/groups'],
+      ['GET', '/api/v1/tickets'],
+    ];
+    let validated = 0;
+    for (const [method, path, body] of requests) {
+      const res = await h.api(method, path, body === undefined ? {} : { body });
+      const url = new URL(path, h.url);
+      const matched = matchOperation(method, url.pathname, { includeUnpublished: true });
+      const text = await res.text();
+      if (res.status >= 400) {
+        expect(ZohoErrorSchema.safeParse(JSON.parse(text)).success, `${method} ${path}`).toBe(true);
+        validated += 1;
+        continue;
+      }
+      expect(matched, `${method} ${path}`).toBeDefined();
+      const success = ZOHO_OPERATIONS[matched!.name].success;
+      if (res.status === 204) {
+        expect(text).toBe('');
+        validated += 1;
+        continue;
+      }
+      expect(res.status).toBe(success.status);
+      const parsed = success.body?.safeParse(JSON.parse(text));
+      expect(parsed?.success, `${method} ${path}: ${parsed?.error?.message}`).toBe(true);
+      validated += 1;
+    }
+    expect(validated).toBe(requests.length);
+  });
+});
