@@ -266,3 +266,90 @@ describe('ZohoHelpCenterClient group-centric removal, against the sandbox', () =
     },
   );
 });
+
+describe('ZohoHelpCenterClient: who counts as the person (userType, status)', () => {
+  const people = () => {
+    const base = seed();
+    return {
+      ...base,
+      users: [
+        ...base.users,
+        {
+          id: '7001000000300020',
+          email: 'dana@example.com',
+          helpCenterId: HC_A,
+          groupIds: [BETA],
+          status: 'DISABLED' as const,
+        },
+        {
+          id: '7001000000300021',
+          email: 'dana@example.com',
+          helpCenterId: HC_B,
+          groupIds: [RESELLERS],
+          userType: 'SUPPORTREP' as const,
+        },
+        {
+          id: '7001000000300022',
+          email: 'dana@example.com',
+          helpCenterId: HC_B,
+          groupIds: [],
+          status: 'DELETED' as const,
+        },
+      ],
+    };
+  };
+
+  it('finds a DISABLED end user (status=ALL), ignores a SUPPORTREP and a DELETED user with the same address', async () => {
+    const h = await useSandbox({ seed: people() });
+    const { logger, lines } = recordingLogger();
+    const { client } = workerStack(h.url, { logger });
+
+    expect(await client.findUsersByEmail('dana@example.com')).toEqual([
+      { id: '7001000000300020', email: 'dana@example.com', helpCenterId: HC_A },
+    ]);
+    expect(lines.find((l) => l.message.includes('support reps'))?.extra).toMatchObject({
+      helpCenterId: HC_B,
+      supportReps: 1,
+    });
+  });
+
+  it('removes the DISABLED user from every group and leaves the support rep in its group', async () => {
+    const h = await useSandbox({ seed: people() });
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1' });
+
+    for (const user of await client.findUsersByEmail('dana@example.com')) {
+      await client.removeUserFromAllGroups(user.helpCenterId, user.id);
+    }
+
+    const state = await h.state();
+    expect(state.users.find((u) => u.id === '7001000000300020')?.groupIds).toEqual([]);
+    expect(state.users.find((u) => u.id === '7001000000300021')?.groupIds).toEqual([RESELLERS]);
+  });
+
+  it('reads every page of a user in more than 50 groups and dissociates them all', async () => {
+    const base = seed();
+    const many = Array.from({ length: 73 }, (_, i) => ({
+      id: String(7001000000700000 + i),
+      helpCenterId: HC_A,
+      name: `Group ${i}`,
+    }));
+    const h = await useSandbox({
+      seed: {
+        ...base,
+        groups: [...base.groups, ...many],
+        users: base.users.map((u) =>
+          u.id === BOB ? { ...u, groupIds: [...u.groupIds, ...many.map((g) => g.id)] } : u,
+        ),
+      },
+    });
+    const { client } = workerStack(h.url, { dialect: 'zoho-desk-v1' });
+
+    const result = await client.removeUserFromAllGroups(HC_A, BOB);
+
+    expect(result.groupIds).toHaveLength(74);
+    const state = await h.state();
+    expect(state.users.find((u) => u.id === BOB)?.groupIds).toEqual([]);
+    expect(state.calls.filter((c) => c.path === `/api/v1/users/${BOB}/groups`)).toHaveLength(2);
+    expect(await client.listUserGroups(BOB, HC_A)).toEqual([]);
+  });
+});
