@@ -224,7 +224,20 @@ const rows: Row[] = [
     outcome: 'dead-lettered',
     kind: 'scope',
     httpStatus: 403,
-    hint: /Desk\.settings\.DELETE or Desk\.settings\.ALL/,
+    hint: /removeUserFromHelpCenterGroups needs \(Desk\.settings\.DELETE\)/,
+  },
+  {
+    name: '429 THRESHOLD_EXCEEDED on every call (daily credits spent)',
+    faults: [{ ...DELETE, status: 429, errorCode: 'THRESHOLD_EXCEEDED', times: 100 }],
+    outcome: 'dead-lettered',
+    kind: 'quota',
+    httpStatus: 429,
+    hint: /daily API credits/,
+    check: (e) => {
+      // No in-call retries: the request waits on the queue between receives instead.
+      expect(e.sleeps).toEqual([]);
+      expect(e.receives).toBe(MAX_RECEIVES);
+    },
   },
   {
     name: '404 URL_NOT_FOUND on the user-centric DELETE',
