@@ -211,3 +211,99 @@ describe('every sandbox response against the contract response schemas', () => {
     expect(validated).toBe(requests.length);
   });
 });
+
+describe('sandbox responses to arbitrary requests (property)', () => {
+  it('every answer is either the operation success schema or Common.json errorJson', async () => {
+    const h = await useSandbox();
+    const userIds = fc.constantFrom(ALICE_A, BOB, CAROL, '999', 'abc');
+    const value = fc.oneof(
+      fc.constantFrom(
+        '0',
+        '1',
+        '2',
+        '50',
+        '51',
+        '-1',
+        'x',
+        'ALL',
+        'DISABLED',
+        HC_A,
+        HC_B,
+        'a',
+        'ex',
+      ),
+      fc.string({ maxLength: 4 }),
+    );
+    const query = fc
+      .array(
+        fc.tuple(
+          fc.constantFrom(
+            'from',
+            'limit',
+            'searchBy',
+            'status',
+            'helpCenterId',
+            'sortBy',
+            'emailId',
+          ),
+          value,
+        ),
+        { maxLength: 4 },
+      )
+      .map((pairs) => new URLSearchParams(pairs).toString());
+    const request = fc.oneof(
+      fc.tuple(fc.constant('GET'), fc.constant('/api/v1/users'), query, fc.constant(undefined)),
+      fc.tuple(
+        fc.constant('GET'),
+        userIds.map((u) => `/api/v1/users/${u}/groups`),
+        query,
+        fc.constant(undefined),
+      ),
+      fc.tuple(
+        fc.constant('POST'),
+        userIds.map((u) => `/api/v1/users/${u}/groups/dissociate`),
+        query,
+        fc.oneof(
+          fc.constant(undefined),
+          fc.constant({ groupIds: [BETA, ENTERPRISE, '42'] }),
+          fc.constant({ groupIds: ['x'] }),
+          fc.constant({ groups: [BETA] }),
+        ),
+      ),
+      fc.tuple(
+        fc.constant('GET'),
+        fc.constant('/api/v1/helpCenters'),
+        query,
+        fc.constant(undefined),
+      ),
+      fc.tuple(
+        fc.constantFrom('GET', 'PUT', 'DELETE'),
+        fc.constantFrom('/api/v1/tickets', `/api/v1/users/${ALICE_A}`, '/api/v1/groups'),
+        query,
+        fc.constant(undefined),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async ([method, path, q, body]) => {
+        const full = q === '' ? path : `${path}?${q}`;
+        const res = await h.api(method, full, body === undefined ? {} : { body });
+        const text = await res.text();
+        if (res.status >= 400) {
+          expect(ZohoErrorSchema.safeParse(JSON.parse(text)).success, full).toBe(true);
+          return;
+        }
+        const matched = matchOperation(method, path, { includeUnpublished: true });
+        expect(matched, full).toBeDefined();
+        const success = ZOHO_OPERATIONS[matched!.name].success;
+        if (res.status === 204) {
+          expect(text).toBe('');
+          return;
+        }
+        expect(res.status).toBe(success.status);
+        const parsed = success.body?.safeParse(JSON.parse(text));
+        expect(parsed?.success, `${full}: ${parsed?.error?.message}`).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
