@@ -7,6 +7,7 @@ import {
   type RefreshTokenDeps,
   refreshAccessToken,
 } from '#core/tokens/refresh-token.ts';
+import { toRefresherFailure } from '#core/tokens/refresher-failure.ts';
 
 export const TokenRefresherConfigSchema = z.object({
   [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().min(1),
@@ -51,8 +52,20 @@ export const RefresherEventSchema = z
   .nullish()
   .transform((event) => event ?? {});
 
-/** Builds the refresher handler from its ports (Lambda, local runner and tests). */
+/**
+ * Builds the refresher handler from its ports (Lambda, local runner and tests).
+ * @throws RefresherFailedError carrying the failure's kind and retryable flag (see refresher-failure)
+ */
 export function createTokenRefresherHandler(deps: RefreshTokenDeps) {
-  return async (event: unknown): Promise<RefreshResult> =>
-    refreshAccessToken(deps, RefresherEventSchema.parse(event));
+  return async (event: unknown): Promise<RefreshResult> => {
+    try {
+      return await refreshAccessToken(deps, RefresherEventSchema.parse(event));
+    } catch (error) {
+      deps.logger.error('Token refresh failed', {
+        error: error instanceof Error ? error.name : 'unknown',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
+      throw toRefresherFailure(error);
+    }
+  };
 }
