@@ -21,8 +21,6 @@ export interface HelpCenterRequest {
   path: string;
   /** JSON body, for the requests that carry one. */
   body?: string;
-  /** Whether sending the request changes the Help Center (skipped in dry run). */
-  mutating: boolean;
 }
 
 /** Zoho ids: digits, or letters, digits, `_` and `-`; never `/`, `.`, `%` or empty. */
@@ -129,7 +127,6 @@ export function buildFindUsersByEmail(email: string, from = 0): HelpCenterReques
     operation: 'find-users-by-email',
     method: 'GET',
     path: `/api/v1/users?searchBy=${encodeURIComponent(trimmed)}&from=${from}&limit=${LOOKUP_PAGE_SIZE}`,
-    mutating: false,
   });
 }
 
@@ -139,7 +136,6 @@ export function buildListUserGroups(userId: string): HelpCenterRequest {
     operation: 'list-user-groups',
     method: 'GET',
     path: `/api/v1/users/${segment(userId, 'userId')}/groups`,
-    mutating: false,
   });
 }
 
@@ -152,7 +148,6 @@ export function buildRemoveUserFromHelpCenterGroups(
     operation: 'remove-user-from-help-center-groups',
     method: 'DELETE',
     path: `/api/v1/helpcenter/${segment(helpCenterId, 'helpCenterId')}/users/${segment(userId, 'userId')}/groups`,
-    mutating: true,
   });
 }
 
@@ -166,7 +161,6 @@ export function buildDissociateUserGroups(
     method: 'POST',
     path: `/api/v1/users/${segment(userId, 'userId')}/groups/dissociate`,
     body: JSON.stringify({ groupIds: idList(groupIds, 'groupIds') }),
-    mutating: true,
   });
 }
 
@@ -181,7 +175,6 @@ export function buildRemoveUsersFromGroupInHelpCenter(
     method: 'DELETE',
     path: `/api/v1/helpcenter/${segment(helpCenterId, 'helpCenterId')}/groups/${segment(groupId, 'groupId')}/users`,
     body: JSON.stringify({ userIds: idList(userIds, 'userIds') }),
-    mutating: true,
   });
 }
 
@@ -195,18 +188,7 @@ export function buildRemoveUsersFromGroup(
     method: 'POST',
     path: `/api/v1/groups/${segment(groupId, 'groupId')}/users/remove`,
     body: JSON.stringify({ userIds: idList(userIds, 'userIds') }),
-    mutating: true,
   });
-}
-
-/** Whether `request` matches an allowlisted shape (method, path and body). */
-export function isAllowed(request: Pick<HelpCenterRequest, 'method' | 'path' | 'body'>): boolean {
-  return ALLOWED_REQUESTS.some(
-    (shape) =>
-      shape.method === request.method &&
-      shape.path.test(request.path) &&
-      bodyMatches(shape.bodyIds, request.body),
-  );
 }
 
 function bodyMatches(key: AllowedShape['bodyIds'], body: string | undefined): boolean {

@@ -10,7 +10,6 @@ import {
   buildRemoveUsersFromGroup,
   buildRemoveUsersFromGroupInHelpCenter,
   type HelpCenterRequest,
-  isAllowed,
 } from '#core/adapters/zoho/request-builders.ts';
 import { PermanentError } from '#core/domain/errors.ts';
 
@@ -27,7 +26,6 @@ describe('Help Center request builders', () => {
       operation: 'remove-user-from-help-center-groups',
       method: 'DELETE',
       path: `/api/v1/helpcenter/${HC}/users/${USER}/groups`,
-      mutating: true,
     });
   });
 
@@ -35,13 +33,11 @@ describe('Help Center request builders', () => {
     expect(buildListUserGroups(USER)).toMatchObject({
       method: 'GET',
       path: `/api/v1/users/${USER}/groups`,
-      mutating: false,
     });
     const dissociate = buildDissociateUserGroups(USER, [GROUP, '7001000000104003', GROUP]);
     expect(dissociate).toMatchObject({
       method: 'POST',
       path: `/api/v1/users/${USER}/groups/dissociate`,
-      mutating: true,
     });
     expect(JSON.parse(dissociate.body ?? '')).toEqual({
       groupIds: [GROUP, '7001000000104003'],
@@ -109,37 +105,31 @@ describe('Help Center request builders', () => {
         operation: 'remove-users-from-group',
         method: 'DELETE',
         path: `/api/v1/groups/${GROUP}`,
-        mutating: true,
       },
       {
         operation: 'remove-user-from-help-center-groups',
         method: 'DELETE',
         path: `/api/v1/helpcenter/${HC}/users/${USER}/groups/../../../groups/${GROUP}`,
-        mutating: true,
       },
       {
         operation: 'remove-users-from-group',
         method: 'POST',
         path: `/api/v1/groups/${GROUP}/users/remove`,
         body: '{"userIds":[]}',
-        mutating: true,
       },
       {
         operation: 'dissociate-user-groups',
         method: 'POST',
         path: `/api/v1/users/${USER}/groups/dissociate`,
         body: '{"groupIds":["1"],"deleteGroups":true}',
-        mutating: true,
       },
       {
         operation: 'list-user-groups',
         method: 'DELETE',
         path: `/api/v1/users/${USER}/groups`,
-        mutating: true,
       },
     ];
     for (const request of forged) {
-      expect(isAllowed(request)).toBe(false);
       expect(() => assertAllowed(request)).toThrow(PermanentError);
     }
   });
@@ -176,7 +166,7 @@ describe('Help Center request builders', () => {
           expect(error).toBeInstanceOf(PermanentError);
           return;
         }
-        expect(isAllowed(request)).toBe(true);
+        expect(assertAllowed(request)).toBe(request);
         expect(request.method === 'DELETE' && DELETE_GROUP.test(request.path)).toBe(false);
         const pathOnly = request.path.split('?')[0] ?? '';
         expect(pathOnly.split('/')).not.toContain('..');
@@ -188,6 +178,10 @@ describe('Help Center request builders', () => {
 
   it('allowlists exactly six request shapes, none of them a group deletion', () => {
     expect(ALLOWED_REQUESTS).toHaveLength(6);
-    expect(isAllowed({ method: 'DELETE', path: `/api/v1/groups/${GROUP}` })).toBe(false);
+    for (const { operation } of ALLOWED_REQUESTS) {
+      expect(() =>
+        assertAllowed({ operation, method: 'DELETE', path: `/api/v1/groups/${GROUP}` }),
+      ).toThrow(PermanentError);
+    }
   });
 });
