@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_TIMEOUT_MS } from '#core/adapters/http/transport.ts';
 import { parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import { ValidationError } from '#core/domain/errors.ts';
 import {
   type RefreshResult,
   type RefreshTokenDeps,
@@ -59,7 +60,13 @@ export const RefresherEventSchema = z
 export function createTokenRefresherHandler(deps: RefreshTokenDeps) {
   return async (event: unknown): Promise<RefreshResult> => {
     try {
-      return await refreshAccessToken(deps, RefresherEventSchema.parse(event));
+      const input = RefresherEventSchema.safeParse(event);
+      if (!input.success) {
+        throw new ValidationError(
+          'Invalid refresher event: expected {rejectedTokenSha256?, force?}',
+        );
+      }
+      return await refreshAccessToken(deps, input.data);
     } catch (error) {
       deps.logger.error('Token refresh failed', {
         error: error instanceof Error ? error.name : 'unknown',
