@@ -53,6 +53,9 @@ export const RefresherEventSchema = z
   .nullish()
   .transform((event) => event ?? {});
 
+/** The event a worker sends the refresher (typed so the sender and this schema cannot drift). */
+export type RefresherEvent = NonNullable<z.input<typeof RefresherEventSchema>>;
+
 /**
  * Builds the refresher handler from its ports (Lambda, local runner and tests).
  * @throws RefresherFailedError carrying the failure's kind and retryable flag (see refresher-failure)

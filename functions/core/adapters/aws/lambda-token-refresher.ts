@@ -3,6 +3,7 @@ import { isTransientAwsError } from '#core/adapters/aws/aws-errors.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
 import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { parseRefresherFailure } from '#core/tokens/refresher-failure.ts';
+import type { RefresherEvent } from '#core/tokens/refresher-handler.ts';
 import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 /** Invoke failures that mean "busy or briefly unavailable", not "broken". */
@@ -29,7 +30,7 @@ export class LambdaTokenRefresher implements TokenRefresher {
 
   async requestRefresh(input: { rejectedToken?: string }): Promise<void> {
     // The refresher only needs to recognise the token: send its fingerprint, never the token.
-    const payload =
+    const payload: RefresherEvent =
       input.rejectedToken === undefined
         ? {}
         : { rejectedTokenSha256: tokenFingerprint(input.rejectedToken) };
