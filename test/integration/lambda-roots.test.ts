@@ -8,6 +8,7 @@ import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts'
 import { ENV } from '#core/contract/env-names.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { parseTokenSecret, serialiseTokenSecret } from '#core/tokens/token-secret.ts';
+import { buildEventBridgeIngestFromEnv } from '../../functions/eventbridge-ingest/compose.ts';
 import { buildGraphSubscriptionFromEnv } from '../../functions/graph-subscription/compose.ts';
 import { buildRedriveFromEnv } from '../../functions/redrive/compose.ts';
 import { buildTokenRefresherFromEnv } from '../../functions/token-refresher/compose.ts';
@@ -19,14 +20,14 @@ import {
   type SandboxSeed,
   startSandbox,
 } from '../../local/sandbox/server.ts';
+import { oktaLogEvent } from '../fixtures/okta-events.ts';
 import { lambdaContext } from '../helpers/api-gateway.ts';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
 import { WorkerResources } from './worker-resources.ts';
 
 /**
- * Every Lambda root that reads AWS at cold start, built from a complete environment against a
- * real endpoint (moto in CI) and invoked once. The ingest root is covered in ingest.test.ts; the
- * EventBridge ingest root needs no call at cold start (test/unit/intake/eventbridge).
+ * Every Lambda root built from a complete environment against a real endpoint (moto in CI) and
+ * invoked once. The ingest root is covered in ingest.test.ts.
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -204,5 +205,34 @@ describe('graph-subscription Lambda root (functions/graph-subscription/compose.t
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'ConfigError' });
     expect((error as Error).message).toMatch(/clientSecret/);
+  });
+});
+
+describe('eventbridge-ingest Lambda root (functions/eventbridge-ingest/compose.ts)', () => {
+  it('builds from a complete env and enqueues an Okta deactivation on the real work queue', async () => {
+    const queueUrl = await resources.queue();
+    const handler = buildEventBridgeIngestFromEnv({ [ENV.WORK_QUEUE_URL]: queueUrl });
+    const result = await handler({
+      version: '0',
+      id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      'detail-type': 'SystemLog',
+      source: 'aws.partner/okta.com/example-org/helpcenter-stream',
+      account: '111122223333',
+      time: '2026-11-26T09:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: oktaLogEvent({
+        uuid: 'it-roots-eventbridge-1',
+        eventType: 'user.lifecycle.deactivate',
+        targets: [{ id: '00uROOTSEB', alternateId: 'eb.user@example.org' }],
+      }),
+    });
+    expect(result).toMatchObject({ enqueued: 1 });
+    const [message] = await resources.drain(queueUrl, 1);
+    expect(JSON.parse(message?.Body ?? '{}')).toMatchObject({
+      requestId: 'it-roots-eventbridge-1',
+      source: 'eventbridge',
+      subject: { idpUserId: '00uROOTSEB' },
+    });
   });
 });
