@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { DEAD_LETTER_MESSAGE_ATTRIBUTES } from '#core/contract/message-attributes.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import type {
   DeadLetterMessage,
@@ -94,8 +95,12 @@ function attributesOf(body: string): Record<string, string> {
       request?: { source?: string };
     };
     return {
-      ...(record.failure?.kind ? { failureKind: record.failure.kind } : {}),
-      ...(record.request?.source ? { source: record.request.source } : {}),
+      ...(record.failure?.kind
+        ? { [DEAD_LETTER_MESSAGE_ATTRIBUTES.FAILURE_KIND]: record.failure.kind }
+        : {}),
+      ...(record.request?.source
+        ? { [DEAD_LETTER_MESSAGE_ATTRIBUTES.SOURCE]: record.request.source }
+        : {}),
     };
   } catch {
     return {};

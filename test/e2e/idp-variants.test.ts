@@ -30,18 +30,34 @@ async function waitUntilNoGroups(userId: string): Promise<void> {
   );
 }
 
-/** Proves the queue is idle for `userId`: a marker deprovision of John finishes, Bob is untouched. */
+/** Resolves once the local queue holds nothing, queued or in flight (`/healthz` queueDepth). */
+async function waitUntilQueueIdle(): Promise<void> {
+  await until('the work queue to be idle', async () => {
+    const res = await fetch(`${running.url}/healthz`);
+    const health = (await res.json()) as { queueDepth: number | null };
+    return health.queueDepth === 0 ? true : undefined;
+  });
+}
+
+/**
+ * Proves nothing was removed for `userId` once all work is done: a marker deprovision of John
+ * (sent after the request under test) finishes, the queue is idle, the user keeps every group and
+ * the Help Center saw no removal call for them.
+ */
 async function expectNothingRemovedFor(userId: string): Promise<void> {
   const before = await groupsOf(userId);
-  await scimCreate(`marker-${randomUUID()}@idp.example`, 'john.doe@example.com').then((id) =>
-    scim('PATCH', `/scim/v2/Users/${id}`, {
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-      Operations: [{ op: 'replace', path: 'active', value: false }],
-    }),
-  );
-  await waitUntilNoGroups(JOHN);
-  expect(await groupsOf(userId)).toEqual(before);
   expect(before.length).toBeGreaterThan(0);
+  const marker = await scimCreate(`marker-${randomUUID()}@idp.example`, 'john.doe@example.com');
+  const res = await scim('PATCH', `/scim/v2/Users/${marker}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', path: 'active', value: false }],
+  });
+  expect(res.status).toBe(200);
+  await waitUntilNoGroups(JOHN);
+  await waitUntilQueueIdle();
+  expect(await groupsOf(userId)).toEqual(before);
+  const { calls } = await sandboxState(running.sandboxUrl);
+  expect(calls.filter((c) => c.method !== 'GET' && c.path.includes(userId))).toEqual([]);
 }
 
 async function scim(method: string, path: string, body?: unknown, base = running.url) {
@@ -114,7 +130,10 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await fetch(`${running.sandboxUrl}/_sandbox/reset?keepTokens=true`, { method: 'POST' });
+  const res = await fetch(`${running.sandboxUrl}/_sandbox/reset?keepTokens=true`, {
+    method: 'POST',
+  });
+  expect(res.status).toBe(200);
 });
 
 describe('Entra ID SCIM deactivations through npm start', () => {
@@ -124,7 +143,7 @@ describe('Entra ID SCIM deactivations through npm start', () => {
       Operations: [{ op: 'Replace', path: 'active', value: false }],
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
     });
-    expect([200, 204]).toContain(res.status);
+    expect(res.status).toBe(200);
     await waitUntilNoGroups(BOB);
   });
 
@@ -134,7 +153,7 @@ describe('Entra ID SCIM deactivations through npm start', () => {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
     });
-    expect([200, 204]).toContain(res.status);
+    expect(res.status).toBe(200);
     await waitUntilNoGroups(BOB);
   });
 
@@ -147,7 +166,7 @@ describe('Entra ID SCIM deactivations through npm start', () => {
         { op: 'replace', path: 'active', value: false },
       ],
     });
-    expect([200, 204]).toContain(res.status);
+    expect(res.status).toBe(200);
     await waitUntilNoGroups(BOB);
   });
 
@@ -160,19 +179,23 @@ describe('Entra ID SCIM deactivations through npm start', () => {
 
   it('re-enabling (active=true) removes nothing', async () => {
     const id = await scimCreate('bob.entra4@contoso.example', 'bob@example.com');
-    await scim('PATCH', `/scim/v2/Users/${id}`, {
+    const res = await scim('PATCH', `/scim/v2/Users/${id}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'Replace', path: 'active', value: 'True' }],
     });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, active: true });
     await expectNothingRemovedFor(BOB);
   });
 
   it('a profile-only update removes nothing', async () => {
     const id = await scimCreate('bob.entra5@contoso.example', 'bob@example.com');
-    await scim('PATCH', `/scim/v2/Users/${id}`, {
+    const res = await scim('PATCH', `/scim/v2/Users/${id}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'Add', path: 'name.givenName', value: 'Robert' }],
     });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, active: true, name: { givenName: 'Robert' } });
     await expectNothingRemovedFor(BOB);
   });
 });
@@ -184,7 +207,7 @@ describe('Okta SCIM deactivations through npm start', () => {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'replace', value: { active: false } }],
     });
-    expect([200, 204]).toContain(res.status);
+    expect(res.status).toBe(200);
     await waitUntilNoGroups(BOB);
   });
 
@@ -212,10 +235,16 @@ describe('Okta SCIM deactivations through npm start', () => {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'replace', value: { active: false } }],
     };
-    await scim('PATCH', `/scim/v2/Users/${id}`, patch);
+    expect((await scim('PATCH', `/scim/v2/Users/${id}`, patch)).status).toBe(200);
     await waitUntilNoGroups(BOB);
-    await fetch(`${running.sandboxUrl}/_sandbox/reset?keepTokens=true`, { method: 'POST' });
-    await scim('PATCH', `/scim/v2/Users/${id}`, patch);
+    await waitUntilQueueIdle();
+    const reset = await fetch(`${running.sandboxUrl}/_sandbox/reset?keepTokens=true`, {
+      method: 'POST',
+    });
+    expect(reset.status).toBe(200);
+    const repeat = await scim('PATCH', `/scim/v2/Users/${id}`, patch);
+    expect(repeat.status).toBe(200);
+    expect(await repeat.json()).toMatchObject({ id, active: false });
     await expectNothingRemovedFor(BOB);
   });
 });

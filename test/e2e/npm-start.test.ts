@@ -1,6 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   killGroup,
   ROOT,
@@ -39,6 +39,46 @@ function oktaDelivery(uuid: string, userId: string, email: string) {
   };
 }
 
+const OKTA_HEADERS = { authorization: 'local-okta-secret', 'content-type': 'application/json' };
+
+async function postJson(url: string, body: unknown, method = 'POST'): Promise<Response> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  return res;
+}
+
+/** Sends Bob's deactivation while the Help Center refuses removals; resolves with his DLQ record. */
+async function deadLetterBob(running: Running, uuid: string) {
+  await postJson(`${running.sandboxUrl}/_sandbox/faults`, {
+    method: 'DELETE',
+    pathPrefix: '/api/v1/helpcenter/',
+    status: 403,
+    errorCode: 'SCOPE_MISMATCH',
+    times: 5,
+  });
+  const res = await fetch(`${running.url}/webhooks/okta`, {
+    method: 'POST',
+    headers: OKTA_HEADERS,
+    body: JSON.stringify(oktaDelivery(uuid, '00uE2EBOB', 'bob@example.com')),
+  });
+  expect(res.status).toBe(200);
+  return until('a DLQ record', async () => {
+    const text = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8').catch(() => '');
+    const line = text.split('\n').find((l) => l.includes(uuid));
+    return line ? JSON.parse(line) : undefined;
+  });
+}
+
+async function stopAndClean(running: Running | undefined): Promise<void> {
+  if (running === undefined) return;
+  if (running.child.exitCode === null) killGroup(running.child, 'SIGKILL');
+  await rm(running.dataDir, { recursive: true, force: true });
+}
+
 describe('npm start (local mode, end to end)', () => {
   let running: Running;
 
@@ -46,9 +86,12 @@ describe('npm start (local mode, end to end)', () => {
     running = await startService();
   }, 60_000);
 
-  afterAll(async () => {
-    if (running && running.child.exitCode === null) killGroup(running.child, 'SIGKILL');
-    if (running) await rm(running.dataDir, { recursive: true, force: true });
+  afterAll(() => stopAndClean(running));
+
+  // Every test starts from the seed directory with no faults (tokens stay valid), so none depends
+  // on another having run.
+  beforeEach(async () => {
+    await postJson(`${running.sandboxUrl}/_sandbox/reset?keepTokens=true`, {});
   });
 
   it('answers /healthz once ready', async () => {
@@ -61,7 +104,7 @@ describe('npm start (local mode, end to end)', () => {
     const body = await readFile(join(ROOT, 'local/examples/okta-deactivate-alice.json'));
     const res = await fetch(`${running.url}/webhooks/okta`, {
       method: 'POST',
-      headers: { authorization: 'local-okta-secret', 'content-type': 'application/json' },
+      headers: OKTA_HEADERS,
       body,
     });
     expect(res.status).toBe(200);
@@ -83,28 +126,7 @@ describe('npm start (local mode, end to end)', () => {
   });
 
   it('dead-letters a removal the Help Center refuses, with kind and hint, in the DLQ file', async () => {
-    await fetch(`${running.sandboxUrl}/_sandbox/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        method: 'DELETE',
-        pathPrefix: '/api/v1/helpcenter/',
-        status: 403,
-        errorCode: 'SCOPE_MISMATCH',
-        times: 5,
-      }),
-    });
-    const res = await fetch(`${running.url}/webhooks/okta`, {
-      method: 'POST',
-      headers: { authorization: 'local-okta-secret', 'content-type': 'application/json' },
-      body: JSON.stringify(oktaDelivery('e2e-bob-1', '00uE2EBOB', 'bob@example.com')),
-    });
-    expect(res.status).toBe(200);
-    const record = await until('a DLQ record', async () => {
-      const text = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8').catch(() => '');
-      const line = text.split('\n').find((l) => l.includes('e2e-bob-1'));
-      return line ? JSON.parse(line) : undefined;
-    });
+    const record = await deadLetterBob(running, 'e2e-bob-1');
     expect(record).toMatchObject({
       schemaVersion: 1,
       request: {
@@ -127,23 +149,6 @@ describe('npm start (local mode, end to end)', () => {
     ).toBe(false);
   });
 
-  it('redrives the dead-lettered request after the fault clears, and the user is removed', async () => {
-    await fetch(`${running.sandboxUrl}/_sandbox/faults`, { method: 'DELETE' });
-    const res = await fetch(`${running.url}/_local/redrive`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ failureKind: 'scope' }),
-    });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ moved: 1, movedRequestIds: ['e2e-bob-1'] });
-    await until('Bob to leave every group', async () => {
-      const s = await state(running.sandboxUrl);
-      return s.users.find((u) => u.id === BOB_ID)?.groupIds.length === 0 ? true : undefined;
-    });
-    const text = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8');
-    expect(text).not.toContain('e2e-bob-1');
-  });
-
   it('rejects an invalid redrive filter with 400 naming the field', async () => {
     const res = await fetch(`${running.url}/_local/redrive`, {
       method: 'POST',
@@ -153,16 +158,90 @@ describe('npm start (local mode, end to end)', () => {
     expect(JSON.stringify(await res.json())).toMatch(/failureKind/);
   });
 
-  it('never prints a secret the user did not leave at its local default', () => {
+  it('never prints a secret the user did not leave at its local default', async () => {
+    // A full deprovision (token mint, lookup, removal) runs before the output is checked.
+    const finished = () => running.output().match(/deprovision finished/g)?.length ?? 0;
+    const before = finished();
+    const res = await fetch(`${running.url}/webhooks/okta`, {
+      method: 'POST',
+      headers: OKTA_HEADERS,
+      body: JSON.stringify(oktaDelivery('e2e-secrets-1', '00uE2EBOB', 'bob@example.com')),
+    });
+    expect(res.status).toBe(200);
+    await until('the deprovision to finish', async () => (finished() > before ? true : undefined));
     expect(running.output()).not.toMatch(
       /Zoho-oauthtoken|access_token|local-sandbox-client-secret|1000\.local-sandbox-refresh-token/,
     );
   });
+});
 
-  it('drains and exits 0 on SIGINT', async () => {
-    expect(await stopService(running)).toBe(0);
-    expect(running.output()).toMatch(/stopped/);
-  });
+describe('npm start redrive', () => {
+  let running: Running | undefined;
+  afterEach(() => stopAndClean(running));
+
+  it('redrives the dead-lettered request after the fault clears, and the user is removed', async () => {
+    running = await startService();
+    const service = running;
+    await deadLetterBob(service, 'e2e-bob-2');
+    await postJson(`${service.sandboxUrl}/_sandbox/faults`, {}, 'DELETE');
+    const res = await fetch(`${service.url}/_local/redrive`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ failureKind: 'scope' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ moved: 1, movedRequestIds: ['e2e-bob-2'] });
+    await until('Bob to leave every group', async () => {
+      const s = await state(service.sandboxUrl);
+      return s.users.find((u) => u.id === BOB_ID)?.groupIds.length === 0 ? true : undefined;
+    });
+    const text = await readFile(join(service.dataDir, 'dlq.jsonl'), 'utf8');
+    expect(text).not.toContain('e2e-bob-2');
+  }, 60_000);
+});
+
+describe('npm start shutdown', () => {
+  let running: Running | undefined;
+  afterEach(() => stopAndClean(running));
+
+  it('drains and exits 0 on SIGINT, finishing the removal in flight', async () => {
+    running = await startService();
+    const service = running;
+    // The removal call hangs in the Help Center for 3 s, so SIGINT arrives while it is in flight.
+    await postJson(`${service.sandboxUrl}/_sandbox/faults`, {
+      method: 'DELETE',
+      pathPrefix: '/api/v1/helpcenter/',
+      delayMs: 3_000,
+      times: 1,
+    });
+    const res = await fetch(`${service.url}/webhooks/okta`, {
+      method: 'POST',
+      headers: OKTA_HEADERS,
+      body: JSON.stringify(oktaDelivery('e2e-sigint-1', '00uE2EBOB', 'bob@example.com')),
+    });
+    expect(res.status).toBe(200);
+    // The sandbox consumes the fault when the call arrives; it answers 3 s later.
+    await until('the removal to be in flight at the Help Center', async () => {
+      const res = await fetch(`${service.sandboxUrl}/_sandbox/faults`);
+      const { faults } = (await res.json()) as { faults: unknown[] };
+      return faults.length === 0 ? true : undefined;
+    });
+    expect(service.output()).not.toMatch(/deprovision finished/);
+
+    expect(await stopService(service)).toBe(0);
+
+    const output = service.output();
+    const signalled = output.indexOf('stopping: draining queued work');
+    const finished = output.search(/deprovision finished .*subject=00uE2EBOB.*outcome=removed/);
+    const stopped = output.lastIndexOf('stopped');
+    expect(signalled).toBeGreaterThan(-1);
+    // The removal in flight completed after the signal and before the process said it stopped.
+    expect(finished).toBeGreaterThan(signalled);
+    expect(stopped).toBeGreaterThan(finished);
+    // Nothing was left to save for the next start.
+    expect(output).not.toMatch(/saved queued work/);
+    await expect(readFile(join(service.dataDir, 'queue.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+  }, 60_000);
 });
 
 describe('npm start with secrets the user set', () => {

@@ -1,10 +1,12 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ConfigError } from '#core/domain/errors.ts';
-import { createIngestHandler } from '#core/intake/ingest-handler.ts';
+import { createIngestHandler, REQUIRED_WEBHOOK_SECRETS } from '#core/intake/ingest-handler.ts';
 import { signWebhook } from '#core/intake/signed-webhook/normalise.ts';
+import type { WebhookSecretName } from '#core/intake/webhook-secrets.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { buildIngestFromEnv } from '../../functions/ingest/compose.ts';
 import { InMemoryIdentityStore } from '../../local/adapters/in-memory-identity-store.ts';
@@ -15,7 +17,7 @@ import { WorkerResources } from './worker-resources.ts';
 
 const NOW = new Date('2026-11-20T09:15:02.000Z');
 const SIGNING_KEY = Buffer.from('integration-signing-key-0123456789abcdef');
-const WEBHOOK_SECRETS = {
+const WEBHOOK_SECRETS: Record<WebhookSecretName, string> = {
   oktaAuthorization: OKTA_TEST_SECRET,
   webhookSigningSecret: `whsec_${SIGNING_KEY.toString('base64')}`,
   scimBearerToken: 'integration-scim-token',
@@ -23,7 +25,7 @@ const WEBHOOK_SECRETS = {
 };
 
 /** The webhook secret without one key (to prove the cold-start check names it). */
-function secretsWithout(key: keyof typeof WEBHOOK_SECRETS) {
+function secretsWithout(key: WebhookSecretName) {
   const { [key]: _removed, ...rest } = WEBHOOK_SECRETS;
   return rest;
 }
@@ -80,8 +82,27 @@ const deactivation = oktaDelivery([
 ]);
 
 describe('ingest against a real AWS endpoint', () => {
-  it('runs with AWS_ENDPOINT_URL pointing at moto, LocalStack or an account', () => {
-    expect(requireAwsEndpoint()).toMatch(/^https?:\/\//);
+  it('runs with AWS_ENDPOINT_URL pointing at moto, LocalStack or an account', async () => {
+    const endpoint = new URL(requireAwsEndpoint());
+    const queueUrl = await aws().queue();
+    // A fresh SDK client that records where each request goes, as the adapters' clients do.
+    const sqs = new SQSClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
+    const sentTo: string[] = [];
+    sqs.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { protocol: string; hostname: string; port?: number };
+        sentTo.push(`${request.protocol}//${request.hostname}:${request.port ?? ''}`);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordDestination' },
+    );
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    // The endpoint answered about the queue this run created: a real call reached it.
+    const queueName = queueUrl.split('/').pop() ?? '';
+    expect(out.Attributes?.QueueArn).toMatch(new RegExp(`^arn:aws:sqs:[^:]+:\\d+:${queueName}$`));
+    expect(sentTo).toEqual([`${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`]);
   });
 
   it('enqueues the normalised request with source, requestId and schemaVersion attributes', async () => {
@@ -241,7 +262,7 @@ describe('buildIngestFromEnv against a real AWS endpoint', () => {
     expect((error as Error).message).toMatch(/IDENTITY_TABLE_NAME/);
   });
 
-  it.each(['oktaAuthorization', 'webhookSigningSecret'] as const)(
+  it.each(REQUIRED_WEBHOOK_SECRETS)(
     'refuses to start when the secret has no %s value',
     async (key) => {
       const queueUrl = await aws().queue();

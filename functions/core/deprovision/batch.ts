@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { GUARD_RELEASE_VALUE, WORK_MESSAGE_ATTRIBUTES } from '#core/contract/message-attributes.ts';
 import { WORKER_METRICS } from '#core/contract/metric-names.ts';
 import {
   type Outcome,
@@ -10,9 +11,6 @@ import {
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ValidationError } from '#core/domain/errors.ts';
 import { type MetricsSink, noMetrics } from '#core/ports/metrics.ts';
-
-/** Message attribute a redrive sets on a held request it releases past the guard. */
-export const GUARD_RELEASE_ATTRIBUTE = 'guardRelease';
 
 export interface WorkerDeps extends ProcessDeps {
   metrics?: MetricsSink;
@@ -75,7 +73,9 @@ export function createRecordHandler(deps: WorkerDeps) {
         ...(Number.isFinite(firstReceived) && firstReceived > 0
           ? { firstReceivedAt: new Date(firstReceived) }
           : {}),
-        guardReleased: record.messageAttributes?.[GUARD_RELEASE_ATTRIBUTE]?.stringValue === 'true',
+        guardReleased:
+          record.messageAttributes?.[WORK_MESSAGE_ATTRIBUTES.GUARD_RELEASE]?.stringValue ===
+          GUARD_RELEASE_VALUE,
       });
       metrics.count(METRIC_BY_OUTCOME[outcome.kind]);
       if ('duplicate' in outcome && outcome.duplicate) metrics.count('Duplicate');

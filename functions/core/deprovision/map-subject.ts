@@ -76,10 +76,6 @@ export class DirectoryCache {
     this.entries.set(email, { users, expiresAt: now + this.ttlMs });
     return users;
   }
-
-  forget(email: string): void {
-    this.entries.delete(email);
-  }
 }
 
 /**

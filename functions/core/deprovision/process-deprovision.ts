@@ -1,9 +1,9 @@
 import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.ts';
-import { type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
+import { type OnRetry, type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { type DeprovisionRequest, subjectLogId } from '#core/domain/deprovision-request.ts';
 import {
-  AppError,
+  classifyFailure,
   type FailureKind,
   HeldError,
   isAppError,
@@ -124,11 +124,22 @@ export async function processDeprovision(
     subject: subjectLogId(request.subject),
     attempt: delivery.receiveCount,
   };
+  const onRetry: OnRetry = (attempt, error, delayMs) => {
+    const failure = describeFailure(error);
+    deps.logger.warn('retrying in-call', {
+      ...log,
+      retry: attempt,
+      delayMs,
+      failure: failure.kind,
+      status: failure.httpStatus,
+      errorCode: failure.errorCode,
+    });
+  };
   try {
     // Checked on every receive (admission is per requestId, so a retry is not counted twice and a
     // guard that failed on the first receive is not skipped on the next).
     if (!delivery.guardReleased) {
-      if (!(await deps.guard.admit(request.requestId))) {
+      if (!(await withRetries(deps.retry, () => deps.guard.admit(request.requestId), onRetry))) {
         throw new HeldError('Guard tripped: too many deprovisions in the window', {
           hint: 'a mass deactivation may be under way: check the IdP, then redrive with failureKind=held to release',
         });
@@ -137,7 +148,7 @@ export async function processDeprovision(
     let executed = false;
     const run = (r: DeprovisionRequest) => {
       executed = true;
-      return attemptRemoval(deps, r);
+      return attemptRemoval(deps, r, onRetry);
     };
     // A dry run must not mark the request complete, or the real run after it would be skipped.
     const attempt = deps.idempotent && !deps.dryRun ? deps.idempotent(run) : run;
@@ -167,7 +178,7 @@ export async function processDeprovision(
     return { kind: result.outcome, duplicate, ...result };
   } catch (error) {
     const failure = describeFailure(error);
-    const retryable = isAppError(error) ? error.retryable : !(error instanceof AppError);
+    const { retryable } = classifyFailure(error);
     const lastReceive = delivery.receiveCount >= deps.maxReceiveCount;
     if (failure.kind === 'quota' && !lastReceive) {
       // No in-call retries: wait on the queue until the daily credits can have renewed.
@@ -225,17 +236,23 @@ function describeFailure(error: unknown): DeadLetterRecord['failure'] {
     };
   }
   return {
-    kind: 'transient',
+    kind: classifyFailure(error).kind,
     message: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error',
   };
 }
 
-async function attemptRemoval(deps: ProcessDeps, request: DeprovisionRequest): Promise<Attempt> {
+async function attemptRemoval(
+  deps: ProcessDeps,
+  request: DeprovisionRequest,
+  onRetry: OnRetry,
+): Promise<Attempt> {
   const helpCenterIds = request.helpCenterIds
     ? deps.helpCenterIds.filter((id) => request.helpCenterIds?.includes(id))
     : deps.helpCenterIds;
-  const mapping = await withRetries(deps.retry, () =>
-    mapSubject(deps, request.subject, helpCenterIds),
+  const mapping = await withRetries(
+    deps.retry,
+    () => mapSubject(deps, request.subject, helpCenterIds),
+    onRetry,
   );
   if (mapping.targets.length === 0) {
     return {
@@ -247,15 +264,20 @@ async function attemptRemoval(deps: ProcessDeps, request: DeprovisionRequest): P
   }
   const removals: Attempt['removals'] = [];
   for (const target of mapping.targets) {
-    const result = await withRetries(deps.retry, () =>
-      deps.helpCenter.removeUserFromAllGroups(target.helpCenterId, target.userId, {
-        dryRun: deps.dryRun,
-      }),
+    const result = await withRetries(
+      deps.retry,
+      () =>
+        deps.helpCenter.removeUserFromAllGroups(target.helpCenterId, target.userId, {
+          dryRun: deps.dryRun,
+        }),
+      onRetry,
     );
     if (deps.verifyAfterRemove && !deps.dryRun) {
       const left = (
-        await withRetries(deps.retry, () =>
-          deps.helpCenter.listUserGroups(target.userId, target.helpCenterId),
+        await withRetries(
+          deps.retry,
+          () => deps.helpCenter.listUserGroups(target.userId, target.helpCenterId),
+          onRetry,
         )
       ).filter((g) => g.helpCenterId === target.helpCenterId);
       if (left.length > 0) {

@@ -1,4 +1,4 @@
-import { isAppError } from '#core/domain/errors.ts';
+import { classifyFailure, isAppError } from '#core/domain/errors.ts';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -28,22 +28,24 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, error: unknow
   return Math.round(ceiling * (policy.random ?? Math.random)());
 }
 
+/** Called before each in-call retry (number `attempt`, 1-based) with the error and the wait. */
+export type OnRetry = (attempt: number, error: unknown, delayMs: number) => void;
+
 /**
- * Runs `fn`, retrying errors whose `retryable` is true with exponential backoff and full jitter,
- * honouring `retryAfterMs`. Gives up (rethrows the last error) after `maxRetries`, on a
+ * Runs `fn`, retrying the errors `classifyFailure` calls retryable with exponential backoff and
+ * full jitter, honouring `retryAfterMs`. Gives up (rethrows the last error) after `maxRetries`, on a
  * non-retryable error, or when the server asks us to wait longer than `maxRetryAfterMs`.
  */
 export async function withRetries<T>(
   policy: RetryPolicy,
   fn: (attempt: number) => Promise<T>,
-  onRetry?: (attempt: number, error: unknown, delayMs: number) => void,
+  onRetry?: OnRetry,
 ): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await fn(attempt);
     } catch (error) {
-      const retryable = isAppError(error) ? error.retryable : false;
-      if (!retryable || attempt >= policy.maxRetries) throw error;
+      if (!classifyFailure(error).retryable || attempt >= policy.maxRetries) throw error;
       const delay = retryDelayMs(policy, attempt, error);
       if (delay > policy.maxRetryAfterMs) throw error;
       onRetry?.(attempt + 1, error, delay);

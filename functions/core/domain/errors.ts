@@ -91,12 +91,6 @@ export class NotFoundError extends AppError {
   override readonly statusCode = 404;
 }
 
-export class ConflictError extends AppError {
-  readonly retryable = false;
-  readonly kind = 'permanent' as const;
-  override readonly statusCode = 409;
-}
-
 /** A queue could not take our message; the webhook caller should retry (HTTP 503). */
 export class QueueError extends AppError {
   readonly retryable = true;
@@ -166,4 +160,20 @@ export class HeldError extends AppError {
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
+}
+
+/** How the service treats a failure: what kind it is and whether trying again can succeed. */
+export interface FailureClass {
+  kind: FailureKind;
+  retryable: boolean;
+}
+
+/**
+ * The one failure policy for anything thrown. An `AppError` says for itself; anything else escaped
+ * an adapter's translation (a network fault, a bug) and is treated as transient: retried, then
+ * dead-lettered when the receives run out, never dropped.
+ */
+export function classifyFailure(error: unknown): FailureClass {
+  if (isAppError(error)) return { kind: error.kind, retryable: error.retryable };
+  return { kind: 'transient', retryable: true };
 }

@@ -29,9 +29,13 @@ export function formatterByPath(
   };
 }
 
+/** Seconds a client is asked to wait after a 503 when the failure did not say (RFC 9110 10.2.3). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
 /**
  * The one `onError` for HTTP handlers; register it first so it runs last. 4xx messages are shown to
- * the client; anything else becomes a generic 500/503 and is logged (name and message only).
+ * the client; anything else becomes a generic 500/503 and is logged (name and message only). A
+ * 503 (a transient failure: queue or store throttled) carries `Retry-After` so the caller retries.
  */
 export function httpErrorHandler(
   logger: Logger,
@@ -57,11 +61,18 @@ export function httpErrorHandler(
         error: error instanceof Error ? error.name : 'unknown',
         errorMessage: error instanceof Error ? error.message : String(error),
       });
-      request.response = format(
+      const response = format(
         statusCode,
         statusCode === 503 ? 'Service temporarily unavailable' : 'Internal error',
         path,
       );
+      if (statusCode === 503) {
+        const ms = isAppError(error) ? error.retryAfterMs : undefined;
+        const seconds =
+          ms === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.max(1, Math.ceil(ms / 1000));
+        response.headers = { ...response.headers, 'retry-after': String(seconds) };
+      }
+      request.response = response;
     },
   };
 }

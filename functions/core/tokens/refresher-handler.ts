@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { DEFAULT_TIMEOUT_MS } from '#core/adapters/http/transport.ts';
 import { parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import { ValidationError } from '#core/domain/errors.ts';
 import {
   type RefreshResult,
   type RefreshTokenDeps,
   refreshAccessToken,
 } from '#core/tokens/refresh-token.ts';
+import { toRefresherFailure } from '#core/tokens/refresher-failure.ts';
 
 export const TokenRefresherConfigSchema = z.object({
   [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().min(1),
@@ -51,8 +53,29 @@ export const RefresherEventSchema = z
   .nullish()
   .transform((event) => event ?? {});
 
-/** Builds the refresher handler from its ports (Lambda, local runner and tests). */
+/** The event a worker sends the refresher (typed so the sender and this schema cannot drift). */
+export type RefresherEvent = NonNullable<z.input<typeof RefresherEventSchema>>;
+
+/**
+ * Builds the refresher handler from its ports (Lambda, local runner and tests).
+ * @throws RefresherFailedError carrying the failure's kind and retryable flag (see refresher-failure)
+ */
 export function createTokenRefresherHandler(deps: RefreshTokenDeps) {
-  return async (event: unknown): Promise<RefreshResult> =>
-    refreshAccessToken(deps, RefresherEventSchema.parse(event));
+  return async (event: unknown): Promise<RefreshResult> => {
+    try {
+      const input = RefresherEventSchema.safeParse(event);
+      if (!input.success) {
+        throw new ValidationError(
+          'Invalid refresher event: expected {rejectedTokenSha256?, force?}',
+        );
+      }
+      return await refreshAccessToken(deps, input.data);
+    } catch (error) {
+      deps.logger.error('Token refresh failed', {
+        error: error instanceof Error ? error.name : 'unknown',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
+      throw toRefresherFailure(error);
+    }
+  };
 }

@@ -15,6 +15,7 @@ import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.
 import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { recordingLogger } from '../../helpers/recording-logger.ts';
 
 const HC1 = '7001000000000001';
 const HC2 = '7001000000000002';
@@ -321,7 +322,8 @@ describe('processDeprovision', () => {
     deps.guard = {
       admit: async (id) => {
         calls += 1;
-        if (calls === 1) throw new TransientError('DynamoDB throttled');
+        // Fails every in-call attempt of the first receive.
+        if (calls <= deps.retry.maxRetries + 1) throw new TransientError('DynamoDB throttled');
         return admit(id);
       },
     };
@@ -330,6 +332,69 @@ describe('processDeprovision', () => {
     );
     expect((await processDeprovision(deps, request(), delivery(2))).kind).toBe('held');
     expect(deadLetters.records[0]?.failure.kind).toBe('held');
+  });
+
+  it('retries a throttled guard in-call and logs each in-call retry', async () => {
+    const { deps, delivery, sleeps } = setup();
+    const { logger, lines } = recordingLogger();
+    deps.logger = logger;
+    const admit = deps.guard.admit.bind(deps.guard);
+    let calls = 0;
+    deps.guard = {
+      admit: async (id) => {
+        calls += 1;
+        if (calls === 1) {
+          throw new TransientError(
+            'Rate guard update failed: ProvisionedThroughputExceededException',
+            {
+              errorCode: 'ProvisionedThroughputExceededException',
+            },
+          );
+        }
+        return admit(id);
+      },
+    };
+    expect((await processDeprovision(deps, request(), delivery(1))).kind).toBe('removed');
+    expect(calls).toBe(2);
+    expect(sleeps).toEqual([50]);
+    expect(lines.filter((l) => l.message === 'retrying in-call')).toEqual([
+      {
+        level: 'warn',
+        message: 'retrying in-call',
+        extra: expect.objectContaining({
+          requestId: 'req-1',
+          retry: 1,
+          delayMs: 50,
+          failure: 'transient',
+          errorCode: 'ProvisionedThroughputExceededException',
+        }),
+      },
+    ]);
+  });
+
+  it('treats an unknown error as transient, in-call and across receives alike', async () => {
+    const { deps, helpCenter, deadLetters, delivery, sleeps } = setup({ maxReceiveCount: 2 });
+    helpCenter.failures.remove = [
+      new TypeError('boom'),
+      new TypeError('boom'),
+      new TypeError('boom'),
+    ];
+    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    // Tried once and retried maxRetries (2) times in-call, like any transient failure.
+    expect(sleeps).toHaveLength(2);
+    helpCenter.failures.remove = [
+      new TypeError('boom'),
+      new TypeError('boom'),
+      new TypeError('boom'),
+    ];
+    const outcome = await processDeprovision(deps, request(), delivery(2));
+    expect(outcome).toEqual({
+      kind: 'dead-lettered',
+      failure: { kind: 'transient', message: 'TypeError: boom' },
+    });
+    expect(deadLetters.records).toHaveLength(1);
   });
 
   it('removes once when the same requestId is delivered twice', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, SecretError, TransientError } from '#core/domain/errors.ts';
 import { refreshAccessToken } from '#core/tokens/refresh-token.ts';
+import { parseRefresherFailure, RefresherFailedError } from '#core/tokens/refresher-failure.ts';
 import {
   createTokenRefresherHandler,
   loadTokenRefresherConfig,
@@ -136,9 +137,31 @@ describe('token refresher handler', () => {
     );
   });
 
-  it('rejects a malformed event (a token in clear instead of its fingerprint)', async () => {
+  it('rejects a malformed event (a token in clear instead of its fingerprint) as a permanent failure', async () => {
     const handler = createTokenRefresherHandler(refresherDeps());
-    await expect(handler({ rejectedTokenSha256: 'token-1' })).rejects.toThrow();
+    const error = await handler({ rejectedTokenSha256: 'token-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RefresherFailedError);
+    expect((error as RefresherFailedError).failure).toEqual({
+      kind: 'permanent',
+      retryable: false,
+      message: 'Invalid refresher event: expected {rejectedTokenSha256?, force?}',
+    });
+    expect((error as Error).message).not.toContain('token-1');
+  });
+
+  it('throws a failure whose message carries its typed kind and retryable fields (all Lambda passes on)', async () => {
+    const deps = refresherDeps();
+    deps.minter.failWith = new TransientError('Zoho token endpoint answered 429', {
+      errorCode: 'HTTP_429',
+    });
+    const error = await createTokenRefresherHandler(deps)({ force: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RefresherFailedError);
+    expect(parseRefresherFailure((error as Error).message)).toEqual({
+      kind: 'transient',
+      retryable: true,
+      message: 'Zoho token endpoint answered 429',
+      errorCode: 'HTTP_429',
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
 import type {
   IdentityLookupKey,
   IdentityRecord,
@@ -36,7 +37,10 @@ function fromItem(item: Record<string, unknown>): IdentityRecord {
   return record;
 }
 
-/** Identity store on DynamoDB: pk `id`, one GSI per lookup key (see IDENTITY_INDEXES). */
+/**
+ * Identity store on DynamoDB: pk `id`, one GSI per lookup key (see IDENTITY_INDEXES). SDK errors
+ * are translated (a throttle is a TransientError). @throws TransientError, PermanentError
+ */
 export class DynamoDbIdentityStore implements IdentityStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -44,8 +48,8 @@ export class DynamoDbIdentityStore implements IdentityStore {
   ) {}
 
   async get(id: string): Promise<IdentityRecord | undefined> {
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
+    const out = await this.call('Get', (c) =>
+      c.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true })),
     );
     return out.Item ? fromItem(out.Item) : undefined;
   }
@@ -56,15 +60,17 @@ export class DynamoDbIdentityStore implements IdentityStore {
     const records: IdentityRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#k = :v',
-          ExpressionAttributeNames: { '#k': attribute },
-          ExpressionAttributeValues: { ':v': wanted },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
+      const out = await this.call('Query', (c) =>
+        c.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: indexName,
+            KeyConditionExpression: '#k = :v',
+            ExpressionAttributeNames: { '#k': attribute },
+            ExpressionAttributeValues: { ':v': wanted },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
       );
       records.push(...(out.Items ?? []).map(fromItem));
       start = out.LastEvaluatedKey;
@@ -73,11 +79,24 @@ export class DynamoDbIdentityStore implements IdentityStore {
   }
 
   async put(record: IdentityRecord): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(record) }));
+    await this.call('Put', (c) =>
+      c.send(new PutCommand({ TableName: this.tableName, Item: toItem(record) })),
+    );
   }
 
   async delete(id: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { id } }));
+    await this.call('Delete', (c) =>
+      c.send(new DeleteCommand({ TableName: this.tableName, Key: { id } })),
+    );
+  }
+
+  /** Sends one command, translating SDK errors into the AppError hierarchy. */
+  private async call<T>(operation: string, send: (client: DynamoDBDocumentClient) => Promise<T>) {
+    try {
+      return await send(this.client);
+    } catch (error) {
+      throw translateAwsError(error, `Identity store ${operation}`);
+    }
   }
 
   /** Scans the whole table (SCIM list without a filter is rare: IdPs filter by userName). */
@@ -85,11 +104,13 @@ export class DynamoDbIdentityStore implements IdentityStore {
     const all: IdentityRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
+      const out = await this.call('Scan', (c) =>
+        c.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
       );
       all.push(...(out.Items ?? []).map(fromItem));
       start = out.LastEvaluatedKey;

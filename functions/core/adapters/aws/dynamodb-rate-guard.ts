@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
 import type { Clock } from '#core/ports/clock.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
 
@@ -8,6 +9,7 @@ import type { RateGuard } from '#core/ports/rate-guard.ts';
  * table (`id` = `guard#<window start>`, removed by its TTL `expiration`) holding the set of
  * admitted request ids. A conditional update admits an id while the set has room, and admits an
  * id already in it again (a retry), so every receive is checked and nothing is counted twice.
+ * @throws TransientError (throttled), PermanentError
  */
 export class DynamoDbRateGuard implements RateGuard {
   constructor(
@@ -42,7 +44,7 @@ export class DynamoDbRateGuard implements RateGuard {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      throw translateAwsError(error, 'Rate guard update');
     }
   }
 }

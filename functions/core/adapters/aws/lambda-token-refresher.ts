@@ -1,6 +1,9 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { isTransientAwsError } from '#core/adapters/aws/aws-errors.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
 import type { TokenRefresher } from '#core/ports/token-source.ts';
+import { parseRefresherFailure } from '#core/tokens/refresher-failure.ts';
+import type { RefresherEvent } from '#core/tokens/refresher-handler.ts';
 import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 /** Invoke failures that mean "busy or briefly unavailable", not "broken". */
@@ -27,7 +30,7 @@ export class LambdaTokenRefresher implements TokenRefresher {
 
   async requestRefresh(input: { rejectedToken?: string }): Promise<void> {
     // The refresher only needs to recognise the token: send its fingerprint, never the token.
-    const payload =
+    const payload: RefresherEvent =
       input.rejectedToken === undefined
         ? {}
         : { rejectedTokenSha256: tokenFingerprint(input.rejectedToken) };
@@ -44,7 +47,7 @@ export class LambdaTokenRefresher implements TokenRefresher {
       const name = error instanceof Error ? error.name : 'UnknownError';
       const message = `Could not invoke the token refresher (${name})`;
       const fault = (error as { $fault?: unknown } | undefined)?.$fault;
-      if (TRANSIENT_INVOKE_ERRORS.has(name) || fault !== 'client') {
+      if (TRANSIENT_INVOKE_ERRORS.has(name) || fault !== 'client' || isTransientAwsError(error)) {
         throw new TransientError(message, { cause: error, errorCode: name });
       }
       throw new PermanentError(message, 'config', {
@@ -57,23 +60,32 @@ export class LambdaTokenRefresher implements TokenRefresher {
   }
 }
 
-/** The refresher threw: Lambda reports `{errorType, errorMessage}` (our messages hold no secrets). */
+/**
+ * The refresher threw: Lambda reports `{errorType, errorMessage}`, and the refresher's message is a
+ * typed failure (see refresher-failure). It is classified by its `retryable` and `kind` fields; a
+ * message that is not one (a crash, a timeout) is an unknown failure, transient by the one policy.
+ */
 function functionError(payload: Uint8Array | undefined): Error {
-  let errorType = 'Unhandled';
-  let errorMessage = 'token refresher failed';
+  let reported: Record<string, unknown> = {};
   try {
-    const parsed = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-    if (typeof parsed.errorType === 'string') errorType = parsed.errorType;
-    if (typeof parsed.errorMessage === 'string') errorMessage = parsed.errorMessage.slice(0, 500);
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(payload));
+    if (typeof parsed === 'object' && parsed !== null) reported = parsed as Record<string, unknown>;
   } catch {
-    // An unreadable payload keeps the generic message.
+    // An unreadable payload is an unknown failure.
   }
-  const message = `Token refresher failed: ${errorType}: ${errorMessage}`;
-  if (errorType === 'PermanentError' || errorType === 'ConfigError') {
-    return new PermanentError(message, 'auth', {
-      errorCode: errorType,
-      hint: 'the token refresher cannot mint: see its logs; check the Zoho OAuth secret',
-    });
+  const failure = parseRefresherFailure(reported.errorMessage);
+  if (failure === undefined) {
+    const errorType = typeof reported.errorType === 'string' ? reported.errorType : 'Unhandled';
+    return new TransientError(`Token refresher failed: ${errorType}`, { errorCode: errorType });
   }
-  return new TransientError(message, { errorCode: errorType });
+  const message = `Token refresher failed: ${failure.message}`;
+  const errorCode = failure.errorCode !== undefined ? { errorCode: failure.errorCode } : {};
+  return failure.retryable
+    ? new TransientError(message, errorCode)
+    : new PermanentError(message, failure.kind, {
+        ...errorCode,
+        hint:
+          failure.hint ??
+          'the token refresher cannot mint: see its logs; check the Zoho OAuth secret',
+      });
 }

@@ -3,6 +3,7 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { awsErrorName, isTransientAwsError } from '#core/adapters/aws/aws-errors.ts';
 import { SecretError } from '#core/domain/errors.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
 import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
@@ -74,12 +75,10 @@ export class SecretsManagerSecretSource implements SecretSource, SecretWriter {
 
 function translate(error: unknown, secretId: string, action: 'read' | 'write'): SecretError {
   if (error instanceof SecretError) return error;
-  const name = error instanceof Error ? error.name : 'UnknownError';
+  const name = awsErrorName(error);
   return new SecretError(
     `Could not ${action} secret ${secretId}: ${name}`,
-    !NON_RETRYABLE.has(name),
-    {
-      cause: error,
-    },
+    isTransientAwsError(error) || !NON_RETRYABLE.has(name),
+    { cause: error, errorCode: name },
   );
 }

@@ -3,6 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { GUARD_RELEASE_VALUE, WORK_MESSAGE_ATTRIBUTES } from '#core/contract/message-attributes.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { QueueError } from '#core/domain/errors.ts';
 import type { SendOptions, WorkQueue } from '#core/ports/work-queue.ts';
@@ -18,10 +19,20 @@ export interface SqsWorkQueueOptions {
 /** Message attributes every work-queue message carries, for filtering and tracing. */
 export function requestAttributes(request: DeprovisionRequest, options: SendOptions = {}) {
   return {
-    source: { DataType: 'String', StringValue: request.source },
-    requestId: { DataType: 'String', StringValue: request.requestId },
-    schemaVersion: { DataType: 'Number', StringValue: String(request.schemaVersion) },
-    ...(options.guardRelease ? { guardRelease: { DataType: 'String', StringValue: 'true' } } : {}),
+    [WORK_MESSAGE_ATTRIBUTES.SOURCE]: { DataType: 'String', StringValue: request.source },
+    [WORK_MESSAGE_ATTRIBUTES.REQUEST_ID]: { DataType: 'String', StringValue: request.requestId },
+    [WORK_MESSAGE_ATTRIBUTES.SCHEMA_VERSION]: {
+      DataType: 'Number',
+      StringValue: String(request.schemaVersion),
+    },
+    ...(options.guardRelease
+      ? {
+          [WORK_MESSAGE_ATTRIBUTES.GUARD_RELEASE]: {
+            DataType: 'String',
+            StringValue: GUARD_RELEASE_VALUE,
+          },
+        }
+      : {}),
   };
 }
 

@@ -31,8 +31,6 @@ export interface HelpCenterRequest {
   path: string;
   /** JSON body, for the requests that carry one. */
   body?: string;
-  /** Whether sending the request changes the Help Center (skipped in dry run). */
-  mutating: boolean;
 }
 
 const ID = '[0-9]{1,19}';
@@ -176,7 +174,6 @@ export function buildFindUsersByEmail(
     operation: 'find-users-by-email',
     method: 'GET',
     path: `/api/v1/users?searchBy=${encodeURIComponent(trimmed)}&helpCenterId=${segment(helpCenterId, 'helpCenterId')}&status=ALL&${pageQuery}`,
-    mutating: false,
   });
 }
 
@@ -197,7 +194,6 @@ export function buildListUserGroups(
     operation: 'list-user-groups',
     method: 'GET',
     path: `/api/v1/users/${segment(userId, 'userId')}/groups?${hc}${pageQuery}`,
-    mutating: false,
   });
 }
 
@@ -210,7 +206,6 @@ export function buildRemoveUserFromHelpCenterGroups(
     operation: 'remove-user-from-help-center-groups',
     method: 'DELETE',
     path: `/api/v1/helpcenter/${segment(helpCenterId, 'helpCenterId')}/users/${segment(userId, 'userId')}/groups`,
-    mutating: true,
   });
 }
 
@@ -228,7 +223,6 @@ export function buildDissociateUserGroups(
     method: 'POST',
     path: `/api/v1/users/${segment(userId, 'userId')}/groups/dissociate?helpCenterId=${segment(helpCenterId, 'helpCenterId')}`,
     body: JSON.stringify({ groupIds: idList(groupIds, 'groupIds') }),
-    mutating: true,
   });
 }
 
@@ -243,7 +237,6 @@ export function buildRemoveUsersFromGroupInHelpCenter(
     method: 'DELETE',
     path: `/api/v1/helpcenter/${segment(helpCenterId, 'helpCenterId')}/groups/${segment(groupId, 'groupId')}/users`,
     body: JSON.stringify({ userIds: idList(userIds, 'userIds') }),
-    mutating: true,
   });
 }
 
@@ -260,18 +253,7 @@ export function buildRemoveUsersFromGroup(
     method: 'POST',
     path: `/api/v1/groups/${segment(groupId, 'groupId')}/users/remove`,
     body: JSON.stringify({ userIds: idList(userIds, 'userIds') }),
-    mutating: true,
   });
-}
-
-/** Whether `request` matches an allowlisted shape (method, path and body). */
-export function isAllowed(request: Pick<HelpCenterRequest, 'method' | 'path' | 'body'>): boolean {
-  return ALLOWED_REQUESTS.some(
-    (shape) =>
-      shape.method === request.method &&
-      shape.path.test(request.path) &&
-      bodyMatches(shape.bodyIds, request.body),
-  );
 }
 
 function bodyMatches(key: AllowedShape['bodyIds'], body: string | undefined): boolean {

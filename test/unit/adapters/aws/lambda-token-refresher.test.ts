@@ -1,6 +1,8 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.ts';
+import { PermanentError, SecretError, TransientError } from '#core/domain/errors.ts';
+import { toRefresherFailure } from '#core/tokens/refresher-failure.ts';
 import { tokenFingerprint } from '#core/tokens/token-secret.ts';
 
 type Sent = { input: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array } };
@@ -54,18 +56,47 @@ describe('LambdaTokenRefresher', () => {
     ).rejects.toMatchObject({ name: 'PermanentError', kind: 'config' });
   });
 
-  it('maps a function error by the error type the refresher threw', async () => {
-    const failing = (errorType: string) =>
-      client(async () => ({
+  const failing = (thrown: unknown) =>
+    client(async () => {
+      // What Lambda reports for a thrown error: its name and message only.
+      const error = toRefresherFailure(thrown);
+      return {
         StatusCode: 200,
         FunctionError: 'Unhandled',
-        Payload: payload({ errorType, errorMessage: 'Zoho token endpoint refused the refresh' }),
-      })).fake;
+        Payload: payload({ errorType: error.name, errorMessage: error.message, trace: [] }),
+      };
+    }).fake;
+
+  it('classifies a refresher failure by its typed kind and retryable fields', async () => {
     await expect(
-      new LambdaTokenRefresher(failing('PermanentError'), 'f').requestRefresh({}),
-    ).rejects.toMatchObject({ name: 'PermanentError', kind: 'auth' });
+      new LambdaTokenRefresher(
+        failing(new PermanentError('Zoho token endpoint refused the refresh', 'auth')),
+        'f',
+      ).requestRefresh({}),
+    ).rejects.toMatchObject({ name: 'PermanentError', kind: 'auth', retryable: false });
     await expect(
-      new LambdaTokenRefresher(failing('TransientError'), 'f').requestRefresh({}),
-    ).rejects.toMatchObject({ name: 'TransientError' });
+      new LambdaTokenRefresher(
+        failing(new SecretError('Secret x is not valid JSON', false)),
+        'f',
+      ).requestRefresh({}),
+    ).rejects.toMatchObject({ name: 'PermanentError', kind: 'config', retryable: false });
+    await expect(
+      new LambdaTokenRefresher(
+        failing(new TransientError('token endpoint throttled', { errorCode: 'HTTP_429' })),
+        'f',
+      ).requestRefresh({}),
+    ).rejects.toMatchObject({ name: 'TransientError', retryable: true, errorCode: 'HTTP_429' });
+  });
+
+  it('does not trust the reported error type: a class name alone is an unknown, transient failure', async () => {
+    const { fake } = client(async () => ({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      Payload: payload({ errorType: 'PermanentError', errorMessage: 'Task timed out' }),
+    }));
+    await expect(new LambdaTokenRefresher(fake, 'f').requestRefresh({})).rejects.toMatchObject({
+      name: 'TransientError',
+      retryable: true,
+    });
   });
 });

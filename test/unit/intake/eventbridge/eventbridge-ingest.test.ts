@@ -97,7 +97,7 @@ describe('EventBridge ingest: Okta log-streaming partner events', () => {
 
   it('ignores a deactivate whose outcome is FAILURE', async () => {
     const { handler, queue } = setup();
-    await handler(
+    const result = await handler(
       envelope({
         source: OKTA_SOURCE,
         detailType: 'SystemLog',
@@ -109,6 +109,7 @@ describe('EventBridge ingest: Okta log-streaming partner events', () => {
         }),
       }),
     );
+    expect(result.enqueued).toBe(0);
     expect(queue.sent).toHaveLength(0);
   });
 

@@ -92,15 +92,21 @@ describe('PATCH /Users/{id}: deactivation in every documented form', () => {
 
   it('enqueues nothing for re-enabling or profile-only updates, and again once on the next disable', async () => {
     const { send, queue } = setup([seededUser('u1', { active: false, version: 5 })]);
-    await send('PATCH', '/scim/v2/Users/u1', {
+    // Each update is accepted first (a 400 or 500 would also enqueue nothing).
+    const enable = await send('PATCH', '/scim/v2/Users/u1', {
       body: patchBody({ op: 'replace', value: { active: true } }),
     });
-    await send('PATCH', '/scim/v2/Users/u1', {
+    expect(enable.status).toBe(200);
+    expect(enable.json).toMatchObject({ id: 'u1', active: true });
+    const rename = await send('PATCH', '/scim/v2/Users/u1', {
       body: patchBody({ op: 'Replace', path: 'name.familyName', value: 'Other' }),
     });
-    await send('PATCH', '/scim/v2/Users/u1', {
+    expect(rename.status).toBe(200);
+    expect(rename.json).toMatchObject({ active: true, name: { familyName: 'Other' } });
+    const password = await send('PATCH', '/scim/v2/Users/u1', {
       body: patchBody({ op: 'replace', value: { password: 'secret-not-stored' } }),
     });
+    expect(password.status).toBe(200);
     expect(queue.sent).toHaveLength(0);
     await send('PATCH', '/scim/v2/Users/u1', {
       body: patchBody({ op: 'replace', value: { active: false } }),

@@ -1,5 +1,5 @@
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
-import type { IdentityRecord } from '#core/ports/identity-store.ts';
+import type { IdentityRecord, IdentityStore } from '#core/ports/identity-store.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
 import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
@@ -37,7 +37,10 @@ export function seededUser(id: string, extra: Partial<IdentityRecord> = {}): Ide
   };
 }
 
-export function setup(seed: IdentityRecord[] = [], options: { maxBodyBytes?: number } = {}) {
+export function setup(
+  seed: IdentityRecord[] = [],
+  options: { maxBodyBytes?: number; identityStore?: IdentityStore } = {},
+) {
   const queue = new InMemoryWorkQueue();
   const store = new InMemoryIdentityStore(seed);
   const deps: IngestDeps = {
@@ -51,7 +54,7 @@ export function setup(seed: IdentityRecord[] = [], options: { maxBodyBytes?: num
     secretSource: new StaticSecretSource({
       [SECRET_ID]: JSON.stringify({ scimBearerToken: SCIM_TOKEN }),
     }),
-    identityStore: store,
+    identityStore: options.identityStore ?? store,
     clock: { now: () => NOW },
     logger: silentLogger,
   };

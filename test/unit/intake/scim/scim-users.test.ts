@@ -271,9 +271,15 @@ describe.each(BASES)('SCIM Users at %s', (base) => {
 
     it('enqueues nothing for profile-only updates and for re-enabling', async () => {
       const { send, queue } = setup([seededUser('u1', { active: false })]);
-      await send('PUT', `${base}/Users/u1`, { body: oktaPut(false, 'Renamed') });
-      await send('PUT', `${base}/Users/u1`, { body: oktaPut(true) });
-      await send('PUT', `${base}/Users/u1`, { body: oktaPut(true, 'Again') });
+      // Each update is accepted first (a 400 or 500 would also enqueue nothing).
+      const renamed = await send('PUT', `${base}/Users/u1`, { body: oktaPut(false, 'Renamed') });
+      expect(renamed.status).toBe(200);
+      expect(renamed.json).toMatchObject({ id: 'u1', active: false });
+      for (const body of [oktaPut(true), oktaPut(true, 'Again')]) {
+        const res = await send('PUT', `${base}/Users/u1`, { body });
+        expect(res.status).toBe(200);
+        expect(res.json).toMatchObject({ id: 'u1', active: true });
+      }
       expect(queue.sent).toHaveLength(0);
     });
 

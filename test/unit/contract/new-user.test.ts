@@ -7,11 +7,11 @@ import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { type Outcome, processDeprovision } from '#core/deprovision/process-deprovision.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import { silentLogger } from '#core/ports/logger.ts';
-import { InMemoryIdentityStore } from '../../local/adapters/in-memory-identity-store.ts';
-import { InMemoryRateGuard } from '../../local/adapters/in-memory-rate-guard.ts';
-import { InProcessTokenRefresher } from '../../local/adapters/in-process-token-refresher.ts';
-import { InMemoryDeadLetterQueue } from '../doubles/in-memory-dead-letter-queue.ts';
-import { StaticSecretSource } from '../doubles/static-secret-source.ts';
+import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
+import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
+import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
+import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
+import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { type StandinUser, startStrictStandin } from './strict-zoho-standin.ts';
 
 /**

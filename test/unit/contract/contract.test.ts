@@ -29,7 +29,7 @@ import {
   HC_B,
   testSeed,
   useSandbox,
-} from '../sandbox/sandbox-helpers.ts';
+} from '../../sandbox/sandbox-helpers.ts';
 
 const id = fc.oneof(
   fc.stringMatching(/^[0-9]{1,19}$/),

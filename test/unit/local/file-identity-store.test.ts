@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IdentityRecord } from '#core/ports/identity-store.ts';
+import { FileIdentityStore } from '../../../local/adapters/file-identity-store.ts';
+
+const record = (id: string, extra: Partial<IdentityRecord> = {}): IdentityRecord => ({
+  id,
+  userName: `${id}@example.org`,
+  email: `${id}@example.org`,
+  active: true,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  version: 1,
+  ...extra,
+});
+
+describe('FileIdentityStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hcd-identity-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens an absent file as an empty store and creates the file (and its folder) on the first write', async () => {
+    const path = join(dir, 'nested', 'identities.json');
+    const store = await FileIdentityStore.open(path);
+    expect(await store.list({ startIndex: 1, count: 10 })).toEqual({ total: 0, records: [] });
+    await store.put(record('a'));
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ records: [record('a')] });
+  });
+
+  it('keeps every put and delete across a reopen, looked up the way SCIM looks them up', async () => {
+    const path = join(dir, 'identities.json');
+    const first = await FileIdentityStore.open(path);
+    await first.put(record('a', { userName: 'Alice@Example.org' }));
+    await first.put(record('b'));
+    await first.put(record('c'));
+    await first.delete('b');
+
+    const reopened = await FileIdentityStore.open(path);
+    expect(await reopened.get('a')).toEqual(record('a', { userName: 'Alice@Example.org' }));
+    expect(await reopened.get('b')).toBeUndefined();
+    expect((await reopened.findBy('userName', 'alice@example.ORG')).map((r) => r.id)).toEqual([
+      'a',
+    ]);
+    expect((await reopened.list({ startIndex: 1, count: 10 })).records.map((r) => r.id)).toEqual([
+      'a',
+      'c',
+    ]);
+  });
+
+  it('writes concurrent puts one after another, ending with all of them in the file', async () => {
+    const path = join(dir, 'identities.json');
+    const store = await FileIdentityStore.open(path);
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => store.put(record(id))));
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { records: IdentityRecord[] };
+    expect(saved.records.map((r) => r.id).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('refuses to open a file that is not JSON rather than starting empty', async () => {
+    const path = join(dir, 'identities.json');
+    await writeFile(path, '{ not json', 'utf8');
+    await expect(FileIdentityStore.open(path)).rejects.toThrow(SyntaxError);
+  });
+});
