@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
-import { HELPCENTER_DIALECTS } from '#core/config/worker-config.ts';
+import { DEFAULTS, LIMITS } from '#core/contract/defaults.ts';
+import { HELPCENTER_DIALECTS } from '#core/contract/dialects.ts';
 import { ZOHO_DATA_CENTRE_NAMES } from '#core/contract/zoho-data-centres.ts';
 
 /** Built-in local secrets: printed in the banner only while the user has not set their own. */
@@ -33,22 +33,29 @@ const LocalEnvSchema = z.object({
   HELPCENTER_BASE_URL: z.url().optional(),
   ZOHO_ACCOUNTS_URL: z.url().optional(),
   ZOHO_DATA_CENTRE: z.enum(ZOHO_DATA_CENTRE_NAMES).optional(),
-  HELPCENTER_API: z.enum(HELPCENTER_DIALECTS).default('user-groups-delete'),
+  HELPCENTER_API: z.enum(HELPCENTER_DIALECTS).default(DEFAULTS.helpCenterDialect),
   HELPCENTER_IDS: csv.pipe(z.array(z.string()).min(1)).optional(),
-  HELPCENTER_CONCURRENCY: positiveInt.max(25).default(5),
-  HELPCENTER_TIMEOUT_MS: positiveInt.default(8_000),
+  HELPCENTER_CONCURRENCY: positiveInt
+    .max(LIMITS.helpCenterConcurrency)
+    .default(DEFAULTS.helpCenterConcurrency),
+  HELPCENTER_TIMEOUT_MS: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
   LOG_FORMAT: z.enum(['pretty', 'json']).default('pretty'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DRY_RUN: booleanFlag.default(false),
   VERIFY_AFTER_REMOVE: booleanFlag.default(false),
-  MAX_RECEIVE_COUNT: positiveInt.default(5),
-  MAX_IN_CALL_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  MAX_RECEIVE_COUNT: positiveInt.default(DEFAULTS.maxReceiveCount),
+  MAX_IN_CALL_RETRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(LIMITS.maxInCallRetries)
+    .default(DEFAULTS.maxInCallRetries),
   REDELIVERY_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
-  GUARD_MAX_REQUESTS: positiveInt.default(100),
-  GUARD_WINDOW_SECONDS: positiveInt.default(300),
+  GUARD_MAX_REQUESTS: positiveInt.default(DEFAULTS.guardMaxRequests),
+  GUARD_WINDOW_SECONDS: positiveInt.default(DEFAULTS.guardWindowSeconds),
   OKTA_DEPROVISION_EVENT_TYPES: csv
     .pipe(z.array(z.string()).min(1))
-    .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
+    .default([...DEFAULTS.oktaDeprovisionEventTypes]),
   OKTA_EVENT_HOOK_AUTHORIZATION: z.string().optional(),
   SCIM_BEARER_TOKEN: z.string().optional(),
   GRAPH_CLIENT_STATE: z.string().optional(),

@@ -13,7 +13,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { IDENTITY_INDEXES } from '#core/adapters/aws/dynamodb-identity-store.ts';
+import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import { AwsTestResources, requireAwsEndpoint } from './aws.ts';
 
 /** The worker's AWS resources (work queue with redrive to a DLQ, secrets, two tables) on a real endpoint. */
@@ -72,7 +72,7 @@ export class WorkerResources extends AwsTestResources {
   /** The identity table: pk `id` and one GSI per lookup key, as the stack creates it. */
   async identityTable(): Promise<string> {
     const name = `it-identity-${this.suffix}-${this.tables.length}`;
-    const indexes = Object.values(IDENTITY_INDEXES);
+    const indexes = Object.values(IDENTITY_TABLE.indexes);
     await this.dynamodb.send(
       new CreateTableCommand({
         TableName: name,

@@ -1,5 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { GUARD_RELEASE_VALUE, MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
+import { METRIC } from '#core/contract/metrics.ts';
 import {
   type Outcome,
   type ProcessDeps,
@@ -9,9 +11,6 @@ import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import { ValidationError } from '#core/domain/errors.ts';
 import { type MetricsSink, noMetrics } from '#core/ports/metrics.ts';
 
-/** Message attribute a redrive sets on a held request it releases past the guard. */
-export const GUARD_RELEASE_ATTRIBUTE = 'guardRelease';
-
 export interface WorkerDeps extends ProcessDeps {
   metrics?: MetricsSink;
   /** Called once per invocation with the Lambda context (Powertools idempotency needs it). */
@@ -19,10 +18,10 @@ export interface WorkerDeps extends ProcessDeps {
 }
 
 export const METRIC_BY_OUTCOME = {
-  removed: 'Removed',
-  'no-op': 'NoOp',
-  'dead-lettered': 'DeadLettered',
-  held: 'Held',
+  removed: METRIC.REMOVED,
+  'no-op': METRIC.NO_OP,
+  'dead-lettered': METRIC.DEAD_LETTERED,
+  held: METRIC.HELD,
 } as const;
 
 /** Processes one SQS record; throws to report it as a batch item failure. */
@@ -51,7 +50,9 @@ export function createRecordHandler(deps: WorkerDeps) {
         ...(Number.isFinite(firstReceived) && firstReceived > 0
           ? { firstReceivedAt: new Date(firstReceived) }
           : {}),
-        guardReleased: record.messageAttributes?.[GUARD_RELEASE_ATTRIBUTE]?.stringValue === 'true',
+        guardReleased:
+          record.messageAttributes?.[MESSAGE_ATTRIBUTE.GUARD_RELEASE]?.stringValue ===
+          GUARD_RELEASE_VALUE,
       });
       metrics.count(METRIC_BY_OUTCOME[outcome.kind]);
       if ('duplicate' in outcome && outcome.duplicate) metrics.count('Duplicate');

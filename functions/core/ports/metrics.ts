@@ -1,7 +1,9 @@
+import type { METRIC } from '#core/contract/metrics.ts';
+
 /** Counters for the dashboard (Powertools metrics in Lambda). */
 export interface MetricsSink {
   count(
-    name: 'Removed' | 'NoOp' | 'DeadLettered' | 'Held' | 'Retried' | 'Duplicate',
+    name: (typeof METRIC)['REMOVED' | 'NO_OP' | 'DEAD_LETTERED' | 'HELD' | 'RETRIED' | 'DUPLICATE'],
     value?: number,
   ): void;
   /** Writes what was counted (end of an invocation). */

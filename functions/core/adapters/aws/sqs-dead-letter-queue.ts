@@ -1,4 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { QueueError } from '#core/domain/errors.ts';
 import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
@@ -6,9 +7,9 @@ import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
 /** Message attributes of a dead-letter record, for filtering in the console and by redrive. */
 export function deadLetterAttributes(record: DeadLetterRecord) {
   return {
-    failureKind: { DataType: 'String', StringValue: record.failure.kind },
-    source: { DataType: 'String', StringValue: record.request.source },
-    requestId: { DataType: 'String', StringValue: record.request.requestId },
+    [MESSAGE_ATTRIBUTE.FAILURE_KIND]: { DataType: 'String', StringValue: record.failure.kind },
+    [MESSAGE_ATTRIBUTE.SOURCE]: { DataType: 'String', StringValue: record.request.source },
+    [MESSAGE_ATTRIBUTE.REQUEST_ID]: { DataType: 'String', StringValue: record.request.requestId },
   } as const;
 }
 

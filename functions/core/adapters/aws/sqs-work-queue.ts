@@ -3,6 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { GUARD_RELEASE_VALUE, MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { QueueError } from '#core/domain/errors.ts';
 import type { SendOptions, WorkQueue } from '#core/ports/work-queue.ts';
@@ -18,10 +19,20 @@ export interface SqsWorkQueueOptions {
 /** Message attributes every work-queue message carries, for filtering and tracing. */
 export function requestAttributes(request: DeprovisionRequest, options: SendOptions = {}) {
   return {
-    source: { DataType: 'String', StringValue: request.source },
-    requestId: { DataType: 'String', StringValue: request.requestId },
-    schemaVersion: { DataType: 'Number', StringValue: String(request.schemaVersion) },
-    ...(options.guardRelease ? { guardRelease: { DataType: 'String', StringValue: 'true' } } : {}),
+    [MESSAGE_ATTRIBUTE.SOURCE]: { DataType: 'String', StringValue: request.source },
+    [MESSAGE_ATTRIBUTE.REQUEST_ID]: { DataType: 'String', StringValue: request.requestId },
+    [MESSAGE_ATTRIBUTE.SCHEMA_VERSION]: {
+      DataType: 'Number',
+      StringValue: String(request.schemaVersion),
+    },
+    ...(options.guardRelease
+      ? {
+          [MESSAGE_ATTRIBUTE.GUARD_RELEASE]: {
+            DataType: 'String',
+            StringValue: GUARD_RELEASE_VALUE,
+          },
+        }
+      : {}),
   };
 }
 
