@@ -59,6 +59,38 @@ export function synthesizeStack(stage: StageConfigInput = {}): SynthesizedStack 
   return { stack, resources, functionIds };
 }
 
+let defaultStack: SynthesizedStack | undefined;
+
+/**
+ * A table's CreateTable input as the default stage's template defines it (key schema, attribute
+ * definitions, GSIs, billing), plus its TTL specification.
+ */
+export function tableFromTemplate(which: 'identity' | 'idempotency'): {
+  input: Omit<CreateTableCommandInput, 'TableName'>;
+  ttl?: { AttributeName: string; Enabled: boolean };
+} {
+  defaultStack ??= synthesizeStack();
+  const { stack, resources } = defaultStack;
+  const id = Stack.of(stack).getLogicalId(stack.tables[which].node.defaultChild as never);
+  const p = resources[id]?.Properties ?? {};
+  const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
+  return {
+    input: {
+      AttributeDefinitions:
+        p.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+      KeySchema: p.KeySchema as CreateTableCommandInput['KeySchema'],
+      BillingMode: p.BillingMode as CreateTableCommandInput['BillingMode'],
+      ...(p.GlobalSecondaryIndexes
+        ? {
+            GlobalSecondaryIndexes:
+              p.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+          }
+        : {}),
+    },
+    ...(ttl ? { ttl } : {}),
+  };
+}
+
 interface Physical {
   /** What `Ref` returns (table name, queue URL, secret ARN, function name, API id). */
   ref: string;
