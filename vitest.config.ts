@@ -10,6 +10,7 @@ export default defineConfig({
             'test/unit/**/*.test.ts',
             'test/sandbox/**/*.test.ts',
             'test/infra/**/*.test.ts',
+            'test/architecture/**/*.test.ts',
             'test/e2e/**/*.test.ts',
           ],
           testTimeout: 30_000,

@@ -14,15 +14,15 @@ import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts'
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
+import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
 import { LOCAL_ROUTE } from '#core/contract/routes.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
 import { isAppError } from '#core/domain/errors.ts';
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/intake/graph/config.ts';
-import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
 import {
   checkWebhookSecrets,
   createIngestHandler,

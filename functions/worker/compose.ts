@@ -11,9 +11,9 @@ import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createLogger, createMetrics } from '#core/observability.ts';
 import { systemClock } from '#core/ports/clock.ts';
