@@ -55,10 +55,10 @@ export function createRecordHandler(deps: WorkerDeps) {
           GUARD_RELEASE_VALUE,
       });
       metrics.count(METRIC_BY_OUTCOME[outcome.kind]);
-      if ('duplicate' in outcome && outcome.duplicate) metrics.count('Duplicate');
+      if ('duplicate' in outcome && outcome.duplicate) metrics.count(METRIC.DUPLICATE);
       return outcome;
     } catch (error) {
-      metrics.count('Retried');
+      metrics.count(METRIC.RETRIED);
       throw error;
     }
   };

@@ -1,3 +1,4 @@
+import { ENV } from '#core/contract/env-names.ts';
 import { METRIC } from '#core/contract/metrics.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
@@ -148,7 +149,7 @@ async function lookUpUsers(
   const users = deps.users;
   if (!users) {
     throw new ConfigError('Graph credentials are not configured; cannot look up updated users', [
-      'GRAPH_SECRET_ARN',
+      ENV.GRAPH_SECRET_ARN,
     ]);
   }
   await Promise.all(
