@@ -1,7 +1,7 @@
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { SERVICE_NAME } from '../functions/core/contract/service.ts';
 import { stageFromContext } from './config.ts';
-import { SERVICE_NAME } from './constructs/service-function.ts';
 import { DeprovisionerStack } from './stack.ts';
 
 /** Builds the CDK app for the stage in the context (`-c stage=…`), with cdk-nag AwsSolutions checks. */

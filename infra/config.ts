@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_CUSTOM_EVENT_SOURCE } from '../functions/core/contract/env-names.ts';
-
-export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;
+import { DEFAULTS, LIMITS } from '../functions/core/contract/defaults.ts';
+import { HELPCENTER_DIALECTS } from '../functions/core/contract/dialects.ts';
+import { DEFAULT_CUSTOM_EVENT_SOURCE } from '../functions/core/contract/events.ts';
 /** CloudWatch Logs only accepts these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
@@ -36,7 +36,10 @@ export const StageConfigSchema = z
       .object({
         throttleRateLimit: positiveInt.default(50),
         throttleBurstLimit: positiveInt.default(100),
-        maxBodyBytes: positiveInt.max(256 * 1024).default(256 * 1024),
+        maxBodyBytes: positiveInt.max(DEFAULTS.maxBodyBytes).default(DEFAULTS.maxBodyBytes),
+        /** The ingest function answers IdPs that give up after about 3 s. */
+        ingestTimeoutSeconds: positiveInt.max(29).default(10),
+        ingestMemoryMb: positiveInt.min(128).max(10240).default(512),
       })
       .prefault({}),
     okta: z
@@ -44,11 +47,7 @@ export const StageConfigSchema = z
         deprovisionEventTypes: z
           .array(z.string().min(1))
           .min(1)
-          .default([
-            'user.lifecycle.deactivate',
-            'user.lifecycle.suspend',
-            'user.lifecycle.delete.initiated',
-          ]),
+          .default([...DEFAULTS.oktaDeprovisionEventTypes]),
       })
       .prefault({}),
     eventBridge: z
@@ -61,21 +60,25 @@ export const StageConfigSchema = z
           .min(1)
           .refine((s) => !s.startsWith('aws.'), { message: 'the aws. prefix is reserved' })
           .default(DEFAULT_CUSTOM_EVENT_SOURCE),
+        ingestTimeoutSeconds: positiveInt.max(900).default(30),
+        /** How long EventBridge keeps retrying an event it cannot deliver (then: failure queue). */
+        maxEventAgeHours: positiveInt.max(24).default(24),
       })
       .prefault({}),
     graph: z
       .object({
-        baseUrl: z.url().default('https://graph.microsoft.com/v1.0'),
-        loginUrl: z.url().default('https://login.microsoftonline.com'),
+        baseUrl: z.url().default(DEFAULTS.graphBaseUrl),
+        loginUrl: z.url().default(DEFAULTS.graphLoginUrl),
         /** Create/renew the Graph subscription on a schedule (Entra ID as a source). */
         subscriptionEnabled: z.boolean().default(false),
         renewEveryHours: positiveInt.max(48).default(12),
+        subscriptionTimeoutSeconds: positiveInt.max(900).default(30),
       })
       .prefault({}),
     queue: z
       .object({
         /** Receives before a record goes to the DLQ; matches the worker's MAX_RECEIVE_COUNT. */
-        maxReceiveCount: positiveInt.min(5).default(5),
+        maxReceiveCount: positiveInt.min(5).default(DEFAULTS.maxReceiveCount),
         // Below the DLQ's 14 days: a dead letter keeps its original enqueue time, so it would expire early.
         retentionDays: positiveInt.min(1).max(7).default(4),
       })
@@ -92,29 +95,43 @@ export const StageConfigSchema = z
       .prefault({}),
     helpCenter: z
       .object({
-        api: z.enum(HELPCENTER_DIALECTS).default('user-groups-delete'),
+        api: z.enum(HELPCENTER_DIALECTS).default(DEFAULTS.helpCenterDialect),
         ids: z.array(z.string().min(1)).min(1).optional(),
         baseUrl: z.url().optional(),
         /** The Zoho org's concurrent-request limit (5–25 depending on edition). */
         orgConcurrencyLimit: positiveInt.min(5).max(25).default(10),
         /** In-flight Help Center requests per worker invocation. */
-        concurrency: positiveInt.max(25).default(4),
-        timeoutMs: positiveInt.max(30_000).default(8_000),
-        maxInCallRetries: z.number().int().min(0).max(10).default(3),
+        concurrency: positiveInt
+          .max(LIMITS.helpCenterConcurrency)
+          .default(DEFAULTS.helpCenterConcurrency),
+        timeoutMs: positiveInt.max(30_000).default(DEFAULTS.helpCenterTimeoutMs),
+        maxInCallRetries: z
+          .number()
+          .int()
+          .min(0)
+          .max(LIMITS.maxInCallRetries)
+          .default(DEFAULTS.maxInCallRetries),
         dryRun: z.boolean().default(false),
         verifyAfterRemove: z.boolean().default(false),
       })
       .prefault({}),
     guard: z
       .object({
-        maxRequests: positiveInt.default(100),
-        windowSeconds: positiveInt.default(300),
+        maxRequests: positiveInt.default(DEFAULTS.guardMaxRequests),
+        windowSeconds: positiveInt.default(DEFAULTS.guardWindowSeconds),
       })
       .prefault({}),
     tokenRefresher: z
       .object({
         /** Zoho access tokens live 60 minutes; refresh well before. */
         everyMinutes: positiveInt.min(5).max(55).default(45),
+        timeoutSeconds: positiveInt.max(900).default(30),
+      })
+      .prefault({}),
+    redrive: z
+      .object({
+        /** The operator's redrive moves up to its maxCount records per invocation. */
+        timeoutSeconds: positiveInt.max(900).default(300),
       })
       .prefault({}),
     alarms: z
@@ -123,6 +140,13 @@ export const StageConfigSchema = z
         workerErrors: positiveInt.default(5),
         throttles: positiveInt.default(1),
         api5xx: positiveInt.default(5),
+        /** One failure of these is already worth an operator's look. */
+        tokenRefresherErrors: positiveInt.default(1),
+        eventBridgeIngestErrors: positiveInt.default(1),
+        eventFailures: positiveInt.default(1),
+        graphSubscriptionErrors: positiveInt.default(1),
+        /** Held, dropped or missed events in 5 minutes. */
+        needsAttention: positiveInt.default(1),
       })
       .prefault({}),
   })

@@ -1,3 +1,6 @@
+import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
+import { LOCAL_ROUTE, ROUTE } from '#core/contract/routes.ts';
+import { SERVICE_NAME } from '#core/contract/service.ts';
 import type { LocalConfig, LocalSecretName } from './config.ts';
 import type { LocalService } from './runner.ts';
 
@@ -21,13 +24,13 @@ export function banner(config: LocalConfig, service: LocalService): string {
   const okta = shown(config, 'OKTA_EVENT_HOOK_AUTHORIZATION');
   const lines = [
     '',
-    `helpcenter-deprovisioner — ${config.mode === 'local' ? 'local mode (embedded defaults: no AWS, no Zoho account)' : 'real-service mode (SQS, Secrets Manager, DynamoDB)'}`,
+    `${SERVICE_NAME} — ${config.mode === 'local' ? 'local mode (embedded defaults: no AWS, no Zoho account)' : 'real-service mode (SQS, Secrets Manager, DynamoDB)'}`,
     '',
-    `  Service          ${u}   (health: ${u}/healthz)`,
-    `  Okta Event Hook  ${u}/webhooks/okta`,
-    `  SCIM 2.0         ${u}/scim/v2`,
-    `  Graph            ${u}/webhooks/graph`,
-    `  Signed webhook   ${u}/webhooks/events`,
+    `  Service          ${u}   (health: ${u}${LOCAL_ROUTE.HEALTH})`,
+    `  Okta Event Hook  ${u}${ROUTE.OKTA_EVENT_HOOK}`,
+    `  SCIM 2.0         ${u}${ROUTE.SCIM_V2}`,
+    `  Graph            ${u}${ROUTE.GRAPH_NOTIFICATIONS}`,
+    `  Signed webhook   ${u}${ROUTE.SIGNED_WEBHOOK}`,
     `  Help Center      ${service.helpCenterBaseUrl}${service.sandbox ? `   (sandbox seeded from ${config.SANDBOX_SEED})` : ''}`,
     ...(service.sandbox ? [`  Sandbox state    ${service.sandbox.url}/_sandbox/state`] : []),
     ...(service.graphStandin
@@ -39,7 +42,7 @@ export function banner(config: LocalConfig, service: LocalService): string {
     ...(service.dlqPath
       ? [
           `  Dead letters     ${service.dlqPath}`,
-          `  Redrive          curl -sS -X POST ${u}/_local/redrive -d '{"failureKind":"transient"}'   (all fields optional)`,
+          `  Redrive          curl -sS -X POST ${u}${LOCAL_ROUTE.REDRIVE} -d '{"${MESSAGE_ATTRIBUTE.FAILURE_KIND}":"transient"}'   (all fields optional)`,
         ]
       : []),
     ...(service.identityPath ? [`  Identity store   ${service.identityPath}`] : []),
@@ -58,7 +61,7 @@ export function banner(config: LocalConfig, service: LocalService): string {
     '',
     'Try it: deprovision alice@example.com through the Okta route (run from the repository root):',
     '',
-    `  curl -sS -i -X POST ${u}/webhooks/okta \\`,
+    `  curl -sS -i -X POST ${u}${ROUTE.OKTA_EVENT_HOOK} \\`,
     `    -H ${okta.env ? `"Authorization: ${okta.value}"` : `'Authorization: ${okta.value}'`} -H 'Content-Type: application/json' \\`,
     '    --data @local/examples/okta-deactivate-alice.json',
     '',

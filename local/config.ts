@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
-import { HELPCENTER_DIALECTS } from '#core/config/worker-config.ts';
+import { DEFAULTS, LIMITS } from '#core/contract/defaults.ts';
+import { HELPCENTER_DIALECTS } from '#core/contract/dialects.ts';
+import { ENV } from '#core/contract/env-names.ts';
 import { ZOHO_DATA_CENTRE_NAMES } from '#core/contract/zoho-data-centres.ts';
 
 /** Built-in local secrets: printed in the banner only while the user has not set their own. */
@@ -24,31 +25,38 @@ const LocalEnvSchema = z.object({
   SANDBOX_SEED: z.string().default('local/seed.json'),
   GRAPH_STANDIN_PORT: port.default(3002),
   GRAPH_STANDIN_USERS: z.string().default('local/graph-users.json'),
-  GRAPH_BASE_URL: z.url().optional(),
-  GRAPH_LOGIN_URL: z.url().optional(),
+  [ENV.GRAPH_BASE_URL]: z.url().optional(),
+  [ENV.GRAPH_LOGIN_URL]: z.url().optional(),
   GRAPH_TENANT_ID: z.string().optional(),
   GRAPH_CLIENT_ID: z.string().optional(),
   GRAPH_CLIENT_SECRET: z.string().optional(),
   LOCAL_DATA_DIR: z.string().default('.local'),
-  HELPCENTER_BASE_URL: z.url().optional(),
+  [ENV.HELPCENTER_BASE_URL]: z.url().optional(),
   ZOHO_ACCOUNTS_URL: z.url().optional(),
   ZOHO_DATA_CENTRE: z.enum(ZOHO_DATA_CENTRE_NAMES).optional(),
-  HELPCENTER_API: z.enum(HELPCENTER_DIALECTS).default('user-groups-delete'),
-  HELPCENTER_IDS: csv.pipe(z.array(z.string()).min(1)).optional(),
-  HELPCENTER_CONCURRENCY: positiveInt.max(25).default(5),
-  HELPCENTER_TIMEOUT_MS: positiveInt.default(8_000),
-  LOG_FORMAT: z.enum(['pretty', 'json']).default('pretty'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  DRY_RUN: booleanFlag.default(false),
-  VERIFY_AFTER_REMOVE: booleanFlag.default(false),
-  MAX_RECEIVE_COUNT: positiveInt.default(5),
-  MAX_IN_CALL_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  [ENV.HELPCENTER_API]: z.enum(HELPCENTER_DIALECTS).default(DEFAULTS.helpCenterDialect),
+  [ENV.HELPCENTER_IDS]: csv.pipe(z.array(z.string()).min(1)).optional(),
+  [ENV.HELPCENTER_CONCURRENCY]: positiveInt
+    .max(LIMITS.helpCenterConcurrency)
+    .default(DEFAULTS.helpCenterConcurrency),
+  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
+  [ENV.LOG_FORMAT]: z.enum(['pretty', 'json']).default('pretty'),
+  [ENV.LOG_LEVEL]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  [ENV.DRY_RUN]: booleanFlag.default(false),
+  [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
+  [ENV.MAX_RECEIVE_COUNT]: positiveInt.default(DEFAULTS.maxReceiveCount),
+  [ENV.MAX_IN_CALL_RETRIES]: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(LIMITS.maxInCallRetries)
+    .default(DEFAULTS.maxInCallRetries),
   REDELIVERY_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
-  GUARD_MAX_REQUESTS: positiveInt.default(100),
-  GUARD_WINDOW_SECONDS: positiveInt.default(300),
-  OKTA_DEPROVISION_EVENT_TYPES: csv
+  [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(DEFAULTS.guardMaxRequests),
+  [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(DEFAULTS.guardWindowSeconds),
+  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
     .pipe(z.array(z.string()).min(1))
-    .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
+    .default([...DEFAULTS.oktaDeprovisionEventTypes]),
   OKTA_EVENT_HOOK_AUTHORIZATION: z.string().optional(),
   SCIM_BEARER_TOKEN: z.string().optional(),
   GRAPH_CLIENT_STATE: z.string().optional(),
@@ -64,28 +72,28 @@ const LocalEnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a Zoho org id')
     .optional(),
   // Real-service mode (any of these switches it on).
-  WORK_QUEUE_URL: z.url().optional(),
-  DEAD_LETTER_QUEUE_URL: z.url().optional(),
-  WEBHOOK_SECRET_ARN: z.string().optional(),
-  ZOHO_OAUTH_SECRET_ARN: z.string().optional(),
-  ZOHO_TOKEN_SECRET_ARN: z.string().optional(),
-  IDENTITY_TABLE_NAME: z.string().optional(),
-  IDEMPOTENCY_TABLE_NAME: z.string().optional(),
+  [ENV.WORK_QUEUE_URL]: z.url().optional(),
+  [ENV.DEAD_LETTER_QUEUE_URL]: z.url().optional(),
+  [ENV.WEBHOOK_SECRET_ARN]: z.string().optional(),
+  [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().optional(),
+  [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().optional(),
+  [ENV.IDENTITY_TABLE_NAME]: z.string().optional(),
+  [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().optional(),
   /** Real-service mode: the Entra app secret for Graph lookups (optional). */
-  GRAPH_SECRET_ARN: z.string().optional(),
+  [ENV.GRAPH_SECRET_ARN]: z.string().optional(),
   AWS_ENDPOINT_URL: z.url().optional(),
 });
 
 export type LocalEnv = z.infer<typeof LocalEnvSchema>;
 
 const AWS_KEYS = [
-  'WORK_QUEUE_URL',
-  'DEAD_LETTER_QUEUE_URL',
-  'WEBHOOK_SECRET_ARN',
-  'ZOHO_OAUTH_SECRET_ARN',
-  'ZOHO_TOKEN_SECRET_ARN',
-  'IDENTITY_TABLE_NAME',
-  'IDEMPOTENCY_TABLE_NAME',
+  ENV.WORK_QUEUE_URL,
+  ENV.DEAD_LETTER_QUEUE_URL,
+  ENV.WEBHOOK_SECRET_ARN,
+  ENV.ZOHO_OAUTH_SECRET_ARN,
+  ENV.ZOHO_TOKEN_SECRET_ARN,
+  ENV.IDENTITY_TABLE_NAME,
+  ENV.IDEMPOTENCY_TABLE_NAME,
 ] as const;
 
 const ZOHO_KEYS = [

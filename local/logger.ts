@@ -1,3 +1,4 @@
+import { SERVICE_NAME } from '#core/contract/service.ts';
 import { redact } from '#core/observability.ts';
 import type { Logger } from '#core/ports/logger.ts';
 
@@ -64,7 +65,7 @@ export function createLocalLogger(options: {
             level: level.toUpperCase(),
             message,
             timestamp: new Date().toISOString(),
-            service: 'helpcenter-deprovisioner',
+            service: SERVICE_NAME,
             ...safe,
           })
         : prettyLine(level, message, safe, options.colour ?? false),

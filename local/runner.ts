@@ -14,13 +14,15 @@ import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts'
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
+import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
+import { LOCAL_ROUTE } from '#core/contract/routes.ts';
+import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
 import { isAppError } from '#core/domain/errors.ts';
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/intake/graph/config.ts';
-import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
 import {
   checkWebhookSecrets,
   createIngestHandler,
@@ -269,6 +271,8 @@ function awsPorts(config: LocalConfig, logger: Logger): RunnerPorts {
     ),
     persistence: new DynamoDBPersistenceLayer({
       tableName: config.IDEMPOTENCY_TABLE_NAME!,
+      keyAttr: IDEMPOTENCY_TABLE.partitionKey,
+      expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
       awsSdkV3Client: new DynamoDBClient({}),
     }),
     ingestQueue: new SqsWorkQueue(sqs, config.WORK_QUEUE_URL!),
@@ -393,10 +397,10 @@ export async function startLocalService(
       ingest,
       async (req: IncomingMessage, body: () => Promise<Buffer>) => {
         const path = (req.url ?? '/').split('?')[0];
-        if (path === '/_local/redrive' && req.method === 'POST' && localQueue && ports.fileDlq) {
+        if (path === LOCAL_ROUTE.REDRIVE && req.method === 'POST' && localQueue && ports.fileDlq) {
           return localRedrive(ports.fileDlq, localQueue, logger, await body());
         }
-        if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+        if (path === LOCAL_ROUTE.HEALTH && (req.method === 'GET' || req.method === 'HEAD')) {
           return ready
             ? {
                 status: 200,

@@ -1,10 +1,9 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE } from '#core/contract/metrics.ts';
+import { SERVICE_NAME } from '#core/contract/service.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { CountMetric } from '#core/ports/metrics.ts';
-
-export const SERVICE_NAME = 'helpcenter-deprovisioner';
-export const METRICS_NAMESPACE = 'HelpCenterDeprovisioner';
 
 /** Keys whose values are replaced before any log line is written, whatever the caller passed. */
 const REDACTED_KEYS =

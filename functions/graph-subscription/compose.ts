@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { buildGraphSubscription } from '#core/intake/graph/wiring.ts';
+import { buildGraphSubscription } from '#core/compose/graph-wiring.ts';
 
 /**
  * Composition root of the graph-subscription Lambda (Secrets Manager), once per cold start.

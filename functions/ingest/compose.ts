@@ -5,8 +5,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
-import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
 import {
   checkWebhookSecrets,
   createIngestHandler,

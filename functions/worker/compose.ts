@@ -12,8 +12,9 @@ import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-s
 import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
 import { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
+import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createLogger, createMetrics } from '#core/observability.ts';
 import { systemClock } from '#core/ports/clock.ts';
@@ -49,6 +50,8 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     ),
     persistence: new DynamoDBPersistenceLayer({
       tableName: config.idempotencyTableName,
+      keyAttr: IDEMPOTENCY_TABLE.partitionKey,
+      expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
       awsSdkV3Client: new DynamoDBClient({}),
     }),
     dispatcher: createZohoAgent({ timeoutMs: config.timeoutMs, connections: config.concurrency }),

@@ -16,22 +16,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './service-function.ts';
-
-/** Custom metrics the functions emit through Powertools (dimension `service`). */
-export const OUTCOME_METRICS = ['Removed', 'NoOp', 'DeadLettered'] as const;
-
-/**
- * Events that ended without a deprovision for a reason an operator must look at: held by the guard
- * (or dry run), EventBridge events dropped as invalid, Graph notifications missed, lifecycle actions
- * that failed. A test checks the names against the constants the functions emit.
- */
-export const ATTENTION_METRICS = [
-  'Held',
-  'EventDropped',
-  'GraphMissedNotifications',
-  'GraphLifecycleActionFailed',
-] as const;
+import { METRICS_NAMESPACE, type MetricName } from '../../functions/core/contract/metrics.ts';
+import { SERVICE_NAME } from '../../functions/core/contract/service.ts';
 
 export interface AlarmTopicProps {
   email?: string;
@@ -90,9 +76,8 @@ export function thresholdAlarm(
   return alarm;
 }
 
-export function outcomeMetric(
-  name: (typeof OUTCOME_METRICS)[number] | (typeof ATTENTION_METRICS)[number],
-): Metric {
+/** A custom metric the functions emit through Powertools (dimension `service`), 5-minute sums. */
+export function outcomeMetric(name: MetricName): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,

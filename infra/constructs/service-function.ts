@@ -7,13 +7,11 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/core/contract/env-names.ts';
+import { METRICS_NAMESPACE } from '../../functions/core/contract/metrics.ts';
+import { SERVICE_NAME } from '../../functions/core/contract/service.ts';
 import { allowedEnv, type FunctionId, requiredEnv } from '../function-env.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Powertools service name and metrics namespace (the values the functions' observability uses). */
-export const SERVICE_NAME = 'helpcenter-deprovisioner';
-export const METRICS_NAMESPACE = 'HelpCenterDeprovisioner';
 
 /** Runtime settings every function gets; not application configuration. */
 export const RUNTIME_ENV: Readonly<Record<string, string>> = {
@@ -25,6 +23,14 @@ export const RUNTIME_ENV: Readonly<Record<string, string>> = {
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module';" +
   'const require = __createRequire(import.meta.url);';
+
+/** What every function of one stage shares: the integration constructs pass it through. */
+export interface FunctionDefaults {
+  stage: string;
+  logLevel: string;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
 
 export interface ServiceFunctionProps {
   /** Folder under `functions/` holding `index.ts`. */

@@ -11,19 +11,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-
-/** Every route the ingest function serves; anything else is answered 404 by API Gateway. */
-export const WEBHOOK_ROUTES: ReadonlyArray<{ path: string; methods: readonly HttpMethod[] }> = [
-  { path: '/webhooks/okta', methods: [HttpMethod.GET, HttpMethod.POST] },
-  { path: '/webhooks/graph', methods: [HttpMethod.POST] },
-  { path: '/webhooks/events', methods: [HttpMethod.POST] },
-  // SCIM: the whole tree under /scim (Entra's tenant URL may be /scim or /scim/v2; Users, Groups,
-  // ServiceProviderConfig, ResourceTypes, Schemas and their ids). The function answers SCIM 404s.
-  {
-    path: '/scim/{proxy+}',
-    methods: [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
-  },
-];
+import { INTAKE_ROUTES } from '../../functions/core/contract/routes.ts';
 
 export interface WebhookApiProps {
   handler: IFunction;
@@ -79,10 +67,11 @@ export class WebhookApi extends Construct {
     });
 
     const integration = new HttpLambdaIntegration('Ingest', props.handler);
-    for (const route of WEBHOOK_ROUTES) {
-      this.routes.push(
-        ...this.api.addRoutes({ path: route.path, methods: [...route.methods], integration }),
-      );
+    // Exactly the contract's routes (SCIM: the whole tree under /scim, answered by the function);
+    // anything else is API Gateway's 404.
+    for (const route of INTAKE_ROUTES) {
+      const methods = route.methods.map((m) => HttpMethod[m]);
+      this.routes.push(...this.api.addRoutes({ path: route.path, methods, integration }));
     }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DEAD_LETTER_MESSAGE_ATTRIBUTES } from '#core/contract/message-attributes.ts';
+import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import type {
   DeadLetterMessage,
@@ -95,12 +95,8 @@ function attributesOf(body: string): Record<string, string> {
       request?: { source?: string };
     };
     return {
-      ...(record.failure?.kind
-        ? { [DEAD_LETTER_MESSAGE_ATTRIBUTES.FAILURE_KIND]: record.failure.kind }
-        : {}),
-      ...(record.request?.source
-        ? { [DEAD_LETTER_MESSAGE_ATTRIBUTES.SOURCE]: record.request.source }
-        : {}),
+      ...(record.failure?.kind ? { [MESSAGE_ATTRIBUTE.FAILURE_KIND]: record.failure.kind } : {}),
+      ...(record.request?.source ? { [MESSAGE_ATTRIBUTE.SOURCE]: record.request.source } : {}),
     };
   } catch {
     return {};

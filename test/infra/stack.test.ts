@@ -1,22 +1,29 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CUSTOM_EVENT_SOURCE, ENV } from '../../functions/core/contract/env-names.ts';
+import { ENV } from '../../functions/core/contract/env-names.ts';
+import {
+  CUSTOM_EVENT_DETAIL_TYPE,
+  DEFAULT_CUSTOM_EVENT_SOURCE,
+} from '../../functions/core/contract/events.ts';
+import {
+  ATTENTION_METRICS,
+  METRICS_NAMESPACE,
+  OUTCOME_METRICS,
+} from '../../functions/core/contract/metrics.ts';
+import { SERVICE_NAME } from '../../functions/core/contract/service.ts';
+import { IDENTITY_TABLE } from '../../functions/core/contract/tables.ts';
 import { METRIC_BY_OUTCOME } from '../../functions/core/deprovision/batch.ts';
 import { EVENT_DROPPED_METRIC } from '../../functions/core/intake/eventbridge/handler.ts';
 import {
   GRAPH_LIFECYCLE_FAILED_METRIC,
   GRAPH_MISSED_METRIC,
 } from '../../functions/core/intake/graph/notifications.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability.ts';
 import { buildApp } from '../../infra/build-app.ts';
-import { ATTENTION_METRICS, OUTCOME_METRICS } from '../../infra/constructs/monitoring.ts';
-import * as infraNames from '../../infra/constructs/service-function.ts';
-import { IDENTITY_INDEXES } from '../../infra/constructs/tables.ts';
 import {
   FUNCTION_ENV,
   FUNCTION_IDS,
@@ -93,7 +100,7 @@ const dlq = stack.workQueue.deadLetterQueue;
 const { identity, idempotency } = stack.tables;
 const identityResources = [
   identity.tableArn,
-  ...IDENTITY_INDEXES.map((i) => `${identity.tableArn}/index/${i}`),
+  ...Object.values(IDENTITY_TABLE.indexes).map((i) => `${identity.tableArn}/index/${i.indexName}`),
 ];
 const TABLE_RW = [
   'dynamodb:BatchGetItem',
@@ -154,7 +161,22 @@ const EXPECTED_GRANTS: Record<FunctionId, string[]> = {
 };
 
 describe('DeprovisionerStack functions', () => {
-  it.each(FUNCTION_IDS)('%s runs Node 24 on arm64 with tracing, source maps and ESM', (id) => {
+  it.each(FUNCTION_IDS)('%s is bundled as an ES module with the require banner', (id) => {
+    // The code asset is staged in the cloud assembly as asset.<hash>, uploaded as <hash>.zip.
+    const key = (functionResource(id).Properties.Code as { S3Key: string }).S3Key;
+    const assetDir = path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    const files = readdirSync(assetDir).sort();
+    expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+    const code = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(
+      true,
+    );
+    // ESM exports the handler with an export clause; a CommonJS bundle would assign module.exports.
+    expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+    expect(code).not.toMatch(/module\.exports\s*=/);
+  });
+
+  it.each(FUNCTION_IDS)('%s runs Node 24 on arm64 with tracing and source maps', (id) => {
     const props = functionResource(id).Properties;
     expect(props).toMatchObject({
       Runtime: 'nodejs24.x',
@@ -171,10 +193,11 @@ describe('DeprovisionerStack functions', () => {
 
   it.each(FUNCTION_IDS)('%s logs to its own log group with the stage retention', (id) => {
     const props = functionResource(id).Properties;
-    expect(props.LoggingConfig).toEqual({
-      LogGroup: stack.resolve(stack.functions[id].logGroup.logGroupName),
-    });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    const logGroup = stack.functions[id].logGroup;
+    expect(props.LoggingConfig).toEqual({ LogGroup: stack.resolve(logGroup.logGroupName) });
+    const resource = template.findResources('AWS::Logs::LogGroup')[logicalId(logGroup)];
+    expect(resource?.Properties.RetentionInDays).toBe(90);
+    expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
   it.each(FUNCTION_IDS)('%s has every environment variable FUNCTION_ENV says it reads', (id) => {
@@ -200,8 +223,12 @@ describe('DeprovisionerStack functions', () => {
   });
 
   it('uses the Powertools service name and namespace the functions use', () => {
-    expect(infraNames.SERVICE_NAME).toBe(SERVICE_NAME);
-    expect(infraNames.METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+    for (const id of FUNCTION_IDS) {
+      expect(environmentOf(id), id).toMatchObject({
+        [ENV.SERVICE_NAME]: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      });
+    }
   });
 
   it('graphs and alarms on the metric names the functions emit', () => {
@@ -280,7 +307,7 @@ describe('DeprovisionerStack functions', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: [DEFAULT_CUSTOM_EVENT_SOURCE],
-        'detail-type': ['User Deprovisioned'],
+        'detail-type': [CUSTOM_EVENT_DETAIL_TYPE],
       },
       Targets: target,
     });
@@ -374,10 +401,10 @@ describe('Tables', () => {
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: { SSEEnabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      GlobalSecondaryIndexes: IDENTITY_INDEXES.map((name) =>
+      GlobalSecondaryIndexes: Object.values(IDENTITY_TABLE.indexes).map((index) =>
         Match.objectLike({
-          IndexName: name,
-          KeySchema: [{ AttributeName: name, KeyType: 'HASH' }],
+          IndexName: index.indexName,
+          KeySchema: [{ AttributeName: index.attribute, KeyType: 'HASH' }],
         }),
       ),
     });

@@ -3,6 +3,7 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -13,8 +14,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { IDENTITY_INDEXES } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { AwsTestResources, requireAwsEndpoint } from './aws.ts';
+import { tableFromTemplate } from './stack-resources.ts';
 
 /** The worker's AWS resources (work queue with redrive to a DLQ, secrets, two tables) on a real endpoint. */
 export class WorkerResources extends AwsTestResources {
@@ -55,41 +56,29 @@ export class WorkerResources extends AwsTestResources {
     return { workQueueUrl: out.QueueUrl, dlqUrl };
   }
 
-  /** The idempotency table in Powertools' layout (pk `id`). */
+  /** The idempotency table exactly as the synthesized stack defines it (key, TTL). */
   async idempotencyTable(): Promise<string> {
-    const name = `it-idempotency-${this.suffix}-${this.tables.length}`;
-    await this.dynamodb.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      }),
+    return this.tableFromTemplate(
+      'idempotency',
+      `it-idempotency-${this.suffix}-${this.tables.length}`,
     );
-    return this.track(name);
   }
 
-  /** The identity table: pk `id` and one GSI per lookup key, as the stack creates it. */
+  /** The identity table exactly as the synthesized stack defines it (key, one GSI per lookup). */
   async identityTable(): Promise<string> {
-    const name = `it-identity-${this.suffix}-${this.tables.length}`;
-    const indexes = Object.values(IDENTITY_INDEXES);
-    await this.dynamodb.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'id', AttributeType: 'S' },
-          ...indexes.map((i) => ({ AttributeName: i.attribute, AttributeType: 'S' as const })),
-        ],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: indexes.map((i) => ({
-          IndexName: i.indexName,
-          KeySchema: [{ AttributeName: i.attribute, KeyType: 'HASH' as const }],
-          Projection: { ProjectionType: 'ALL' as const },
-        })),
-      }),
-    );
-    return this.track(name);
+    return this.tableFromTemplate('identity', `it-identity-${this.suffix}-${this.tables.length}`);
+  }
+
+  private async tableFromTemplate(which: 'identity' | 'idempotency', name: string) {
+    const { input, ttl } = tableFromTemplate(which);
+    await this.dynamodb.send(new CreateTableCommand({ ...input, TableName: name }));
+    const tracked = await this.track(name);
+    if (ttl) {
+      await this.dynamodb.send(
+        new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: ttl }),
+      );
+    }
+    return tracked;
   }
 
   private async track(name: string): Promise<string> {

@@ -12,7 +12,7 @@ import { SqsDeadLetterSource } from '#core/adapters/aws/sqs-dead-letter-source.t
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { redrive } from '#core/deprovision/redrive.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';

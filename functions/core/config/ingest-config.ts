@@ -1,16 +1,11 @@
 import { z } from 'zod';
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
+import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
 
-export const DEFAULT_OKTA_DEPROVISION_EVENT_TYPES = [
-  'user.lifecycle.deactivate',
-  'user.lifecycle.suspend',
-  'user.lifecycle.delete.initiated',
-] as const;
-
-/** 256 KiB: SQS's classic message limit and far above any real webhook delivery. */
-export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export const DEFAULT_OKTA_DEPROVISION_EVENT_TYPES = DEFAULTS.oktaDeprovisionEventTypes;
+export const DEFAULT_MAX_BODY_BYTES = DEFAULTS.maxBodyBytes;
 
 export const IngestConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
+import { DEFAULTS, LIMITS } from '#core/contract/defaults.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
 import { ENV } from '#core/contract/env-names.ts';
 
@@ -12,17 +13,24 @@ export const WorkerConfigSchema = z.object({
   [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: z.string().min(1),
   [ENV.IDENTITY_TABLE_NAME]: z.string().min(1),
   [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().min(1),
-  [ENV.HELPCENTER_API]: z.enum(HELPCENTER_DIALECTS).default('user-groups-delete'),
+  [ENV.HELPCENTER_API]: z.enum(HELPCENTER_DIALECTS).default(DEFAULTS.helpCenterDialect),
   [ENV.HELPCENTER_IDS]: csv.pipe(z.array(z.string()).min(1)).optional(),
   [ENV.HELPCENTER_BASE_URL]: z.url().optional(),
-  [ENV.HELPCENTER_CONCURRENCY]: positiveInt.max(25).default(5),
-  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(8_000),
-  [ENV.MAX_RECEIVE_COUNT]: positiveInt.default(5),
-  [ENV.MAX_IN_CALL_RETRIES]: z.coerce.number().int().min(0).max(10).default(3),
+  [ENV.HELPCENTER_CONCURRENCY]: positiveInt
+    .max(LIMITS.helpCenterConcurrency)
+    .default(DEFAULTS.helpCenterConcurrency),
+  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
+  [ENV.MAX_RECEIVE_COUNT]: positiveInt.default(DEFAULTS.maxReceiveCount),
+  [ENV.MAX_IN_CALL_RETRIES]: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(LIMITS.maxInCallRetries)
+    .default(DEFAULTS.maxInCallRetries),
   [ENV.DRY_RUN]: booleanFlag.default(false),
   [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
-  [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(100),
-  [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(300),
+  [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(DEFAULTS.guardMaxRequests),
+  [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(DEFAULTS.guardWindowSeconds),
 });
 
 /** Settings of the worker's use case (the part that is not about where resources live). */

@@ -54,7 +54,4 @@ export const ENV = {
   CUSTOM_EVENT_SOURCE: 'CUSTOM_EVENT_SOURCE',
 } as const;
 
-/** Default EventBridge `source` of the custom "User Deprovisioned" event (infra and code share it). */
-export const DEFAULT_CUSTOM_EVENT_SOURCE = 'helpcenter.deprovisioner';
-
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,22 +1,16 @@
 /**
- * SQS message attribute names shared by the processes that write and read the queues (ingest and
- * redrive write the work queue, the worker reads it; the worker writes the dead-letter queue, the
- * redrive and operators filter it), and by `local/`'s in-process queue.
+ * SQS message attributes on work-queue and dead-letter messages (DESIGN "Failure classes"):
+ * operators filter the DLQ by `failureKind` and `source`; a redriven `held` record carries
+ * `guardRelease` past the guard.
  */
-export const WORK_MESSAGE_ATTRIBUTES = {
+export const MESSAGE_ATTRIBUTE = {
   SOURCE: 'source',
   REQUEST_ID: 'requestId',
+  /** `DeprovisionRequest.schemaVersion` (a Number attribute). */
   SCHEMA_VERSION: 'schemaVersion',
-  /** Set by a redrive on a held request it releases past the guard. */
+  FAILURE_KIND: 'failureKind',
   GUARD_RELEASE: 'guardRelease',
 } as const;
 
-/** The value of `guardRelease` that releases a request (any other value, or none, does not). */
+/** Value of `guardRelease` on a released message. */
 export const GUARD_RELEASE_VALUE = 'true';
-
-export const DEAD_LETTER_MESSAGE_ATTRIBUTES = {
-  /** The record's `failure.kind`; redrive filters on it. */
-  FAILURE_KIND: 'failureKind',
-  SOURCE: 'source',
-  REQUEST_ID: 'requestId',
-} as const;

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { GUARD_RELEASE_VALUE, WORK_MESSAGE_ATTRIBUTES } from '#core/contract/message-attributes.ts';
-import { WORKER_METRICS } from '#core/contract/metric-names.ts';
+import { GUARD_RELEASE_VALUE, MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
+import { METRIC } from '#core/contract/metrics.ts';
 import {
   type Outcome,
   type ProcessDeps,
@@ -25,14 +25,14 @@ export interface WorkerDeps extends ProcessDeps {
 }
 
 export const METRIC_BY_OUTCOME = {
-  removed: 'Removed',
-  'no-op': 'NoOp',
-  'dead-lettered': 'DeadLettered',
-  held: 'Held',
+  removed: METRIC.REMOVED,
+  'no-op': METRIC.NO_OP,
+  'dead-lettered': METRIC.DEAD_LETTERED,
+  held: METRIC.HELD,
 } as const;
 
 /** Metric counted whenever the Help Center answers THRESHOLD_EXCEEDED (alarm on it). */
-export const QUOTA_METRIC = WORKER_METRICS.quotaExceeded;
+export const QUOTA_METRIC = METRIC.QUOTA_EXCEEDED;
 
 async function deferQuietly(deps: WorkerDeps, record: SQSRecord, delaySeconds: number) {
   if (deps.deferMessage === undefined) return;
@@ -74,11 +74,11 @@ export function createRecordHandler(deps: WorkerDeps) {
           ? { firstReceivedAt: new Date(firstReceived) }
           : {}),
         guardReleased:
-          record.messageAttributes?.[WORK_MESSAGE_ATTRIBUTES.GUARD_RELEASE]?.stringValue ===
+          record.messageAttributes?.[MESSAGE_ATTRIBUTE.GUARD_RELEASE]?.stringValue ===
           GUARD_RELEASE_VALUE,
       });
       metrics.count(METRIC_BY_OUTCOME[outcome.kind]);
-      if ('duplicate' in outcome && outcome.duplicate) metrics.count('Duplicate');
+      if ('duplicate' in outcome && outcome.duplicate) metrics.count(METRIC.DUPLICATE);
       if (outcome.kind === 'dead-lettered' && outcome.failure.kind === 'quota') {
         metrics.count(QUOTA_METRIC);
       }
@@ -88,7 +88,7 @@ export function createRecordHandler(deps: WorkerDeps) {
         metrics.count(QUOTA_METRIC);
         await deferQuietly(deps, record, error.delaySeconds);
       } else {
-        metrics.count('Retried');
+        metrics.count(METRIC.RETRIED);
       }
       throw error;
     }

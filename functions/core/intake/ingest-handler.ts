@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IngestConfig } from '#core/config/ingest-config.ts';
+import { ROUTE } from '#core/contract/routes.ts';
 import { formatterByPath, httpErrorHandler } from '#core/http/error-handler.ts';
 import {
   empty,
@@ -63,7 +64,7 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
       maxBodyBytes: deps.config.maxBodyBytes,
     }),
     {
-      path: '/webhooks/okta',
+      path: ROUTE.OKTA_EVENT_HOOK,
       methods: {
         GET: async (req) =>
           json(
@@ -83,7 +84,7 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
       },
     },
     {
-      path: '/webhooks/events',
+      path: ROUTE.SIGNED_WEBHOOK,
       methods: {
         POST: async (req) => {
           await receiveSignedWebhook({ ...okta, maxBodyBytes: deps.config.maxBodyBytes }, req);
@@ -103,7 +104,7 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
 export function createIngestHandler(deps: IngestDeps) {
   const route = createIngestRouter(deps);
   return middy<APIGatewayProxyEventV2, HttpResponse>()
-    .use(httpErrorHandler(deps.logger, formatterByPath([['/scim', scimErrorFormatter]])))
+    .use(httpErrorHandler(deps.logger, formatterByPath([[ROUTE.SCIM_ROOT, scimErrorFormatter]])))
     .handler(async (event) => route(fromApiGatewayEvent(event)));
 }
 

@@ -1,8 +1,18 @@
-import type { WorkerMetricName } from '#core/contract/metric-names.ts';
+import type { METRIC } from '#core/contract/metrics.ts';
 
 /** Counters for the dashboard (Powertools metrics in Lambda). */
 export interface MetricsSink {
-  count(name: WorkerMetricName, value?: number): void;
+  count(
+    name: (typeof METRIC)[
+      | 'REMOVED'
+      | 'NO_OP'
+      | 'DEAD_LETTERED'
+      | 'HELD'
+      | 'RETRIED'
+      | 'DUPLICATE'
+      | 'QUOTA_EXCEEDED'],
+    value?: number,
+  ): void;
   /** Writes what was counted (end of an invocation). */
   flush(): void;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_TIMEOUT_MS } from '#core/adapters/http/transport.ts';
 import { parseEnv, positiveInt } from '#core/config/parse-env.ts';
+import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { ValidationError } from '#core/domain/errors.ts';
 import {
@@ -13,7 +13,7 @@ import { toRefresherFailure } from '#core/tokens/refresher-failure.ts';
 export const TokenRefresherConfigSchema = z.object({
   [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().min(1),
   [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().min(1),
-  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULT_TIMEOUT_MS),
+  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
   [ENV.LOG_LEVEL]: z.string().optional(),
 });
 

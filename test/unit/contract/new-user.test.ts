@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { ENV } from '#core/contract/env-names.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { type Outcome, processDeprovision } from '#core/deprovision/process-deprovision.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import { silentLogger } from '#core/ports/logger.ts';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import {
   type Outcome,
   processDeprovision,

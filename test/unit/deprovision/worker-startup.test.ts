@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
+import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
-import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { ConfigError, SecretError } from '#core/domain/errors.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import { silentLogger } from '#core/ports/logger.ts';

@@ -1,4 +1,4 @@
-import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
+import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import {

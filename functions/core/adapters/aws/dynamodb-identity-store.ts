@@ -7,39 +7,37 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
+import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import type {
   IdentityLookupKey,
   IdentityRecord,
   IdentityStore,
 } from '#core/ports/identity-store.ts';
 
-/** GSI per lookup key: its partition attribute (lower-cased where lookups are case-insensitive). */
-export const IDENTITY_INDEXES: Record<IdentityLookupKey, { indexName: string; attribute: string }> =
-  {
-    userName: { indexName: 'userNameLower-index', attribute: 'userNameLower' },
-    email: { indexName: 'emailLower-index', attribute: 'emailLower' },
-    externalId: { indexName: 'externalId-index', attribute: 'externalId' },
-    idpUserId: { indexName: 'idpUserId-index', attribute: 'idpUserId' },
-  };
+/** GSI per lookup key and its partition attribute: the contract's, which the stack also creates. */
+const INDEXES: Record<IdentityLookupKey, { indexName: string; attribute: string }> =
+  IDENTITY_TABLE.indexes;
+const USER_NAME_LOWER = IDENTITY_TABLE.indexes.userName.attribute;
+const EMAIL_LOWER = IDENTITY_TABLE.indexes.email.attribute;
+const PK = IDENTITY_TABLE.partitionKey;
 
-type Item = IdentityRecord & { userNameLower?: string; emailLower?: string };
-
-function toItem(record: IdentityRecord): Item {
+/** Lower-cased copies the case-insensitive indexes key on; written on put, dropped on read. */
+function toItem(record: IdentityRecord): Record<string, unknown> {
   return {
     ...record,
-    ...(record.userName ? { userNameLower: record.userName.toLowerCase() } : {}),
-    ...(record.email ? { emailLower: record.email.toLowerCase() } : {}),
+    ...(record.userName ? { [USER_NAME_LOWER]: record.userName.toLowerCase() } : {}),
+    ...(record.email ? { [EMAIL_LOWER]: record.email.toLowerCase() } : {}),
   };
 }
 
 function fromItem(item: Record<string, unknown>): IdentityRecord {
-  const { userNameLower: _u, emailLower: _e, ...record } = item as unknown as Item;
-  return record;
+  const { [USER_NAME_LOWER]: _u, [EMAIL_LOWER]: _e, ...record } = item;
+  return record as unknown as IdentityRecord;
 }
 
 /**
- * Identity store on DynamoDB: pk `id`, one GSI per lookup key (see IDENTITY_INDEXES). SDK errors
- * are translated (a throttle is a TransientError). @throws TransientError, PermanentError
+ * Identity store on DynamoDB: the contract's IDENTITY_TABLE layout, one GSI per lookup key. SDK
+ * errors are translated (a throttle is a TransientError). @throws TransientError, PermanentError
  */
 export class DynamoDbIdentityStore implements IdentityStore {
   constructor(
@@ -49,13 +47,15 @@ export class DynamoDbIdentityStore implements IdentityStore {
 
   async get(id: string): Promise<IdentityRecord | undefined> {
     const out = await this.call('Get', (c) =>
-      c.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true })),
+      c.send(
+        new GetCommand({ TableName: this.tableName, Key: { [PK]: id }, ConsistentRead: true }),
+      ),
     );
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
   async findBy(key: IdentityLookupKey, value: string): Promise<IdentityRecord[]> {
-    const { indexName, attribute } = IDENTITY_INDEXES[key];
+    const { indexName, attribute } = INDEXES[key];
     const wanted = key === 'userName' || key === 'email' ? value.toLowerCase() : value;
     const records: IdentityRecord[] = [];
     let start: Record<string, unknown> | undefined;
@@ -86,7 +86,7 @@ export class DynamoDbIdentityStore implements IdentityStore {
 
   async delete(id: string): Promise<void> {
     await this.call('Delete', (c) =>
-      c.send(new DeleteCommand({ TableName: this.tableName, Key: { id } })),
+      c.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: id } })),
     );
   }
 

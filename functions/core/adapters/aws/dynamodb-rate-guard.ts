@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
+import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import type { Clock } from '#core/ports/clock.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
 
@@ -27,12 +28,17 @@ export class DynamoDbRateGuard implements RateGuard {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { id: `guard#${windowStart}` },
+          Key: {
+            [IDEMPOTENCY_TABLE.partitionKey]: `${IDEMPOTENCY_TABLE.guard.keyPrefix}${windowStart}`,
+          },
           UpdateExpression:
             'ADD #ids :idSet SET #expiration = if_not_exists(#expiration, :expiration)',
           ConditionExpression:
             'attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :id)',
-          ExpressionAttributeNames: { '#ids': 'requestIds', '#expiration': 'expiration' },
+          ExpressionAttributeNames: {
+            '#ids': IDEMPOTENCY_TABLE.guard.requestIdsAttribute,
+            '#expiration': IDEMPOTENCY_TABLE.ttlAttribute,
+          },
           ExpressionAttributeValues: {
             ':idSet': new Set([requestId]),
             ':id': requestId,

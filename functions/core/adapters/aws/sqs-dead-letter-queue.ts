@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_MESSAGE_ATTRIBUTES } from '#core/contract/message-attributes.ts';
+import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { QueueError } from '#core/domain/errors.ts';
 import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
@@ -7,18 +7,9 @@ import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
 /** Message attributes of a dead-letter record, for filtering in the console and by redrive. */
 export function deadLetterAttributes(record: DeadLetterRecord) {
   return {
-    [DEAD_LETTER_MESSAGE_ATTRIBUTES.FAILURE_KIND]: {
-      DataType: 'String',
-      StringValue: record.failure.kind,
-    },
-    [DEAD_LETTER_MESSAGE_ATTRIBUTES.SOURCE]: {
-      DataType: 'String',
-      StringValue: record.request.source,
-    },
-    [DEAD_LETTER_MESSAGE_ATTRIBUTES.REQUEST_ID]: {
-      DataType: 'String',
-      StringValue: record.request.requestId,
-    },
+    [MESSAGE_ATTRIBUTE.FAILURE_KIND]: { DataType: 'String', StringValue: record.failure.kind },
+    [MESSAGE_ATTRIBUTE.SOURCE]: { DataType: 'String', StringValue: record.request.source },
+    [MESSAGE_ATTRIBUTE.REQUEST_ID]: { DataType: 'String', StringValue: record.request.requestId },
   } as const;
 }
 

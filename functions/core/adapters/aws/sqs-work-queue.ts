@@ -3,7 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { GUARD_RELEASE_VALUE, WORK_MESSAGE_ATTRIBUTES } from '#core/contract/message-attributes.ts';
+import { GUARD_RELEASE_VALUE, MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { QueueError } from '#core/domain/errors.ts';
 import type { SendOptions, WorkQueue } from '#core/ports/work-queue.ts';
@@ -19,15 +19,15 @@ export interface SqsWorkQueueOptions {
 /** Message attributes every work-queue message carries, for filtering and tracing. */
 export function requestAttributes(request: DeprovisionRequest, options: SendOptions = {}) {
   return {
-    [WORK_MESSAGE_ATTRIBUTES.SOURCE]: { DataType: 'String', StringValue: request.source },
-    [WORK_MESSAGE_ATTRIBUTES.REQUEST_ID]: { DataType: 'String', StringValue: request.requestId },
-    [WORK_MESSAGE_ATTRIBUTES.SCHEMA_VERSION]: {
+    [MESSAGE_ATTRIBUTE.SOURCE]: { DataType: 'String', StringValue: request.source },
+    [MESSAGE_ATTRIBUTE.REQUEST_ID]: { DataType: 'String', StringValue: request.requestId },
+    [MESSAGE_ATTRIBUTE.SCHEMA_VERSION]: {
       DataType: 'Number',
       StringValue: String(request.schemaVersion),
     },
     ...(options.guardRelease
       ? {
-          [WORK_MESSAGE_ATTRIBUTES.GUARD_RELEASE]: {
+          [MESSAGE_ATTRIBUTE.GUARD_RELEASE]: {
             DataType: 'String',
             StringValue: GUARD_RELEASE_VALUE,
           },

@@ -1,10 +1,11 @@
 import { Agent, type Dispatcher } from 'undici';
+import { DEFAULTS } from '#core/contract/defaults.ts';
 import { TransientError } from '#core/domain/errors.ts';
 import type { Clock } from '#core/ports/clock.ts';
 
 /** Defaults for talking to Zoho: well under Lambda timeouts, a few connections per origin. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_CONCURRENCY = 5;
+export const DEFAULT_TIMEOUT_MS = DEFAULTS.helpCenterTimeoutMs;
+export const DEFAULT_CONCURRENCY = DEFAULTS.helpCenterConcurrency;
 
 /**
  * An undici Agent for the Help Center and the accounts server: keep-alive, connect/headers/body

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
 import { csv } from '#core/config/parse-env.ts';
+import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import { METRIC } from '#core/contract/metrics.ts';
 import {
   DEFAULT_CUSTOM_EVENT_SOURCE,
   eventBridgeEventToRequests,
@@ -23,7 +24,7 @@ export interface EventBridgeIngestDeps {
 }
 
 /** Metric counted once per event dropped as invalid. */
-export const EVENT_DROPPED_METRIC = 'EventDropped';
+export const EVENT_DROPPED_METRIC = METRIC.EVENT_DROPPED;
 
 export interface EventBridgeIngestResult {
   kind: 'okta' | 'custom' | 'ignored' | 'invalid';
@@ -98,6 +99,6 @@ export const EventBridgeIngestConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),
   [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
     .pipe(z.array(z.string()).min(1))
-    .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
+    .default([...DEFAULTS.oktaDeprovisionEventTypes]),
   [ENV.CUSTOM_EVENT_SOURCE]: z.string().min(1).default(DEFAULT_CUSTOM_EVENT_SOURCE),
 });

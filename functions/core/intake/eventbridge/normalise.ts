@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_CUSTOM_EVENT_SOURCE } from '#core/contract/env-names.ts';
+import {
+  CUSTOM_EVENT_DETAIL_TYPE,
+  DEFAULT_CUSTOM_EVENT_SOURCE,
+  OKTA_PARTNER_SOURCE_PREFIX,
+} from '#core/contract/events.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -10,10 +14,6 @@ import { oktaEventsToRequests } from '#core/intake/okta/normalise.ts';
 
 export { DEFAULT_CUSTOM_EVENT_SOURCE };
 
-/** `detail-type` of the documented custom event. */
-export const CUSTOM_EVENT_DETAIL_TYPE = 'User Deprovisioned';
-/** Okta log-streaming partner sources look like `aws.partner/okta.com/<org>/<name>`. */
-export const OKTA_PARTNER_SOURCE_PREFIX = 'aws.partner/okta.com';
 export const OKTA_PARTNER_DETAIL_TYPE = 'SystemLog';
 export const DEFAULT_CUSTOM_EVENT_REASON = 'eventbridge.user-deprovisioned';
 

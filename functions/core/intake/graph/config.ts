@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
 
-export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
-export const DEFAULT_GRAPH_LOGIN_URL = 'https://login.microsoftonline.com';
+export const DEFAULT_GRAPH_BASE_URL = DEFAULTS.graphBaseUrl;
+export const DEFAULT_GRAPH_LOGIN_URL = DEFAULTS.graphLoginUrl;
 
 /** Graph settings a function reads (spread into its config schema). */
 export const GraphEnvShape = {

@@ -1,3 +1,5 @@
+import { ENV } from '#core/contract/env-names.ts';
+import { METRIC } from '#core/contract/metrics.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -22,8 +24,8 @@ import type { WorkQueue } from '#core/ports/work-queue.ts';
 export const GRAPH_REASON_DELETED = 'graph.users.deleted';
 export const GRAPH_REASON_DISABLED = 'graph.users.updated.accountEnabled=false';
 export const GRAPH_REASON_NOT_FOUND = 'graph.users.updated.notFound';
-export const GRAPH_MISSED_METRIC = 'GraphMissedNotifications';
-export const GRAPH_LIFECYCLE_FAILED_METRIC = 'GraphLifecycleActionFailed';
+export const GRAPH_MISSED_METRIC = METRIC.GRAPH_MISSED_NOTIFICATIONS;
+export const GRAPH_LIFECYCLE_FAILED_METRIC = METRIC.GRAPH_LIFECYCLE_ACTION_FAILED;
 
 export interface GraphNotificationDeps {
   queue: WorkQueue;
@@ -147,7 +149,7 @@ async function lookUpUsers(
   const users = deps.users;
   if (!users) {
     throw new ConfigError('Graph credentials are not configured; cannot look up updated users', [
-      'GRAPH_SECRET_ARN',
+      ENV.GRAPH_SECRET_ARN,
     ]);
   }
   await Promise.all(

@@ -1,3 +1,4 @@
+import { ROUTE } from '#core/contract/routes.ts';
 import { empty, readJsonBody, STATUS, text } from '#core/http/http.ts';
 import { receiveGraphNotifications } from '#core/intake/graph/notifications.ts';
 import type { Route } from '#core/intake/router.ts';
@@ -8,7 +9,7 @@ import type { Logger } from '#core/ports/logger.ts';
 import type { CountMetric } from '#core/ports/metrics.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
 
-export const GRAPH_WEBHOOK_PATH = '/webhooks/graph';
+export const GRAPH_WEBHOOK_PATH = ROUTE.GRAPH_NOTIFICATIONS;
 
 /** What the ingest function adds for Graph (all optional: validation and `deleted` need none). */
 export interface GraphIngestDeps {

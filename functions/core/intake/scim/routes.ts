@@ -1,3 +1,4 @@
+import { SCIM_BASE_PATHS } from '#core/contract/routes.ts';
 import { MethodNotAllowedError } from '#core/domain/errors.ts';
 import {
   empty,
@@ -33,8 +34,7 @@ export interface ScimRouteDeps extends ScimUsersDeps {
   maxBodyBytes: number;
 }
 
-/** Where SCIM is mounted: DESIGN's `/scim/v2`, and `/scim` (Entra's tenant URL examples). */
-export const SCIM_BASE_PATHS = ['/scim/v2', '/scim'] as const;
+export { SCIM_BASE_PATHS };
 
 /** Request bodies: SCIM's media type, plain JSON, or none at all (Okta sends no Content-Type). */
 const BODY_TYPES = [SCIM_CONTENT_TYPE, 'application/json', ''];

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildGraphSubscription } from '#core/compose/graph-wiring.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import {
@@ -9,7 +10,6 @@ import {
   graphSubscriptionMaintenance,
   renewGraphSubscription,
 } from '#core/intake/graph/subscription.ts';
-import { buildGraphSubscription } from '#core/intake/graph/wiring.ts';
 import { createIngestRouter } from '#core/intake/ingest-handler.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { buildGraphSubscriptionFromEnv } from '../../../../functions/graph-subscription/compose.ts';

@@ -2,6 +2,7 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Dispatcher } from 'undici';
 import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
 import type { ProcessingSettings } from '#core/config/worker-config.ts';
+import { ENV } from '#core/contract/env-names.ts';
 import { zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
 import type { WorkerDeps } from '#core/deprovision/batch.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
@@ -61,7 +62,7 @@ export async function assembleWorker(
   if (helpCenterIds.length === 0) {
     throw new ConfigError(
       'No help center ids: set HELPCENTER_IDS or helpCenterIds in the Zoho OAuth secret',
-      ['HELPCENTER_IDS'],
+      [ENV.HELPCENTER_IDS],
     );
   }
   const baseUrl = settings.helpCenterBaseUrl ?? zohoDeskUrl(oauth.dataCentre ?? 'us');

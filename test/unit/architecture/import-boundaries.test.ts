@@ -1,0 +1,229 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Import boundaries (STYLE "Imports point inward"), read from the source: every `import`/`export …
+ * from`/`import()` specifier of every TypeScript file, resolved to a repository path. A rule names
+ * the files it applies to and what they may import; an exception is a named allowlist entry with
+ * its reason, never a loosened rule.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+
+function filesUnder(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  return readdirSync(abs).flatMap((name) => {
+    const full = path.join(abs, name);
+    const rel = path.relative(ROOT, full);
+    if (statSync(full).isDirectory()) return name === 'node_modules' ? [] : filesUnder(rel);
+    return name.endsWith('.ts') ? [rel] : [];
+  });
+}
+
+interface Import {
+  from: string;
+  /** Repository-relative path for project files, the package name for packages. */
+  to: string;
+  isPackage: boolean;
+}
+
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s*['"]([^'"]+)['"]/g;
+
+function importsOf(file: string): Import[] {
+  const code = readFileSync(path.join(ROOT, file), 'utf8');
+  return [...code.matchAll(SPECIFIER)].map((m) => {
+    const spec = (m[1] ?? m[2] ?? m[3]) as string;
+    if (spec.startsWith('#core/')) {
+      return {
+        from: file,
+        to: path.join('functions/core', spec.slice('#core/'.length)),
+        isPackage: false,
+      };
+    }
+    if (spec.startsWith('.')) {
+      return {
+        from: file,
+        to: path.normalize(path.join(path.dirname(file), spec)),
+        isPackage: false,
+      };
+    }
+    const parts = spec.split('/');
+    const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+    return { from: file, to: name, isPackage: true };
+  });
+}
+
+const FUNCTIONS = filesUnder('functions');
+const INFRA = filesUnder('infra');
+const ALL = [...FUNCTIONS, ...INFRA];
+
+const inside = (file: string, ...dirs: string[]) =>
+  dirs.some((d) => file === d || file.startsWith(`${d}/`));
+
+interface Rule {
+  name: string;
+  /** Files the rule applies to. */
+  applies: (file: string) => boolean;
+  /** Whether a project import is allowed (packages are governed by `packages`). */
+  allows: (to: string, from: string) => boolean;
+  /** Packages the files may import; undefined: any. */
+  packages?: (name: string) => boolean;
+}
+
+const CORE = 'functions/core';
+const core = (...dirs: string[]) => dirs.map((d) => `${CORE}/${d}`);
+
+/** The folders a capability of core may import: the inner layers and the shared contract. */
+const INNER = core('domain', 'ports', 'http', 'config', 'contract');
+
+const RULES: Rule[] = [
+  {
+    name: 'intake imports only domain, ports, http, config, contract and intake itself',
+    applies: (f) => inside(f, `${CORE}/intake`),
+    // intake/<source> folders share intake/router.ts and intake/webhook-secrets.ts.
+    allows: (to) => inside(to, ...INNER, `${CORE}/intake`),
+  },
+  {
+    name: 'deprovision imports only domain, ports, http, config, contract and deprovision itself',
+    applies: (f) => inside(f, `${CORE}/deprovision`),
+    allows: (to) => inside(to, ...INNER, `${CORE}/deprovision`),
+  },
+  {
+    name: 'intake and deprovision do not import each other',
+    applies: (f) => inside(f, `${CORE}/intake`, `${CORE}/deprovision`),
+    allows: (to, from) =>
+      !(inside(from, `${CORE}/intake`) && inside(to, `${CORE}/deprovision`)) &&
+      !(inside(from, `${CORE}/deprovision`) && inside(to, `${CORE}/intake`)),
+  },
+  {
+    name: 'domain imports only domain and contract',
+    applies: (f) => inside(f, `${CORE}/domain`),
+    allows: (to) => inside(to, ...core('domain', 'contract')),
+  },
+  {
+    name: 'ports import only domain, contract and ports',
+    applies: (f) => inside(f, `${CORE}/ports`),
+    allows: (to) => inside(to, ...core('domain', 'contract', 'ports')),
+  },
+  {
+    name: 'contract imports only contract and, of packages, only zod (for the Zoho response schemas)',
+    applies: (f) => inside(f, `${CORE}/contract`),
+    allows: (to) => inside(to, `${CORE}/contract`),
+    packages: (name) => name === 'zod',
+  },
+  {
+    name: 'capabilities never import an adapter (adapters are wired in by composition)',
+    applies: (f) =>
+      inside(f, ...core('domain', 'ports', 'intake', 'deprovision', 'tokens', 'http', 'config')),
+    allows: (to) => !inside(to, `${CORE}/adapters`),
+  },
+  {
+    name: 'only composition roots (functions/*/compose.ts) import adapters/aws',
+    applies: (f) => inside(f, 'functions') && !/^functions\/[^/]+\/compose\.ts$/.test(f),
+    allows: (to, from) =>
+      !inside(to, `${CORE}/adapters/aws`) || inside(from, `${CORE}/adapters/aws`),
+  },
+  {
+    name: 'shared composition (core/compose) builds no SDK client: no adapters/aws, no @aws-sdk',
+    applies: (f) => inside(f, `${CORE}/compose`),
+    allows: (to) => !inside(to, `${CORE}/adapters/aws`),
+    packages: (name) => !name.startsWith('@aws-sdk/'),
+  },
+  {
+    name: 'nothing in functions/ imports local/ or test/',
+    applies: (f) => inside(f, 'functions'),
+    allows: (to) => !inside(to, 'local', 'test'),
+  },
+  {
+    name: 'no function folder imports another',
+    applies: (f) => inside(f, 'functions') && !inside(f, CORE),
+    allows: (to, from) => {
+      const own = from.split('/')[1];
+      return !inside(to, 'functions') || inside(to, CORE) || inside(to, `functions/${own}`);
+    },
+  },
+  {
+    name: 'infra imports only functions/core/contract from functions/, nothing from local/ or test/',
+    applies: (f) => inside(f, 'infra'),
+    allows: (to) => inside(to, 'infra', `${CORE}/contract`),
+  },
+];
+
+/**
+ * Known exceptions, each a single import with the reason it cannot follow the rule yet.
+ * Adding one is a reviewed decision; an entry that no longer matches fails the test.
+ */
+const ALLOWLIST: ReadonlyArray<{ rule: string; from: string; to: string; reason: string }> = [
+  {
+    rule: 'ports import only domain, contract and ports',
+    from: 'functions/core/ports/graph.ts',
+    to: 'functions/core/intake/graph/schemas.ts',
+    reason:
+      "Graph's user and subscription types are inferred from intake/graph's zod schemas, which the " +
+      'Graph adapter also parses with; moving the schemas into domain/ belongs to the Graph split.',
+  },
+  {
+    rule: 'capabilities never import an adapter (adapters are wired in by composition)',
+    from: 'functions/core/tokens/refresh-token.ts',
+    to: 'functions/core/adapters/zoho/zoho-accounts-client.ts',
+    reason:
+      'A type-only import: the AccessTokenMinter port is declared beside its one adapter, the Zoho ' +
+      'accounts client, which is being rewritten for the published contract (issue 10); it moves ' +
+      'to ports/ with that change.',
+  },
+];
+
+function violations(): Array<{ rule: string; from: string; to: string }> {
+  const found: Array<{ rule: string; from: string; to: string }> = [];
+  for (const file of ALL) {
+    const imports = importsOf(file);
+    for (const rule of RULES) {
+      if (!rule.applies(file)) continue;
+      for (const i of imports) {
+        const ok = i.isPackage ? (rule.packages?.(i.to) ?? true) : rule.allows(i.to, file);
+        if (!ok) found.push({ rule: rule.name, from: file, to: i.to });
+      }
+    }
+  }
+  return found;
+}
+
+describe('import boundaries', () => {
+  const found = violations();
+  const allowed = (v: { rule: string; from: string; to: string }) =>
+    ALLOWLIST.some((a) => a.rule === v.rule && a.from === v.from && a.to === v.to);
+
+  it('reads the imports of every file under functions/ and infra/', () => {
+    expect(FUNCTIONS.length).toBeGreaterThan(50);
+    // Every statement-level `import … from '…'` / `export … from '…'` is one import the rules see.
+    const clauses = ALL.map(
+      (f) =>
+        readFileSync(path.join(ROOT, f), 'utf8').match(/^(?:import|export)\s[^;'"]*?\sfrom '/gm) ??
+        [],
+    );
+    expect(ALL.flatMap(importsOf).length).toBe(clauses.flat().length);
+    expect(importsOf('functions/worker/compose.ts').map((i) => i.to)).toContain(
+      'functions/core/adapters/aws/sqs-dead-letter-queue.ts',
+    );
+  });
+
+  it.each(RULES.map((r) => [r.name]))('%s', (name) => {
+    expect(found.filter((v) => v.rule === name && !allowed(v))).toEqual([]);
+  });
+
+  it('keeps every allowlist entry in use, with a reason', () => {
+    for (const entry of ALLOWLIST) {
+      expect(
+        RULES.map((r) => r.name),
+        entry.rule,
+      ).toContain(entry.rule);
+      expect(
+        found.some((v) => allowed(v) && v.from === entry.from),
+        entry.from,
+      ).toBe(true);
+      expect(entry.reason.length, entry.from).toBeGreaterThan(60);
+    }
+  });
+});
