@@ -1,11 +1,16 @@
 import { isAppError } from '#core/domain/errors.ts';
 import { FindingsError, UsageError } from './args.ts';
+import { deprovisionCommand } from './commands/deprovision.ts';
 import { DLQ_HELP, dlqCommand } from './commands/dlq.ts';
 import { type Io, processIo } from './output.ts';
 
 type Command = { run: (argv: readonly string[], io: Io) => Promise<number>; summary: string };
 
 const COMMANDS: Record<string, Command> = {
+  deprovision: {
+    run: deprovisionCommand,
+    summary: 'run one person through the worker now (--dry-run: preview)',
+  },
   dlq: { run: dlqCommand, summary: 'list, show and redrive dead-letter records' },
 };
 
