@@ -2,6 +2,7 @@ import { isAppError } from '#core/domain/errors.ts';
 import { FindingsError, UsageError } from './args.ts';
 import { deprovisionCommand } from './commands/deprovision.ts';
 import { DLQ_HELP, dlqCommand } from './commands/dlq.ts';
+import { identitiesCommand } from './commands/identities.ts';
 import { type Io, processIo } from './output.ts';
 
 type Command = { run: (argv: readonly string[], io: Io) => Promise<number>; summary: string };
@@ -12,6 +13,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run one person through the worker now (--dry-run: preview)',
   },
   dlq: { run: dlqCommand, summary: 'list, show and redrive dead-letter records' },
+  identities: {
+    run: identitiesCommand,
+    summary: 'import, link and export IdP ↔ Help Center user links',
+  },
 };
 
 export function usage(): string {
