@@ -162,8 +162,8 @@ function client<T>(key: string, make: () => T): T {
 }
 
 export const sqsClient = () => client('sqs', () => new SQSClient({}));
-const secretsClient = () => client('secrets', () => new SecretsManagerClient({}));
-const documentClient = () =>
+export const secretsClient = () => client('secrets', () => new SecretsManagerClient({}));
+export const documentClient = () =>
   client('dynamo', () =>
     DynamoDBDocumentClient.from(new DynamoDBClient({}), {
       marshallOptions: { removeUndefinedValues: true },

@@ -3,6 +3,7 @@ import { FindingsError, UsageError } from './args.ts';
 import { deprovisionCommand } from './commands/deprovision.ts';
 import { DLQ_HELP, dlqCommand } from './commands/dlq.ts';
 import { identitiesCommand } from './commands/identities.ts';
+import { statusCommand } from './commands/status.ts';
 import { type Io, processIo } from './output.ts';
 
 type Command = { run: (argv: readonly string[], io: Io) => Promise<number>; summary: string };
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
     run: identitiesCommand,
     summary: 'import, link and export IdP ↔ Help Center user links',
   },
+  status: { run: statusCommand, summary: 'queue and dead-letter depth, guard, token age' },
 };
 
 export function usage(): string {

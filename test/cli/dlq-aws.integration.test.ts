@@ -91,6 +91,17 @@ describe('CLI dlq against SQS (moto)', () => {
     expect(await depth(dlqUrl)).toEqual({ visible: 12, hidden: 0 });
   });
 
+  it('status reports the work queue and the dead-letter depth by kind, held included', async () => {
+    const out = await runCli(['status', '--json'], env);
+    expect(out.code).toBe(1);
+    const lines = JSON.parse(out.stdout).lines as Array<{ check: string; value: string }>;
+    expect(lines.find((l) => l.check === 'work queue')?.value).toMatch(/^0 waiting, 0 in flight/);
+    expect(lines.find((l) => l.check === 'dead-letter queue')?.value).toMatch(
+      /^12 \(scope 8, held 3, transient 1\)/,
+    );
+    expect(lines.find((l) => l.check === 'held requests')?.value).toMatch(/^3: release with/);
+  });
+
   it('shows one record', async () => {
     const out = await runCli(['dlq', 'show', 'r-held-2'], env);
     expect(out.code).toBe(0);

@@ -72,6 +72,15 @@ describe('CLI dlq against npm start', () => {
     expect(await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8')).toBe(before);
   });
 
+  it('status shows the runner, its queue and the dead-letter depth by kind, exit 1', async () => {
+    const out = await runCli(['status'], env);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/local runner\s+up at http:\/\/127\.0\.0\.1:\d+ \(local mode\)/);
+    expect(out.stdout).toMatch(/work queue\s+\d+ in flight or waiting/);
+    expect(out.stdout).toMatch(/^!\s+dead-letter queue\s+2 \(scope 2\), oldest/m);
+    expect(out.stdout).toMatch(/held requests\s+none/);
+  });
+
   it('lists as JSON for scripts', async () => {
     const out = await runCli(['dlq', 'list', '--json'], env);
     expect(out.code).toBe(1);
