@@ -3,6 +3,7 @@ import { FindingsError, UsageError } from './args.ts';
 import { deprovisionCommand } from './commands/deprovision.ts';
 import { DLQ_HELP, dlqCommand } from './commands/dlq.ts';
 import { identitiesCommand } from './commands/identities.ts';
+import { preflightCommand } from './commands/preflight.ts';
 import { statusCommand } from './commands/status.ts';
 import { type Io, processIo } from './output.ts';
 
@@ -17,6 +18,10 @@ const COMMANDS: Record<string, Command> = {
   identities: {
     run: identitiesCommand,
     summary: 'import, link and export IdP ↔ Help Center user links',
+  },
+  preflight: {
+    run: preflightCommand,
+    summary: 'check resources, secrets, token, org id and help centers (pass/fail, fix)',
   },
   status: { run: statusCommand, summary: 'queue and dead-letter depth, guard, token age' },
 };

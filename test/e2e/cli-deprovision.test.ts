@@ -88,6 +88,25 @@ describe('CLI deprovision against npm start', () => {
     expect(dlq.stdout).toMatch(/Dead-letter queue is empty/);
   });
 
+  it('preflight passes every check against the sandbox', async () => {
+    const out = await runCli(['preflight'], env);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^PASS {2}local runner: up at/m);
+    expect(out.stdout).toMatch(/^PASS {2}Zoho OAuth settings: dialect user-groups-delete/m);
+    expect(out.stdout).toMatch(/^PASS {2}token, org id and directory lookup in every help center/m);
+    expect(out.stdout).not.toMatch(/FAIL/);
+  });
+
+  it('preflight names a wrong org id with its fix (exit 1)', async () => {
+    const out = await runCli(['preflight', '--json'], { ...env, ZOHO_ORG_ID: '99999999999' });
+    expect(out.code).toBe(1);
+    const body = JSON.parse(out.stdout);
+    expect(body.ok).toBe(false);
+    const lookup = body.checks.find((c: { check: string }) => c.check.startsWith('token, org id'));
+    expect(lookup).toMatchObject({ ok: false });
+    expect(`${lookup.detail} ${lookup.fix}`).toMatch(/org/i);
+  });
+
   it('exits 2 on a usage error and on an invalid setting, naming it', async () => {
     const none = await runCli(['deprovision'], env);
     expect(none.code).toBe(2);
