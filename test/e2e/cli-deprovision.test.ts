@@ -104,7 +104,8 @@ describe('CLI deprovision against npm start', () => {
     expect(body.ok).toBe(false);
     const lookup = body.checks.find((c: { check: string }) => c.check.startsWith('token, org id'));
     expect(lookup).toMatchObject({ ok: false });
-    expect(`${lookup.detail} ${lookup.fix}`).toMatch(/org/i);
+    expect(lookup.detail).toMatch(/INVALID_ORG/);
+    expect(lookup.fix).toMatch(/rejected the org id: check orgId .*ZOHO_ORG_ID locally/);
   });
 
   it('exits 2 on a usage error and on an invalid setting, naming it', async () => {
