@@ -11,6 +11,7 @@ export default defineConfig({
             'test/sandbox/**/*.test.ts',
             'test/infra/**/*.test.ts',
             'test/e2e/**/*.test.ts',
+            'test/cli/**/*.unit.test.ts',
           ],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -18,6 +18,7 @@ import {
   parseCsv,
   parseJsonl,
   rejectDuplicates,
+  toCsv,
 } from '../identities/rows.ts';
 import { type Io, Progress, table } from '../output.ts';
 
@@ -204,22 +205,4 @@ function toRow(r: IdentityRecord) {
     ...(r.externalId ? { externalId: r.externalId } : {}),
     helpCenterUserIds: r.helpCenterUserIds ?? {},
   };
-}
-
-function csvField(value: string | undefined): string {
-  if (value === undefined) return '';
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-function toCsv(records: readonly IdentityRecord[]): string {
-  const helpCenters = [
-    ...new Set(records.flatMap((r) => Object.keys(r.helpCenterUserIds ?? {}))),
-  ].sort();
-  const header = [...CSV_FIXED_COLUMNS, ...helpCenters.map((h) => `hc:${h}`)].join(',');
-  const lines = records.map((r) =>
-    [r.idpUserId, r.email, r.externalId, ...helpCenters.map((h) => r.helpCenterUserIds?.[h])]
-      .map(csvField)
-      .join(','),
-  );
-  return [header, ...lines].join('\n');
 }

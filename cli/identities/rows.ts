@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { IdentityRecord } from '#core/ports/identity-store.ts';
 
 /** A Zoho id (help center or Help Center user): digits as Zoho issues them. */
 const zohoId = z.string().regex(/^\d{1,32}$/, 'must be a Zoho id (digits)');
@@ -169,4 +170,23 @@ export function rejectDuplicates(parsed: ParsedRows): ParsedRows {
   }
   errors.sort((a, b) => a.line - b.line);
   return { rows, errors };
+}
+
+function csvField(value: string | undefined): string {
+  if (value === undefined) return '';
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** Identity records as import CSV (one hc:<id> column per help center seen). */
+export function toCsv(records: readonly IdentityRecord[]): string {
+  const helpCenters = [
+    ...new Set(records.flatMap((r) => Object.keys(r.helpCenterUserIds ?? {}))),
+  ].sort();
+  const header = [...CSV_FIXED_COLUMNS, ...helpCenters.map((h) => `hc:${h}`)].join(',');
+  const lines = records.map((r) =>
+    [r.idpUserId, r.email, r.externalId, ...helpCenters.map((h) => r.helpCenterUserIds?.[h])]
+      .map(csvField)
+      .join(','),
+  );
+  return [header, ...lines].join('\n');
 }
