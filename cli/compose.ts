@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -111,27 +113,25 @@ interface CloudFormationModule {
   DescribeStacksCommand: new (input: { StackName: string }) => unknown;
 }
 
-/** Reads the stack's outputs (`HelpcenterDeprovisioner-<stage>`). @throws ConfigError */
+type DescribeStacksOutput = {
+  Stacks?: Array<{ Outputs?: Array<{ OutputKey?: string; OutputValue?: string }> }>;
+};
+
+/**
+ * Reads the stack's outputs (`HelpcenterDeprovisioner-<stage>`) with @aws-sdk/client-cloudformation
+ * when installed, else with the AWS CLI (a Deploy prerequisite). @throws ConfigError
+ */
 async function readStackOutputs(stage: string): Promise<Record<string, string>> {
   const stackName = `HelpcenterDeprovisioner-${stage}`;
-  const moduleName = '@aws-sdk/client-cloudformation';
-  let cfn: CloudFormationModule;
+  let out: DescribeStacksOutput;
   try {
-    cfn = (await import(moduleName)) as CloudFormationModule;
-  } catch {
-    throw new ConfigError(
-      `--stage needs ${moduleName} (npm install ${moduleName}), or set the env names (WORK_QUEUE_URL, DEAD_LETTER_QUEUE_URL, ...) from the stack outputs`,
-      ['--stage'],
-    );
-  }
-  let out: { Stacks?: Array<{ Outputs?: Array<{ OutputKey?: string; OutputValue?: string }> }> };
-  try {
-    out = (await new cfn.CloudFormationClient({}).send(
-      new cfn.DescribeStacksCommand({ StackName: stackName }),
-    )) as typeof out;
+    out = await describeWithSdk(stackName).catch(async (error: unknown) => {
+      if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      return describeWithCli(stackName);
+    });
   } catch (error) {
     throw new ConfigError(
-      `--stage ${stage}: stack ${stackName} could not be read (${(error as Error).name}); check the stage name and AWS credentials`,
+      `--stage ${stage}: stack ${stackName} could not be read (${(error as Error).message.split('\n')[0]}); check the stage name, region and credentials, or set the env names from the stack outputs`,
       ['--stage'],
     );
   }
@@ -141,6 +141,36 @@ async function readStackOutputs(stage: string): Promise<Record<string, string>> 
     if (name && output.OutputValue) env[name] = output.OutputValue;
   }
   return env;
+}
+
+async function describeWithSdk(stackName: string): Promise<DescribeStacksOutput> {
+  const moduleName = '@aws-sdk/client-cloudformation';
+  const cfn = (await import(moduleName)) as CloudFormationModule;
+  return (await new cfn.CloudFormationClient({}).send(
+    new cfn.DescribeStacksCommand({ StackName: stackName }),
+  )) as DescribeStacksOutput;
+}
+
+async function describeWithCli(stackName: string): Promise<DescribeStacksOutput> {
+  const { stdout } = await promisify(execFile)(
+    'aws',
+    ['cloudformation', 'describe-stacks', '--stack-name', stackName, '--output', 'json'],
+    {
+      timeout: 30_000,
+      // AWS CLI v1 reads only AWS_DEFAULT_REGION; the SDK and CLI v2 also read AWS_REGION.
+      env: {
+        ...process.env,
+        AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION ?? process.env.AWS_REGION,
+      },
+    },
+  ).catch((error: NodeJS.ErrnoException & { stderr?: string }) => {
+    throw new Error(
+      error.code === 'ENOENT'
+        ? 'neither @aws-sdk/client-cloudformation nor the aws CLI is installed'
+        : (error.stderr ?? error.message).trim(),
+    );
+  });
+  return JSON.parse(stdout) as DescribeStacksOutput;
 }
 
 /** The value of a required env name. @throws ConfigError naming it */
@@ -161,7 +191,12 @@ function client<T>(key: string, make: () => T): T {
   return awsClients.get(key) as T;
 }
 
-export const sqsClient = () => client('sqs', () => new SQSClient({}));
+// With an explicit endpoint (moto, LocalStack) talk to it, not to the host named in the queue URL.
+export const sqsClient = () =>
+  client(
+    'sqs',
+    () => new SQSClient(process.env.AWS_ENDPOINT_URL ? { useQueueUrlAsEndpoint: false } : {}),
+  );
 export const secretsClient = () => client('secrets', () => new SecretsManagerClient({}));
 export const documentClient = () =>
   client('dynamo', () =>
