@@ -285,6 +285,7 @@ async function main() {
   console.log(
     `  ${runs.map((r) => `${(r / 1000).toFixed(2)} s`).join(', ')}  (median ${(runs.sort((x, y) => x - y)[1]! / 1000).toFixed(2)} s)`,
   );
+  await (await import('./cli.ts')).cliBench();
 }
 
 await main();

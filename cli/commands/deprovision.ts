@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { mapSubject } from '#core/deprovision/map-subject.ts';
+import { processDeprovision } from '#core/deprovision/process-deprovision.ts';
+import { DeprovisionRequestSchema, looksLikeEmail } from '#core/domain/deprovision-request.ts';
+import { AmbiguousUserError } from '#core/domain/errors.ts';
+import type { HelpCenterGroup } from '#core/ports/help-center.ts';
+import { FindingsError, parse, UsageError } from '../args.ts';
+import { buildWorker, resolveTarget } from '../compose.ts';
+import type { Io } from '../output.ts';
+
+export const DEPROVISION_HELP = `Usage: helpcenter-deprovisioner deprovision <email | idp user id> [options]
+
+Runs one request through the worker's code (identity store, then the Help Center directory by exact
+email; never acts on an ambiguous match) against the configured Help Center: the local sandbox of
+\`npm start\` (SANDBOX_PORT) by default, HELPCENTER_BASE_URL with ZOHO_* when set, or the deployed
+stack's secrets with --aws/--stage.
+
+  --dry-run                 print what would be removed (harmless reads only) and change nothing
+  --help-center <id>        only this help center (repeatable; default: every configured one)
+
+A failure is reported here (kind, hint; exit 1), not written to the dead-letter queue.
+Common: --json, --aws, --stage <stage>, --help`;
+
+interface Planned {
+  helpCenterId: string;
+  userId: string;
+  groups: HelpCenterGroup[] | undefined;
+}
+
+export async function deprovisionCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    'dry-run': { type: 'boolean', default: false },
+    'help-center': { type: 'string', multiple: true },
+  });
+  if (values.help) {
+    io.out(DEPROVISION_HELP);
+    return 0;
+  }
+  const who = positionals[0];
+  if (who === undefined || positionals.length > 1) {
+    throw new UsageError('deprovision needs exactly one <email | idp user id>');
+  }
+  const now = new Date().toISOString();
+  const parsed = DeprovisionRequestSchema.safeParse({
+    schemaVersion: 1,
+    requestId: `manual-${randomUUID()}`,
+    source: 'manual',
+    subject: looksLikeEmail(who) ? { email: who } : { idpUserId: who },
+    reason: values['dry-run'] ? 'manual dry run (CLI)' : 'manual deprovision (CLI)',
+    occurredAt: now,
+    receivedAt: now,
+    ...(values['help-center'] ? { helpCenterIds: values['help-center'] } : {}),
+  });
+  if (!parsed.success) throw new UsageError(`"${who}" is not an email or an IdP user id`);
+  const request = parsed.data;
+  const target = await resolveTarget(values, io.env, io.cwd);
+  const worker = await buildWorker(target);
+  try {
+    const { deps } = worker;
+    const helpCenterIds = request.helpCenterIds
+      ? deps.helpCenterIds.filter((id) => request.helpCenterIds?.includes(id))
+      : deps.helpCenterIds;
+    if (request.helpCenterIds && helpCenterIds.length !== request.helpCenterIds.length) {
+      throw new UsageError(
+        `--help-center must be one of the configured help centers: ${deps.helpCenterIds.join(', ')}`,
+      );
+    }
+    let plan: Planned[];
+    let via: string;
+    let reason: string | undefined;
+    try {
+      const mapping = await mapSubject(deps, request.subject, helpCenterIds);
+      via = mapping.via;
+      reason = mapping.reason;
+      plan = await Promise.all(
+        mapping.targets.map(async (t) => ({ ...t, groups: await groupsOf(deps, t) })),
+      );
+    } catch (error) {
+      if (error instanceof AmbiguousUserError) {
+        throw new FindingsError(
+          `${error.message}: not acting on an ambiguous match (link the right user with \`identities link\`)`,
+        );
+      }
+      throw error;
+    }
+    if (values['dry-run']) {
+      report(io, values.json, { dryRun: true, subject: who, via, reason, plan });
+      return 0;
+    }
+    const outcome = await processDeprovision(deps, request, {
+      messageId: request.requestId,
+      receiveCount: 1,
+      guardReleased: true,
+    });
+    if (!('failure' in outcome)) {
+      report(io, values.json, {
+        dryRun: false,
+        subject: who,
+        via: outcome.via,
+        reason: outcome.reason,
+        plan,
+        outcome: outcome.kind,
+      });
+      return 0;
+    }
+    const f = outcome.failure;
+    if (values.json)
+      io.out(JSON.stringify({ subject: who, outcome: 'failed', failure: f }, null, 2));
+    else {
+      io.out(
+        `Failed (${f.kind}${f.httpStatus ? `, HTTP ${f.httpStatus}` : ''}${f.errorCode ? ` ${f.errorCode}` : ''}): ${f.message}${f.hint ? `\nhint: ${f.hint}` : ''}`,
+      );
+    }
+    return 1;
+  } finally {
+    await worker.close();
+  }
+}
+
+/** Current groups of one target (a harmless read), or undefined when they cannot be read. */
+async function groupsOf(
+  deps: Awaited<ReturnType<typeof buildWorker>>['deps'],
+  t: { helpCenterId: string; userId: string },
+): Promise<HelpCenterGroup[] | undefined> {
+  try {
+    return (await deps.helpCenter.listUserGroups(t.userId)).filter(
+      (g) => g.helpCenterId === t.helpCenterId,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function report(
+  io: Io,
+  json: boolean,
+  r: {
+    dryRun: boolean;
+    subject: string;
+    via: string;
+    reason: string | undefined;
+    plan: Planned[];
+    outcome?: string;
+  },
+): void {
+  if (json) {
+    io.out(
+      JSON.stringify(
+        {
+          subject: r.subject,
+          dryRun: r.dryRun,
+          outcome: r.outcome ?? (r.plan.length > 0 ? 'would-remove' : 'no-op'),
+          via: r.via,
+          ...(r.reason ? { reason: r.reason } : {}),
+          targets: r.plan.map((p) => ({
+            helpCenterId: p.helpCenterId,
+            userId: p.userId,
+            groups: p.groups?.map((g) => ({ id: g.id, name: g.name })) ?? null,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  if (r.plan.length === 0) {
+    io.out(
+      `No Help Center user for ${r.subject} (${r.reason ?? 'no match'}): nothing ${r.dryRun ? 'would change' : 'changed'}.`,
+    );
+    return;
+  }
+  const verb = r.dryRun ? 'would remove' : 'removed';
+  for (const p of r.plan) {
+    const names = p.groups?.map((g) => g.name ?? g.id);
+    const groups =
+      names === undefined
+        ? 'every group'
+        : names.length === 0
+          ? 'no group (it is in none)'
+          : `groups ${names.join(', ')}`;
+    io.out(
+      `${verb} user ${p.userId} (${r.subject}) from ${groups} in help center ${p.helpCenterId}`,
+    );
+  }
+  io.out(
+    r.dryRun
+      ? `Dry run: nothing was changed (matched via ${r.via}).`
+      : `Done: ${r.outcome} (matched via ${r.via}).`,
+  );
+}

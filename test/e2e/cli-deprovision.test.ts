@@ -1,0 +1,122 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.ts';
+import { killGroup, type Running, sandboxState, startService } from './service.ts';
+
+const ALICE = { hc1: '7001000000118001', hc2: '7001000000218001' };
+const BOB_ID = '7001000000118002';
+
+/** Mutating calls (anything but a read or the OAuth token endpoint). */
+const mutating = (calls: Array<{ method: string; path: string }>) =>
+  calls.filter((c) => c.method !== 'GET' && c.path !== '/oauth/v2/token');
+
+describe('CLI deprovision against npm start', () => {
+  let running: Running;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    running = await startService();
+    env = {
+      LOCAL_DATA_DIR: running.dataDir,
+      PORT: new URL(running.url).port,
+      SANDBOX_PORT: new URL(running.sandboxUrl).port,
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) killGroup(running.child, 'SIGKILL');
+    if (running) await rm(running.dataDir, { recursive: true, force: true });
+  });
+
+  it('previews with --dry-run, naming user, groups and help center, and sends no mutating call', async () => {
+    const before = (await sandboxState(running.sandboxUrl)).calls.length;
+    const out = await runCli(['deprovision', 'alice@example.com', '--dry-run'], env);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      `would remove user ${ALICE.hc1} (alice@example.com) from groups Beta Program, Support Insiders in help center 7001000000000001`,
+    );
+    expect(out.stdout).toContain(
+      `would remove user ${ALICE.hc2} (alice@example.com) from groups Partner Resellers in help center 7001000000000002`,
+    );
+    expect(out.stdout).toMatch(/Dry run: nothing was changed/);
+    const state = await sandboxState(running.sandboxUrl);
+    const during = state.calls.slice(before);
+    expect(during.some((c) => c.method === 'GET' && c.path.startsWith('/api/v1/users'))).toBe(true);
+    expect(mutating(during)).toEqual([]);
+    expect(state.users.find((u) => u.id === ALICE.hc1)?.groupIds).toHaveLength(2);
+  });
+
+  it('removes one person through the worker code and reports the groups', async () => {
+    const out = await runCli(['deprovision', 'bob@example.com', '--json'], env);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      outcome: 'removed',
+      via: 'directory',
+      targets: [{ helpCenterId: '7001000000000001', userId: BOB_ID }],
+    });
+    const state = await sandboxState(running.sandboxUrl);
+    expect(state.users.find((u) => u.id === BOB_ID)?.groupIds).toEqual([]);
+    expect(
+      state.calls.some((c) => c.method === 'DELETE' && /^\/api\/v1\/groups\/\d+$/.test(c.path)),
+    ).toBe(false);
+  });
+
+  it('says nothing changed for a person the Help Center does not know', async () => {
+    const out = await runCli(['deprovision', 'nobody@example.com'], env);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/No Help Center user for nobody@example\.com .*nothing changed/);
+  });
+
+  it('exits 1 with kind and hint when the Help Center refuses, and writes no dead-letter record', async () => {
+    await fetch(`${running.sandboxUrl}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        method: 'DELETE',
+        pathPrefix: '/api/v1/helpcenter/',
+        status: 403,
+        errorCode: 'SCOPE_MISMATCH',
+        times: 5,
+      }),
+    });
+    const out = await runCli(['deprovision', 'carol@example.com'], env);
+    await fetch(`${running.sandboxUrl}/_sandbox/faults`, { method: 'DELETE' });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/Failed \(scope, HTTP 403 SCOPE_MISMATCH\)/);
+    expect(out.stdout).toMatch(/hint: .*Desk\.settings/);
+    const dlq = await runCli(['dlq', 'list'], env);
+    expect(dlq.stdout).toMatch(/Dead-letter queue is empty/);
+  });
+
+  it('preflight passes every check against the sandbox', async () => {
+    const out = await runCli(['preflight'], env);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^PASS {2}local runner: up at/m);
+    expect(out.stdout).toMatch(/^PASS {2}Zoho OAuth settings: dialect user-groups-delete/m);
+    expect(out.stdout).toMatch(/^PASS {2}token, org id and directory lookup in every help center/m);
+    expect(out.stdout).not.toMatch(/FAIL/);
+  });
+
+  it('preflight names a wrong org id with its fix (exit 1)', async () => {
+    const out = await runCli(['preflight', '--json'], { ...env, ZOHO_ORG_ID: '99999999999' });
+    expect(out.code).toBe(1);
+    const body = JSON.parse(out.stdout);
+    expect(body.ok).toBe(false);
+    const lookup = body.checks.find((c: { check: string }) => c.check.startsWith('token, org id'));
+    expect(lookup).toMatchObject({ ok: false });
+    expect(lookup.detail).toMatch(/OAUTH_ORG_MISMATCH/);
+    expect(lookup.fix).toMatch(/set orgId in the Zoho OAuth secret \(ZOHO_ORG_ID locally\)/);
+  });
+
+  it('exits 2 on a usage error and on an invalid setting, naming it', async () => {
+    const none = await runCli(['deprovision'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/deprovision needs exactly one <email \| idp user id>/);
+    const bad = await runCli(['deprovision', 'bob@example.com', '--dry-run'], {
+      ...env,
+      HELPCENTER_API: 'soap',
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/HELPCENTER_API/);
+  });
+});
