@@ -13,3 +13,12 @@ export const WORKER_METRICS = {
 } as const;
 
 export type WorkerMetricName = (typeof WORKER_METRICS)[keyof typeof WORKER_METRICS];
+
+/**
+ * Metric names the ingest function emits. `GraphForgedNotifications` counts Graph notifications
+ * dropped because their `clientState` differs from the configured one (the authentic ones of the
+ * same POST are still acted on).
+ */
+export const INGEST_METRICS = {
+  graphForgedNotifications: 'GraphForgedNotifications',
+} as const;
