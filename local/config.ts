@@ -49,6 +49,7 @@ const LocalEnvSchema = z.object({
   OKTA_DEPROVISION_EVENT_TYPES: csv
     .pipe(z.array(z.string()).min(1))
     .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
+  OKTA_ZOHO_APP_INSTANCE_IDS: csv.default([]),
   OKTA_EVENT_HOOK_AUTHORIZATION: z.string().optional(),
   SCIM_BEARER_TOKEN: z.string().optional(),
   GRAPH_CLIENT_STATE: z.string().optional(),

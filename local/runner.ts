@@ -361,6 +361,7 @@ export async function startLocalService(
         workQueueUrl: config.WORK_QUEUE_URL ?? 'local://work-queue',
         webhookSecretId: ids.webhook,
         oktaDeprovisionEventTypes: config.OKTA_DEPROVISION_EVENT_TYPES,
+        oktaZohoAppInstanceIds: config.OKTA_ZOHO_APP_INSTANCE_IDS,
         maxBodyBytes: 256 * 1024,
       },
       queue: ingestQueue,

@@ -19,6 +19,7 @@ export const IngestConfigSchema = z.object({
   [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
     .pipe(z.array(z.string()).min(1))
     .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
+  [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: csv.default([]),
   [ENV.MAX_BODY_BYTES]: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
   ...GraphEnvShape,
 });
@@ -29,6 +30,8 @@ export interface IngestConfig {
   /** DynamoDB identity table (SCIM records); set whenever the config comes from the environment. */
   identityTableName?: string;
   oktaDeprovisionEventTypes: readonly string[];
+  /** Okta app instance ids of the Zoho Desk app (empty: app unassignments are ignored). */
+  oktaZohoAppInstanceIds?: readonly string[];
   maxBodyBytes: number;
   /** Set when GRAPH_SECRET_ARN is: Graph user lookups (and renewal with GRAPH_NOTIFICATION_URL). */
   graph?: GraphConfig;
@@ -43,6 +46,7 @@ export function loadIngestConfig(env: Record<string, string | undefined>): Inges
     webhookSecretId: parsed[ENV.WEBHOOK_SECRET_ARN],
     identityTableName: parsed[ENV.IDENTITY_TABLE_NAME],
     oktaDeprovisionEventTypes: parsed[ENV.OKTA_DEPROVISION_EVENT_TYPES],
+    oktaZohoAppInstanceIds: parsed[ENV.OKTA_ZOHO_APP_INSTANCE_IDS],
     maxBodyBytes: parsed[ENV.MAX_BODY_BYTES],
     ...(graph ? { graph } : {}),
   };

@@ -52,6 +52,7 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
     clock: deps.clock ?? systemClock,
     logger: deps.logger,
     deprovisionEventTypes: new Set(deps.config.oktaDeprovisionEventTypes),
+    zohoAppInstanceIds: new Set(deps.config.oktaZohoAppInstanceIds ?? []),
   };
   return createRouter([
     ...graphRoutes({

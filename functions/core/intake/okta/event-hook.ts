@@ -12,6 +12,8 @@ export interface OktaEventHookDeps {
   clock: Clock;
   logger: Logger;
   deprovisionEventTypes: ReadonlySet<string>;
+  /** Okta app instance ids of the Zoho Desk app (see OktaNormaliseOptions). */
+  zohoAppInstanceIds?: ReadonlySet<string>;
 }
 
 /** @throws UnauthorizedError unless `authorization` equals the configured secret. */
@@ -60,6 +62,7 @@ export async function receiveOktaDelivery(
   }
   const result = oktaEventsToRequests(envelope.data.data.events, {
     deprovisionEventTypes: deps.deprovisionEventTypes,
+    ...(deps.zohoAppInstanceIds ? { zohoAppInstanceIds: deps.zohoAppInstanceIds } : {}),
     receivedAt: deps.clock.now(),
   });
   if (result.requests.length > 0) await deps.queue.send(result.requests);

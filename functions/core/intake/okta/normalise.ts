@@ -30,8 +30,22 @@ export const OktaEventHookEnvelopeSchema = z.looseObject({
   data: z.looseObject({ events: z.array(z.unknown()) }),
 });
 
+/**
+ * Okta System Log event types whose meaning depends on a target other than the user (Okta Event
+ * Types catalog, developer.okta.com/docs/reference/api/event-types): handled by their own rule,
+ * never as a plain deprovision even when listed in OKTA_DEPROVISION_EVENT_TYPES.
+ */
+export const OKTA_APP_UNASSIGN_EVENT = 'application.user_membership.remove';
+export const OKTA_GROUP_LEAVE_EVENT = 'group.user_membership.remove';
+
 export interface OktaNormaliseOptions {
   deprovisionEventTypes: ReadonlySet<string>;
+  /**
+   * Okta app instance ids of the Zoho Desk app: `application.user_membership.remove` (targets
+   * `AppUser`, `AppInstance`, `User`) deprovisions fully only when its `AppInstance` target is one
+   * of these. Empty or absent: app unassignments are ignored.
+   */
+  zohoAppInstanceIds?: ReadonlySet<string>;
   receivedAt: Date;
   source?: 'okta-event-hook' | 'eventbridge';
 }
@@ -65,7 +79,7 @@ export function oktaEventsToRequests(
     const event = parsed.data;
     const users = (event.target ?? []).filter((t) => t.type === 'User');
     if (
-      !options.deprovisionEventTypes.has(event.eventType) ||
+      !isDeprovisioning(event, options) ||
       event.outcome?.result !== 'SUCCESS' ||
       users.length === 0
     ) {
@@ -90,4 +104,17 @@ export function oktaEventsToRequests(
     }
   }
   return { requests, ignored, invalid };
+}
+
+/**
+ * Whether an event deprovisions its `User` targets fully. App unassignment counts only for the
+ * configured Zoho Desk app instances; group membership removal never does (it is group-level).
+ */
+function isDeprovisioning(event: OktaLogEvent, options: OktaNormaliseOptions): boolean {
+  if (event.eventType === OKTA_GROUP_LEAVE_EVENT) return false;
+  if (event.eventType === OKTA_APP_UNASSIGN_EVENT) {
+    const apps = (event.target ?? []).filter((t) => t.type === 'AppInstance');
+    return apps.length > 0 && apps.every((app) => options.zohoAppInstanceIds?.has(app.id) === true);
+  }
+  return options.deprovisionEventTypes.has(event.eventType);
 }
