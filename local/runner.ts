@@ -14,6 +14,7 @@ import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts'
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
+import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
@@ -327,6 +328,7 @@ export async function startLocalService(
         verifyAfterRemove: config.VERIFY_AFTER_REMOVE,
         guardMaxRequests: config.GUARD_MAX_REQUESTS,
         guardWindowSeconds: config.GUARD_WINDOW_SECONDS,
+        groupMapping: parseGroupMapping(config.GROUP_MAPPING),
       },
       {
         secrets,
@@ -362,6 +364,7 @@ export async function startLocalService(
         webhookSecretId: ids.webhook,
         oktaDeprovisionEventTypes: config.OKTA_DEPROVISION_EVENT_TYPES,
         oktaZohoAppInstanceIds: config.OKTA_ZOHO_APP_INSTANCE_IDS,
+        ...(workerDeps.groupMapping ? { groupMapping: workerDeps.groupMapping } : {}),
         maxBodyBytes: 256 * 1024,
       },
       queue: ingestQueue,

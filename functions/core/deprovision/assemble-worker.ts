@@ -1,6 +1,7 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Dispatcher } from 'undici';
 import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
+import { validateGroupMapping } from '#core/config/group-mapping.ts';
 import type { ProcessingSettings } from '#core/config/worker-config.ts';
 import { zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
 import type { WorkerDeps } from '#core/deprovision/batch.ts';
@@ -64,6 +65,10 @@ export async function assembleWorker(
       ['HELPCENTER_IDS'],
     );
   }
+  // A group mapped in a help center we do not act on is a config error, named at start.
+  const groupMapping = validateGroupMapping([...(settings.groupMapping?.values() ?? [])], {
+    helpCenterIds,
+  });
   const baseUrl = settings.helpCenterBaseUrl ?? zohoDeskUrl(oauth.dataCentre ?? 'us');
   const tokens = new SharedTokenReader({
     secrets: ports.secrets,
@@ -101,6 +106,7 @@ export async function assembleWorker(
     maxReceiveCount: settings.maxReceiveCount,
     dryRun: settings.dryRun,
     verifyAfterRemove: settings.verifyAfterRemove,
+    groupMapping,
     ...(ports.metrics ? { metrics: ports.metrics } : {}),
     ...(ports.deferMessage ? { deferMessage: ports.deferMessage } : {}),
     ...(idempotent

@@ -53,6 +53,7 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
     logger: deps.logger,
     deprovisionEventTypes: new Set(deps.config.oktaDeprovisionEventTypes),
     zohoAppInstanceIds: new Set(deps.config.oktaZohoAppInstanceIds ?? []),
+    ...(deps.config.groupMapping ? { groupMapping: deps.config.groupMapping } : {}),
   };
   return createRouter([
     ...graphRoutes({
