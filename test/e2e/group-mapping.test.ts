@@ -17,7 +17,6 @@ import {
  * documented LogEvent shapes (targets `User` + `UserGroup`; `AppUser` + `AppInstance` + `User`).
  */
 
-const HC1 = '7001000000000001';
 const HC2 = '7001000000000002';
 const ALICE_HC1 = '7001000000118001';
 const ALICE_HC2 = '7001000000218001';
