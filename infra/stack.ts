@@ -151,6 +151,8 @@ export class DeprovisionerStack extends Stack {
       memorySize: 512,
       environment: {
         [ENV.OKTA_DEPROVISION_EVENT_TYPES]: oktaTypes,
+        [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: config.okta.zohoAppInstanceIds.join(','),
+        [ENV.GROUP_MAPPING]: JSON.stringify(config.groupMapping),
         [ENV.MAX_BODY_BYTES]: String(config.api.maxBodyBytes),
         [ENV.GRAPH_BASE_URL]: config.graph.baseUrl,
         [ENV.GRAPH_LOGIN_URL]: config.graph.loginUrl,
@@ -195,6 +197,7 @@ export class DeprovisionerStack extends Stack {
         [ENV.VERIFY_AFTER_REMOVE]: String(hc.verifyAfterRemove),
         [ENV.GUARD_MAX_REQUESTS]: String(config.guard.maxRequests),
         [ENV.GUARD_WINDOW_SECONDS]: String(config.guard.windowSeconds),
+        [ENV.GROUP_MAPPING]: JSON.stringify(config.groupMapping),
       },
     });
     // Consuming is granted by the event source mapping below; the worker never addresses the queue.
