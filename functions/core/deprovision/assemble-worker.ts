@@ -1,10 +1,12 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Dispatcher } from 'undici';
+import { MAX_IDS_PER_REQUEST } from '#core/adapters/zoho/request-builders.ts';
 import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
 import { validateGroupMapping } from '#core/config/group-mapping.ts';
 import type { ProcessingSettings } from '#core/config/worker-config.ts';
 import { zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
 import type { WorkerDeps } from '#core/deprovision/batch.ts';
+import { coalesceGroupRemovals } from '#core/deprovision/group-removal-coalescer.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import { defaultRetryPolicy } from '#core/deprovision/retry.ts';
@@ -45,6 +47,11 @@ export interface WorkerAssemblySettings extends ProcessingSettings {
   timeoutMs: number;
   /** How long a directory lookup is reused (default 60 s). */
   directoryCacheTtlMs?: number;
+  /**
+   * How long a group-centric removal waits for others of the same group to share its call
+   * (default 100 ms; the records of one SQS batch run in parallel).
+   */
+  groupCoalesceWindowMs?: number;
 }
 
 /**
@@ -77,7 +84,7 @@ export async function assembleWorker(
     clock,
     logger: ports.logger,
   });
-  const helpCenter = new ZohoHelpCenterClient(
+  const client = new ZohoHelpCenterClient(
     ports.dispatcher,
     {
       baseUrl,
@@ -91,6 +98,10 @@ export async function assembleWorker(
     tokens,
     ports.logger,
   );
+  const helpCenter = coalesceGroupRemovals(client, {
+    windowMs: settings.groupCoalesceWindowMs ?? 100,
+    maxUsers: MAX_IDS_PER_REQUEST,
+  });
   const idempotent = ports.persistence ? powertoolsIdempotency(ports.persistence) : undefined;
   return {
     helpCenter,
