@@ -1,3 +1,4 @@
+import { describeGroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
 import type { LocalConfig, LocalSecretName } from './config.ts';
 import type { LocalService } from './runner.ts';
 
@@ -43,6 +44,9 @@ export function banner(config: LocalConfig, service: LocalService): string {
         ]
       : []),
     ...(service.identityPath ? [`  Identity store   ${service.identityPath}`] : []),
+    ...describeGroupMapping(parseGroupMapping(config.GROUP_MAPPING)).map(
+      (line, i) => `  ${i === 0 ? 'Group mapping   ' : '                '} ${line}`,
+    ),
   ];
   if (config.mode === 'local') {
     const defaults = (Object.keys(ENV_OF_SECRET) as LocalSecretName[]).filter(

@@ -123,6 +123,14 @@ describe.each([
     }
   });
 
+  it('shows the mapping in the start-up banner', () => {
+    expect(running.output()).toMatch(
+      new RegExp(
+        `Group mapping\\s+${PARTNERS_OKTA_GROUP} \\(Partners\\) → help center ${HC2}, group ${PARTNER_RESELLERS}`,
+      ),
+    );
+  });
+
   it('leaving a mapped Okta group removes exactly that Help Center membership', async () => {
     expect(await groupsOf(running, ALICE_HC2)).toEqual([PARTNER_RESELLERS]);
     expect(
