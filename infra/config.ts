@@ -48,8 +48,26 @@ export const StageConfigSchema = z
           .array(z.string().min(1))
           .min(1)
           .default([...DEFAULTS.oktaDeprovisionEventTypes]),
+        /** App instance ids of the Zoho Desk app: only their unassignment deprovisions. */
+        zohoAppInstanceIds: z.array(z.string().min(1)).default([]),
       })
       .prefault({}),
+    /**
+     * IdP group → Help Center group (GROUP_MAPPING); the functions validate it at start
+     * (duplicates, shared targets, help centers not configured).
+     */
+    groupMapping: z
+      .array(
+        z
+          .object({
+            idpGroupId: z.string().min(1),
+            helpCenterId: z.string().regex(/^[0-9]{1,19}$/),
+            groupId: z.string().regex(/^[0-9]{1,19}$/),
+            name: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     eventBridge: z
       .object({
         /** Name of the Okta log-streaming partner event bus (`aws.partner/okta.com/...`); no rule when unset. */
@@ -217,3 +235,6 @@ export function resolveStageConfig(stage: unknown, stages: unknown): ResolvedSta
 export function stageFromContext(node: { tryGetContext(key: string): unknown }): ResolvedStage {
   return resolveStageConfig(node.tryGetContext('stage') ?? 'dev', node.tryGetContext('stages'));
 }
+
+/** One IdP group → Help Center group entry of the stage's `groupMapping`. */
+export type GroupMappingEntry = StageConfig['groupMapping'][number];

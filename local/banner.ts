@@ -1,3 +1,4 @@
+import { describeGroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
 import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import { LOCAL_ROUTE, ROUTE } from '#core/contract/routes.ts';
 import { SERVICE_NAME } from '#core/contract/service.ts';
@@ -46,6 +47,9 @@ export function banner(config: LocalConfig, service: LocalService): string {
         ]
       : []),
     ...(service.identityPath ? [`  Identity store   ${service.identityPath}`] : []),
+    ...describeGroupMapping(parseGroupMapping(config.GROUP_MAPPING)).map(
+      (line, i) => `  ${i === 0 ? 'Group mapping   ' : '                '} ${line}`,
+    ),
   ];
   if (config.mode === 'local') {
     const defaults = (Object.keys(ENV_OF_SECRET) as LocalSecretName[]).filter(

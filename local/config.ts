@@ -57,6 +57,9 @@ const LocalEnvSchema = z.object({
   [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
     .pipe(z.array(z.string()).min(1))
     .default([...DEFAULTS.oktaDeprovisionEventTypes]),
+  [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: csv.default([]),
+  /** JSON array: IdP group → Help Center group (see functions/core/config/group-mapping.ts). */
+  [ENV.GROUP_MAPPING]: z.string().optional(),
   OKTA_EVENT_HOOK_AUTHORIZATION: z.string().optional(),
   SCIM_BEARER_TOKEN: z.string().optional(),
   GRAPH_CLIENT_STATE: z.string().optional(),

@@ -16,6 +16,7 @@ import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
+import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { LOCAL_ROUTE } from '#core/contract/routes.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
@@ -331,6 +332,7 @@ export async function startLocalService(
         verifyAfterRemove: config.VERIFY_AFTER_REMOVE,
         guardMaxRequests: config.GUARD_MAX_REQUESTS,
         guardWindowSeconds: config.GUARD_WINDOW_SECONDS,
+        groupMapping: parseGroupMapping(config.GROUP_MAPPING),
       },
       {
         secrets,
@@ -365,6 +367,8 @@ export async function startLocalService(
         workQueueUrl: config.WORK_QUEUE_URL ?? 'local://work-queue',
         webhookSecretId: ids.webhook,
         oktaDeprovisionEventTypes: config.OKTA_DEPROVISION_EVENT_TYPES,
+        oktaZohoAppInstanceIds: config.OKTA_ZOHO_APP_INSTANCE_IDS,
+        ...(workerDeps.groupMapping ? { groupMapping: workerDeps.groupMapping } : {}),
         maxBodyBytes: 256 * 1024,
       },
       queue: ingestQueue,

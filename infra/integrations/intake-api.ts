@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS } from '../../functions/core/contract/defaults.ts';
 import { ENV } from '../../functions/core/contract/env-names.ts';
 import { ROUTE } from '../../functions/core/contract/routes.ts';
+import type { GroupMappingEntry } from '../config.ts';
 import { bindQueue, bindSecret, bindTable } from '../constructs/bind.ts';
 import { type FunctionDefaults, ServiceFunction } from '../constructs/service-function.ts';
 import { WebhookApi } from '../constructs/webhook-api.ts';
@@ -23,6 +24,10 @@ export interface IntakeApiProps {
   identityIndexNames: readonly string[];
   /** Okta event types that count as deprovisioning. @default DEFAULTS.oktaDeprovisionEventTypes */
   oktaDeprovisionEventTypes?: readonly string[];
+  /** Okta app instance ids of the Zoho Desk app: only their unassignment deprovisions. @default [] */
+  oktaZohoAppInstanceIds?: readonly string[];
+  /** IdP group → Help Center group (Approach A); see `functions/core/config/group-mapping.ts`. @default [] */
+  groupMapping?: readonly GroupMappingEntry[];
   /** @default DEFAULTS.maxBodyBytes */
   maxBodyBytes?: number;
   /** @default DEFAULTS.graphBaseUrl */
@@ -65,6 +70,8 @@ export class IntakeApi extends Construct {
         [ENV.OKTA_DEPROVISION_EVENT_TYPES]: (
           props.oktaDeprovisionEventTypes ?? DEFAULTS.oktaDeprovisionEventTypes
         ).join(','),
+        [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: (props.oktaZohoAppInstanceIds ?? []).join(','),
+        [ENV.GROUP_MAPPING]: JSON.stringify(props.groupMapping ?? []),
         [ENV.MAX_BODY_BYTES]: String(props.maxBodyBytes ?? DEFAULTS.maxBodyBytes),
         [ENV.GRAPH_BASE_URL]: props.graphBaseUrl ?? DEFAULTS.graphBaseUrl,
         [ENV.GRAPH_LOGIN_URL]: props.graphLoginUrl ?? DEFAULTS.graphLoginUrl,

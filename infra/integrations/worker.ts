@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS } from '../../functions/core/contract/defaults.ts';
 import type { HelpCenterDialect } from '../../functions/core/contract/dialects.ts';
 import { ENV } from '../../functions/core/contract/env-names.ts';
+import type { GroupMappingEntry } from '../config.ts';
 import { bindInvoke, bindQueue, bindSecret, bindTable } from '../constructs/bind.ts';
 import { type FunctionDefaults, ServiceFunction } from '../constructs/service-function.ts';
 import type { WorkQueue } from '../constructs/work-queue.ts';
@@ -47,6 +48,8 @@ export interface DeprovisionWorkerProps {
   guardMaxRequests?: number;
   /** @default DEFAULTS.guardWindowSeconds */
   guardWindowSeconds?: number;
+  /** IdP group → Help Center group (Approach A); see `functions/core/config/group-mapping.ts`. @default [] */
+  groupMapping?: readonly GroupMappingEntry[];
   /** Must match the work queue's consumer timeout. @default Duration.seconds(120) */
   timeout?: Duration;
   /** @default 512 */
@@ -93,6 +96,7 @@ export class DeprovisionWorker extends Construct {
         [ENV.VERIFY_AFTER_REMOVE]: String(hc.verifyAfterRemove ?? false),
         [ENV.GUARD_MAX_REQUESTS]: String(props.guardMaxRequests ?? DEFAULTS.guardMaxRequests),
         [ENV.GUARD_WINDOW_SECONDS]: String(props.guardWindowSeconds ?? DEFAULTS.guardWindowSeconds),
+        [ENV.GROUP_MAPPING]: JSON.stringify(props.groupMapping ?? []),
       },
     });
     // Consuming is granted by the event source mapping below; the worker never addresses the queue.

@@ -58,6 +58,26 @@ export class InMemoryHelpCenter implements HelpCenter {
     };
   }
 
+  async removeUsersFromGroup(
+    helpCenterId: string,
+    groupId: string,
+    userIds: readonly string[],
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ httpStatus: number; calls: number; dryRun: boolean }> {
+    this.calls.push(
+      `remove-from-group ${helpCenterId} ${groupId} ${userIds.join(',')}${options.dryRun ? ' (dry run)' : ''}`,
+    );
+    this.failIfQueued('remove');
+    if (userIds.length === 0) throw new Error('userIds must not be empty');
+    for (const user of this.users) {
+      if (user.helpCenterId !== helpCenterId || !userIds.includes(user.id)) continue;
+      if (!options.dryRun && !this.removalIsIneffective) {
+        user.groupIds = user.groupIds.filter((g) => g !== groupId);
+      }
+    }
+    return { httpStatus: 204, calls: 1, dryRun: options.dryRun ?? false };
+  }
+
   async listUserGroups(userId: string): Promise<HelpCenterGroup[]> {
     this.calls.push(`list ${userId}`);
     this.failIfQueued('list');

@@ -17,9 +17,10 @@ import {
 } from '../../functions/core/contract/metrics.ts';
 import { SERVICE_NAME } from '../../functions/core/contract/service.ts';
 import { IDENTITY_TABLE } from '../../functions/core/contract/tables.ts';
-import { METRIC_BY_OUTCOME } from '../../functions/core/deprovision/batch.ts';
+import { METRIC_BY_OUTCOME, QUOTA_METRIC } from '../../functions/core/deprovision/batch.ts';
 import { EVENT_DROPPED_METRIC } from '../../functions/core/intake/eventbridge/handler.ts';
 import {
+  GRAPH_FORGED_METRIC,
   GRAPH_LIFECYCLE_FAILED_METRIC,
   GRAPH_MISSED_METRIC,
 } from '../../functions/core/intake/graph/notifications.ts';
@@ -234,7 +235,14 @@ describe('DeprovisionerStack functions', () => {
   it('graphs and alarms on the metric names the functions emit', () => {
     expect([...OUTCOME_METRICS, 'Held'].sort()).toEqual(Object.values(METRIC_BY_OUTCOME).sort());
     expect([...ATTENTION_METRICS].sort()).toEqual(
-      ['Held', EVENT_DROPPED_METRIC, GRAPH_MISSED_METRIC, GRAPH_LIFECYCLE_FAILED_METRIC].sort(),
+      [
+        'Held',
+        EVENT_DROPPED_METRIC,
+        GRAPH_MISSED_METRIC,
+        GRAPH_LIFECYCLE_FAILED_METRIC,
+        GRAPH_FORGED_METRIC,
+        QUOTA_METRIC,
+      ].sort(),
     );
   });
 

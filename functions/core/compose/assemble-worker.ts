@@ -1,10 +1,13 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Dispatcher } from 'undici';
+import { MAX_IDS_PER_REQUEST } from '#core/adapters/zoho/request-builders.ts';
 import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
+import { validateGroupMapping } from '#core/config/group-mapping.ts';
 import type { ProcessingSettings } from '#core/config/worker-config.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
 import type { WorkerDeps } from '#core/deprovision/batch.ts';
+import { coalesceGroupRemovals } from '#core/deprovision/group-removal-coalescer.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import { defaultRetryPolicy } from '#core/deprovision/retry.ts';
@@ -45,6 +48,11 @@ export interface WorkerAssemblySettings extends ProcessingSettings {
   timeoutMs: number;
   /** How long a directory lookup is reused (default 60 s). */
   directoryCacheTtlMs?: number;
+  /**
+   * How long a group-centric removal waits for others of the same group to share its call
+   * (default 100 ms; the records of one SQS batch run in parallel).
+   */
+  groupCoalesceWindowMs?: number;
 }
 
 /**
@@ -65,6 +73,10 @@ export async function assembleWorker(
       [ENV.HELPCENTER_IDS],
     );
   }
+  // A group mapped in a help center we do not act on is a config error, named at start.
+  const groupMapping = validateGroupMapping([...(settings.groupMapping?.values() ?? [])], {
+    helpCenterIds,
+  });
   const baseUrl = settings.helpCenterBaseUrl ?? zohoDeskUrl(oauth.dataCentre ?? 'us');
   const tokens = new SharedTokenReader({
     secrets: ports.secrets,
@@ -73,7 +85,7 @@ export async function assembleWorker(
     clock,
     logger: ports.logger,
   });
-  const helpCenter = new ZohoHelpCenterClient(
+  const client = new ZohoHelpCenterClient(
     ports.dispatcher,
     {
       baseUrl,
@@ -87,6 +99,10 @@ export async function assembleWorker(
     tokens,
     ports.logger,
   );
+  const helpCenter = coalesceGroupRemovals(client, {
+    windowMs: settings.groupCoalesceWindowMs ?? 100,
+    maxUsers: MAX_IDS_PER_REQUEST,
+  });
   const idempotent = ports.persistence ? powertoolsIdempotency(ports.persistence) : undefined;
   return {
     helpCenter,
@@ -102,6 +118,7 @@ export async function assembleWorker(
     maxReceiveCount: settings.maxReceiveCount,
     dryRun: settings.dryRun,
     verifyAfterRemove: settings.verifyAfterRemove,
+    groupMapping,
     ...(ports.metrics ? { metrics: ports.metrics } : {}),
     ...(ports.deferMessage ? { deferMessage: ports.deferMessage } : {}),
     ...(idempotent

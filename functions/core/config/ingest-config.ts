@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type GroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
@@ -14,6 +15,8 @@ export const IngestConfigSchema = z.object({
   [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
     .pipe(z.array(z.string()).min(1))
     .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
+  [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: csv.default([]),
+  [ENV.GROUP_MAPPING]: z.string().optional(),
   [ENV.MAX_BODY_BYTES]: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
   ...GraphEnvShape,
 });
@@ -24,6 +27,10 @@ export interface IngestConfig {
   /** DynamoDB identity table (SCIM records); set whenever the config comes from the environment. */
   identityTableName?: string;
   oktaDeprovisionEventTypes: readonly string[];
+  /** Okta app instance ids of the Zoho Desk app (empty: app unassignments are ignored). */
+  oktaZohoAppInstanceIds?: readonly string[];
+  /** IdP group → Help Center group (GROUP_MAPPING); help centers are checked by the worker. */
+  groupMapping?: GroupMapping;
   maxBodyBytes: number;
   /** Set when GRAPH_SECRET_ARN is: Graph user lookups (and renewal with GRAPH_NOTIFICATION_URL). */
   graph?: GraphConfig;
@@ -38,6 +45,8 @@ export function loadIngestConfig(env: Record<string, string | undefined>): Inges
     webhookSecretId: parsed[ENV.WEBHOOK_SECRET_ARN],
     identityTableName: parsed[ENV.IDENTITY_TABLE_NAME],
     oktaDeprovisionEventTypes: parsed[ENV.OKTA_DEPROVISION_EVENT_TYPES],
+    oktaZohoAppInstanceIds: parsed[ENV.OKTA_ZOHO_APP_INSTANCE_IDS],
+    groupMapping: parseGroupMapping(parsed[ENV.GROUP_MAPPING]),
     maxBodyBytes: parsed[ENV.MAX_BODY_BYTES],
     ...(graph ? { graph } : {}),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type GroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS, LIMITS } from '#core/contract/defaults.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
@@ -31,6 +32,7 @@ export const WorkerConfigSchema = z.object({
   [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
   [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(DEFAULTS.guardMaxRequests),
   [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(DEFAULTS.guardWindowSeconds),
+  [ENV.GROUP_MAPPING]: z.string().optional(),
 });
 
 /** Settings of the worker's use case (the part that is not about where resources live). */
@@ -44,6 +46,11 @@ export interface ProcessingSettings {
   verifyAfterRemove: boolean;
   guardMaxRequests: number;
   guardWindowSeconds: number;
+  /**
+   * IdP group → Help Center group for group-level requests (GROUP_MAPPING); checked against the
+   * configured help centers at start (assembleWorker).
+   */
+  groupMapping?: GroupMapping;
 }
 
 export interface WorkerConfig extends ProcessingSettings {
@@ -79,5 +86,6 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     verifyAfterRemove: c[ENV.VERIFY_AFTER_REMOVE],
     guardMaxRequests: c[ENV.GUARD_MAX_REQUESTS],
     guardWindowSeconds: c[ENV.GUARD_WINDOW_SECONDS],
+    groupMapping: parseGroupMapping(c[ENV.GROUP_MAPPING]),
   };
 }

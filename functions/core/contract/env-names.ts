@@ -24,6 +24,17 @@ export const ENV = {
   IDEMPOTENCY_TABLE_NAME: 'IDEMPOTENCY_TABLE_NAME',
   /** Comma-separated Okta event types that count as deprovisioning. */
   OKTA_DEPROVISION_EVENT_TYPES: 'OKTA_DEPROVISION_EVENT_TYPES',
+  /**
+   * Comma-separated Okta app instance ids of the Zoho Desk app. `application.user_membership.remove`
+   * deprovisions only when its `AppInstance` target is one of them (other apps are ignored).
+   */
+  OKTA_ZOHO_APP_INSTANCE_IDS: 'OKTA_ZOHO_APP_INSTANCE_IDS',
+  /**
+   * JSON array mapping IdP groups to Help Center groups:
+   * `[{"idpGroupId":"…","helpCenterId":"…","groupId":"…","name"?:"…"}]`. Leaving a mapped IdP
+   * group removes exactly that Help Center membership; unmapped groups are ignored.
+   */
+  GROUP_MAPPING: 'GROUP_MAPPING',
   /** Largest accepted webhook body, in bytes. */
   MAX_BODY_BYTES: 'MAX_BODY_BYTES',
   HELPCENTER_BASE_URL: 'HELPCENTER_BASE_URL',

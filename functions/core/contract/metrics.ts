@@ -21,6 +21,8 @@ export const METRIC = {
   EVENT_DROPPED: 'EventDropped',
   GRAPH_MISSED_NOTIFICATIONS: 'GraphMissedNotifications',
   GRAPH_LIFECYCLE_ACTION_FAILED: 'GraphLifecycleActionFailed',
+  /** Graph notifications dropped because their `clientState` is not ours (the rest of the POST is kept). */
+  GRAPH_FORGED_NOTIFICATIONS: 'GraphForgedNotifications',
   /** The Help Center answered THRESHOLD_EXCEEDED: the org's daily API credits are spent. */
   QUOTA_EXCEEDED: 'QuotaExceeded',
 } as const;
@@ -40,4 +42,6 @@ export const ATTENTION_METRICS = [
   METRIC.EVENT_DROPPED,
   METRIC.GRAPH_MISSED_NOTIFICATIONS,
   METRIC.GRAPH_LIFECYCLE_ACTION_FAILED,
+  METRIC.GRAPH_FORGED_NOTIFICATIONS,
+  METRIC.QUOTA_EXCEEDED,
 ] as const;

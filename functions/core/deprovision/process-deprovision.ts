@@ -1,4 +1,6 @@
+import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.ts';
+import { attemptGroupRemoval, isGroupLevel } from '#core/deprovision/process-group-removal.ts';
 import { type OnRetry, type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { type DeprovisionRequest, subjectLogId } from '#core/domain/deprovision-request.ts';
@@ -35,6 +37,8 @@ export interface ProcessDeps {
   quotaWaitSeconds?: number;
   dryRun: boolean;
   verifyAfterRemove: boolean;
+  /** IdP group → Help Center group; a group-level request acts only on an exact entry. */
+  groupMapping?: GroupMapping;
   /**
    * Wraps the removal so a completed requestId is not removed twice (Powertools idempotency in
    * Lambda). Only removed/no-op outcomes complete; a throw leaves the request runnable again.
@@ -148,7 +152,7 @@ export async function processDeprovision(
     let executed = false;
     const run = (r: DeprovisionRequest) => {
       executed = true;
-      return attemptRemoval(deps, r, onRetry);
+      return isGroupLevel(r) ? attemptGroupRemoval(deps, r) : attemptRemoval(deps, r, onRetry);
     };
     // A dry run must not mark the request complete, or the real run after it would be skipped.
     const attempt = deps.idempotent && !deps.dryRun ? deps.idempotent(run) : run;

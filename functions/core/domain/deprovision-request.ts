@@ -35,6 +35,21 @@ export const SubjectSchema = z
 export type Subject = z.infer<typeof SubjectSchema>;
 
 /**
+ * Narrows a request to one membership (seed Approach A): remove the person from the Help Center
+ * group that the IdP group `idpGroupId` is mapped to, and from nothing else. The worker acts only
+ * when the scope is exactly an entry of its group mapping.
+ */
+export const GroupScopeSchema = z
+  .object({
+    kind: z.literal('group'),
+    idpGroupId: nonEmpty,
+    helpCenterId: nonEmpty,
+    groupId: nonEmpty,
+  })
+  .strict();
+export type GroupScope = z.infer<typeof GroupScopeSchema>;
+
+/**
  * The one message that crosses the work queue. Every source event becomes zero or more of these.
  * `requestId` is derived from the source's own delivery or event id so that a redelivery dedupes.
  */
@@ -48,6 +63,11 @@ export const DeprovisionRequestSchema = z
     occurredAt: z.iso.datetime({ offset: true }),
     receivedAt: z.iso.datetime({ offset: true }),
     helpCenterIds: z.array(nonEmpty).min(1).optional(),
+    /**
+     * Absent: a full deprovision (every group of every configured help center). Added within
+     * schema version 1: a message without it reads as before.
+     */
+    scope: GroupScopeSchema.optional(),
   })
   .strict();
 export type DeprovisionRequest = z.infer<typeof DeprovisionRequestSchema>;

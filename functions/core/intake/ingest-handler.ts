@@ -53,6 +53,8 @@ export function createIngestRouter(deps: IngestDeps): RouteHandler {
     clock: deps.clock ?? systemClock,
     logger: deps.logger,
     deprovisionEventTypes: new Set(deps.config.oktaDeprovisionEventTypes),
+    zohoAppInstanceIds: new Set(deps.config.oktaZohoAppInstanceIds ?? []),
+    ...(deps.config.groupMapping ? { groupMapping: deps.config.groupMapping } : {}),
   };
   return createRouter([
     ...graphRoutes({

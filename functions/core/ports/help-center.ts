@@ -39,6 +39,16 @@ export interface HelpCenter {
     userId: string,
     options?: { dryRun?: boolean },
   ): Promise<RemovalResult>;
+  /**
+   * Group-centric removal (seed Approach A): removes `userIds` (1–100, never empty) from one group
+   * of a configured help center, and from nothing else. @throws TransientError, PermanentError
+   */
+  removeUsersFromGroup(
+    helpCenterId: string,
+    groupId: string,
+    userIds: readonly string[],
+    options?: { dryRun?: boolean },
+  ): Promise<{ httpStatus: number; calls: number; dryRun: boolean }>;
   /** Groups the user is still in (verify-after), optionally of one help center only. */
   listUserGroups(userId: string, helpCenterId?: string): Promise<HelpCenterGroup[]>;
 }

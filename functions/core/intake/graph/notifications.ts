@@ -26,6 +26,7 @@ export const GRAPH_REASON_DISABLED = 'graph.users.updated.accountEnabled=false';
 export const GRAPH_REASON_NOT_FOUND = 'graph.users.updated.notFound';
 export const GRAPH_MISSED_METRIC = METRIC.GRAPH_MISSED_NOTIFICATIONS;
 export const GRAPH_LIFECYCLE_FAILED_METRIC = METRIC.GRAPH_LIFECYCLE_ACTION_FAILED;
+export const GRAPH_FORGED_METRIC = METRIC.GRAPH_FORGED_NOTIFICATIONS;
 
 export interface GraphNotificationDeps {
   queue: WorkQueue;
@@ -43,6 +44,8 @@ export interface GraphDeliveryResult {
   enqueued: number;
   ignored: number;
   lifecycle: number;
+  /** Notifications dropped because their clientState differs (counted as a metric). */
+  forged: number;
 }
 
 interface UserChange {
@@ -55,11 +58,12 @@ const USERS_RESOURCE = /^\/?users\/([^/?#]+)$/i;
 
 /**
  * Handles one changeNotificationCollection for `users`: authenticates every notification by its
- * `clientState`, maps `deleted` to a deprovision, looks `updated` users up in Graph (deprovision
- * when `accountEnabled` is false or Graph answers 404), runs lifecycle actions, and resolves only
- * after every request is on the work queue.
- * @throws ValidationError (not a collection), UnauthorizedError (any clientState differs: nothing of
- * the collection is processed), TransientError/PermanentError (Graph lookup), QueueError.
+ * own `clientState` (one POST may carry notifications of several subscriptions), drops and counts
+ * the forged ones, maps authentic `deleted` to a deprovision, looks authentic `updated` users up in
+ * Graph (deprovision when `accountEnabled` is false or Graph answers 404), runs lifecycle actions,
+ * and resolves only after every request is on the work queue.
+ * @throws ValidationError (not a collection), UnauthorizedError (no notification of the collection
+ * is authentic), TransientError/PermanentError (Graph lookup), QueueError.
  */
 export async function receiveGraphNotifications(
   deps: GraphNotificationDeps,
@@ -71,20 +75,33 @@ export async function receiveGraphNotifications(
   }
   const expected = await deps.secrets.get('graphClientState');
   const notifications: ChangeNotification[] = [];
-  let authentic = true;
+  let forged = 0;
+  let malformed = 0;
   for (const item of collection.data.value) {
+    // Each item is authenticated on its own (constant-time compare): a forged one is dropped and
+    // counted, never acted on, and does not cost the authentic ones of the same POST.
+    if (!secretsEqual(clientStateOf(item), expected)) {
+      forged += 1;
+      continue;
+    }
     const parsed = ChangeNotificationSchema.safeParse(item);
-    const given = parsed.success ? (parsed.data.clientState ?? undefined) : undefined;
-    // Compare every item (no early exit) so the answer time does not depend on which one differs.
-    if (!secretsEqual(given, expected)) authentic = false;
     if (parsed.success) notifications.push(parsed.data);
+    else malformed += 1;
   }
-  if (!authentic) throw new UnauthorizedError();
+  if (notifications.length === 0 && malformed === 0) throw new UnauthorizedError();
+  if (forged > 0) {
+    (deps.metric ?? noMetric)(GRAPH_FORGED_METRIC, forged);
+    deps.logger.warn('graph notifications dropped: clientState does not match', {
+      source: 'graph',
+      forged,
+      authentic: notifications.length,
+    });
+  }
 
   const receivedAt = deps.clock.now();
   const changes: UserChange[] = [];
   const lifecycle: ChangeNotification[] = [];
-  let ignored = 0;
+  let ignored = malformed;
   for (const notification of notifications) {
     if (notification.lifecycleEvent) {
       lifecycle.push(notification);
@@ -106,6 +123,7 @@ export async function receiveGraphNotifications(
   deps.logger.info('graph notifications accepted', {
     source: 'graph',
     notifications: collection.data.value.length,
+    forged,
     enqueued: requests.length,
     ignored,
     lifecycle: lifecycle.length,
@@ -113,7 +131,13 @@ export async function receiveGraphNotifications(
   });
 
   for (const notification of lifecycle) await handleLifecycle(deps, notification);
-  return { enqueued: requests.length, ignored, lifecycle: lifecycle.length };
+  return { enqueued: requests.length, ignored, lifecycle: lifecycle.length, forged };
+}
+
+function clientStateOf(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const value = (item as { clientState?: unknown }).clientState;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The users change a notification describes, or undefined for anything we do not act on. */

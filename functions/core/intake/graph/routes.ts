@@ -1,6 +1,8 @@
 import { ROUTE } from '#core/contract/routes.ts';
+import { ValidationError } from '#core/domain/errors.ts';
 import { empty, readJsonBody, STATUS, text } from '#core/http/http.ts';
 import { receiveGraphNotifications } from '#core/intake/graph/notifications.ts';
+import { isGraphValidationToken } from '#core/intake/graph/validation-token.ts';
 import type { Route } from '#core/intake/router.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import type { Clock } from '#core/ports/clock.ts';
@@ -28,8 +30,8 @@ export interface GraphRouteDeps extends GraphIngestDeps {
 
 /**
  * `POST /webhooks/graph`, also the lifecycle notification URL. `?validationToken=` is echoed
- * (decoded, text/plain, 200) whatever the body; otherwise the collection is processed and answered
- * 202 once enqueued.
+ * (decoded, text/plain, 200) whatever the body when it has Graph's token shape, else refused (400,
+ * not reflected); otherwise the collection is processed and answered 202 once enqueued.
  */
 export function graphRoutes(deps: GraphRouteDeps): Route[] {
   return [
@@ -38,7 +40,12 @@ export function graphRoutes(deps: GraphRouteDeps): Route[] {
       methods: {
         POST: async (req) => {
           const validationToken = req.query.validationToken;
-          if (validationToken !== undefined) return text(STATUS.ok, validationToken);
+          if (validationToken !== undefined) {
+            if (!isGraphValidationToken(validationToken)) {
+              throw new ValidationError('validationToken is not a Graph validation token');
+            }
+            return text(STATUS.ok, validationToken);
+          }
           await receiveGraphNotifications(deps, {
             readBody: () => readJsonBody(req, deps.maxBodyBytes),
           });

@@ -1,3 +1,4 @@
+import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { UnauthorizedError, ValidationError } from '#core/domain/errors.ts';
 import { secretsEqual } from '#core/http/http.ts';
 import { OktaEventHookEnvelopeSchema, oktaEventsToRequests } from '#core/intake/okta/normalise.ts';
@@ -12,6 +13,10 @@ export interface OktaEventHookDeps {
   clock: Clock;
   logger: Logger;
   deprovisionEventTypes: ReadonlySet<string>;
+  /** Okta app instance ids of the Zoho Desk app (see OktaNormaliseOptions). */
+  zohoAppInstanceIds?: ReadonlySet<string>;
+  /** IdP group → Help Center group (see OktaNormaliseOptions). */
+  groupMapping?: GroupMapping;
 }
 
 /** @throws UnauthorizedError unless `authorization` equals the configured secret. */
@@ -60,6 +65,8 @@ export async function receiveOktaDelivery(
   }
   const result = oktaEventsToRequests(envelope.data.data.events, {
     deprovisionEventTypes: deps.deprovisionEventTypes,
+    ...(deps.zohoAppInstanceIds ? { zohoAppInstanceIds: deps.zohoAppInstanceIds } : {}),
+    ...(deps.groupMapping ? { groupMapping: deps.groupMapping } : {}),
     receivedAt: deps.clock.now(),
   });
   if (result.requests.length > 0) await deps.queue.send(result.requests);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GroupMapping } from '#core/config/group-mapping.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -30,8 +31,28 @@ export const OktaEventHookEnvelopeSchema = z.looseObject({
   data: z.looseObject({ events: z.array(z.unknown()) }),
 });
 
+/**
+ * Okta System Log event types whose meaning depends on a target other than the user (Okta Event
+ * Types catalog, developer.okta.com/docs/reference/api/event-types): handled by their own rule,
+ * never as a plain deprovision even when listed in OKTA_DEPROVISION_EVENT_TYPES.
+ */
+export const OKTA_APP_UNASSIGN_EVENT = 'application.user_membership.remove';
+export const OKTA_GROUP_LEAVE_EVENT = 'group.user_membership.remove';
+
 export interface OktaNormaliseOptions {
   deprovisionEventTypes: ReadonlySet<string>;
+  /**
+   * Okta app instance ids of the Zoho Desk app: `application.user_membership.remove` (targets
+   * `AppUser`, `AppInstance`, `User`) deprovisions fully only when its `AppInstance` target is one
+   * of these. Empty or absent: app unassignments are ignored.
+   */
+  zohoAppInstanceIds?: ReadonlySet<string>;
+  /**
+   * IdP group → Help Center group. `group.user_membership.remove` (targets `User`, `UserGroup`)
+   * for a mapped group becomes a group-level request for that membership only; unmapped groups
+   * (or no mapping) are ignored.
+   */
+  groupMapping?: GroupMapping;
   receivedAt: Date;
   source?: 'okta-event-hook' | 'eventbridge';
 }
@@ -64,8 +85,14 @@ export function oktaEventsToRequests(
     }
     const event = parsed.data;
     const users = (event.target ?? []).filter((t) => t.type === 'User');
+    if (event.eventType === OKTA_GROUP_LEAVE_EVENT) {
+      const scoped = groupLeaveRequests(event, options);
+      if (scoped.length === 0) ignored += 1;
+      requests.push(...scoped);
+      continue;
+    }
     if (
-      !options.deprovisionEventTypes.has(event.eventType) ||
+      !isDeprovisioning(event, options) ||
       event.outcome?.result !== 'SUCCESS' ||
       users.length === 0
     ) {
@@ -90,4 +117,54 @@ export function oktaEventsToRequests(
     }
   }
   return { requests, ignored, invalid };
+}
+
+/**
+ * Whether an event deprovisions its `User` targets fully. App unassignment counts only for the
+ * configured Zoho Desk app instances; group membership removal never does (it is group-level).
+ */
+function isDeprovisioning(event: OktaLogEvent, options: OktaNormaliseOptions): boolean {
+  if (event.eventType === OKTA_GROUP_LEAVE_EVENT) return false;
+  if (event.eventType === OKTA_APP_UNASSIGN_EVENT) {
+    const apps = (event.target ?? []).filter((t) => t.type === 'AppInstance');
+    return apps.length > 0 && apps.every((app) => options.zohoAppInstanceIds?.has(app.id) === true);
+  }
+  return options.deprovisionEventTypes.has(event.eventType);
+}
+
+/**
+ * `group.user_membership.remove` for a mapped `UserGroup`: one group-level request per `User`
+ * target. Several `UserGroup` targets or an unmapped one: nothing (never guess the group).
+ */
+function groupLeaveRequests(
+  event: OktaLogEvent,
+  options: OktaNormaliseOptions,
+): DeprovisionRequest[] {
+  const targets = event.target ?? [];
+  const groups = targets.filter((t) => t.type === 'UserGroup');
+  const users = targets.filter((t) => t.type === 'User');
+  const entry = groups.length === 1 ? options.groupMapping?.get(groups[0]?.id ?? '') : undefined;
+  if (!entry || event.outcome?.result !== 'SUCCESS' || users.length === 0) return [];
+  return users.map((user) => {
+    const login = user.alternateId ?? undefined;
+    return {
+      schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
+      requestId: users.length === 1 ? event.uuid : `${event.uuid}:${user.id}`,
+      source: options.source ?? 'okta-event-hook',
+      subject: {
+        idpUserId: user.id,
+        ...(login ? { login } : {}),
+        ...(login && looksLikeEmail(login) ? { email: login.toLowerCase() } : {}),
+      },
+      reason: event.eventType,
+      occurredAt: new Date(event.published).toISOString(),
+      receivedAt: options.receivedAt.toISOString(),
+      scope: {
+        kind: 'group',
+        idpGroupId: entry.idpGroupId,
+        helpCenterId: entry.helpCenterId,
+        groupId: entry.groupId,
+      },
+    };
+  });
 }

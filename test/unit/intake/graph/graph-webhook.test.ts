@@ -65,14 +65,33 @@ describe('POST /webhooks/graph validation', () => {
             userNotification({ userId: GONE_USER_ID, changeType: 'deleted', clientState: 'wrong' }),
           ],
         },
-        {
-          contentType: 'application/octet-stream',
-          query: { validationToken: 'abc <b>&</b> ü' },
-        },
+        { contentType: 'application/octet-stream', query: { validationToken: VALIDATION_TOKEN } },
       ),
     );
     expect(res.statusCode).toBe(200);
-    expect(res.body).toBe('abc <b>&</b> ü');
+    expect(res.body).toBe(VALIDATION_TOKEN);
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it('answers 400 to a token with markup or outside the token format, never reflecting it', async () => {
+    const { call, queue } = ingestWithGraph(undefined);
+    for (const token of [
+      '<script>alert(1)</script>',
+      'abc <b>&</b>',
+      'Validation: x"><img src=x onerror=alert(1)>',
+      'caf\u00e9',
+      'line\nbreak',
+      '',
+      'x'.repeat(1025),
+    ]) {
+      const res = await call(
+        graphPost('', { contentType: 'text/plain', query: { validationToken: token } }),
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.headers?.['content-type'] ?? '').not.toMatch(/html/);
+      if (token.length > 0) expect(res.body ?? '').not.toContain(token);
+      expect(res.body ?? '').not.toMatch(/[<>]/);
+    }
     expect(queue.sent).toHaveLength(0);
   });
 });
@@ -97,17 +116,17 @@ describe('POST /webhooks/graph clientState', () => {
     expect(userCalls().length).toBe(before);
   });
 
-  it('rejects the whole collection when one notification has a wrong or missing clientState', async () => {
+  it('answers 401 when no notification of the collection has the right clientState', async () => {
     const { call, queue } = withStandin();
     for (const bad of ['nope', null]) {
       const res = await call(
         graphPost({
           value: [
-            userNotification({ userId: GONE_USER_ID, changeType: 'deleted' }),
+            userNotification({ userId: GONE_USER_ID, changeType: 'deleted', clientState: bad }),
             userNotification({
               userId: 'aaaaaaaa-0000-4000-8000-000000000001',
               changeType: 'deleted',
-              clientState: bad,
+              clientState: 'forged',
             }),
           ],
         }),
@@ -115,6 +134,33 @@ describe('POST /webhooks/graph clientState', () => {
       expect(res.statusCode).toBe(401);
     }
     expect(queue.sent).toHaveLength(0);
+  });
+
+  it('acts on the authentic notification of a mixed POST, drops and counts the forged one, 202', async () => {
+    const metrics: Array<[string, number | undefined]> = [];
+    const { logger, lines } = recordingLogger();
+    const { call, queue } = ingestWithGraph(
+      { users: graphClientFor(standin), metric: (name, value) => metrics.push([name, value]) },
+      { logger },
+    );
+    const before = userCalls().length;
+    const forgedId = 'aaaaaaaa-0000-4000-8000-000000000001';
+    const res = await call(
+      graphPost({
+        value: [
+          userNotification({ userId: forgedId, changeType: 'deleted', clientState: 'forged' }),
+          userNotification({ userId: GONE_USER_ID, changeType: 'deleted' }),
+          userNotification({ userId: DISABLED_USER_ID, changeType: 'updated', clientState: null }),
+        ],
+      }),
+    );
+    expect(res.statusCode).toBe(202);
+    expect(queue.sent.map((r) => r.subject.idpUserId)).toEqual([GONE_USER_ID]);
+    expect(metrics).toEqual([['GraphForgedNotifications', 2]]);
+    // The forged `updated` notification did not cost a Graph lookup.
+    expect(userCalls().length).toBe(before);
+    expect(JSON.stringify(lines)).not.toContain(CLIENT_STATE);
+    expect(lines.some((l) => l.level === 'warn' && l.extra?.forged === 2)).toBe(true);
   });
 
   it('answers 400 to a body that is not a notification collection', async () => {
