@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CUSTOM_EVENT_SOURCE } from '../functions/core/contract/env-names.ts';
 
 export const HELPCENTER_DIALECTS = ['user-groups-delete', 'zoho-desk-v1'] as const;

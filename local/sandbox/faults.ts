@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One queued fault, as posted to `POST /_sandbox/faults`. */
 export const FaultSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SandboxStore, SandboxUser } from './store.ts';
 
 /** What the sandbox answers: no body means an empty response. */

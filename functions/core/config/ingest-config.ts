@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
 import { ENV } from '#core/contract/env-names.ts';

@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError, PermanentError, SecretError, TransientError } from '#core/domain/errors.ts';
 import {
   type GraphCredentials,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_OKTA_DEPROVISION_EVENT_TYPES } from '#core/config/ingest-config.ts';
 import { csv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CUSTOM_EVENT_SOURCE } from '#core/contract/env-names.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,

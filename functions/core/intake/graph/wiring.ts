@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
