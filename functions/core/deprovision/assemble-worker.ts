@@ -1,5 +1,5 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher } from '#core/adapters/http/transport.ts';
 import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
 import type { ProcessingSettings } from '#core/config/worker-config.ts';
 import { zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
