@@ -248,8 +248,38 @@ export function networkError(what: string, error: unknown): TransientError {
   });
 }
 
+interface StreamBody extends ResponseBody {
+  on(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+function isStream(body: ResponseBody): body is StreamBody {
+  return typeof (body as { on?: unknown }).on === 'function';
+}
+
 /** Reads a response body as text, capped so a misbehaving server cannot exhaust memory. */
 export async function readText(body: ResponseBody, maxBytes = DEFAULT_MAX_BODY_BYTES) {
+  // Node streams (ours and undici's): events are several times cheaper than async iteration.
+  if (isStream(body)) {
+    const emitter = body;
+    return new Promise<string>((resolve, reject) => {
+      let size = 0;
+      const chunks: Buffer[] = [];
+      emitter.on('data', (chunk: Buffer | string) => {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        size += buf.length;
+        if (size > maxBytes) {
+          body.destroy();
+          reject(new TransientError('Response body too large', { errorCode: 'BODY_TOO_LARGE' }));
+          return;
+        }
+        chunks.push(buf);
+      });
+      emitter.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      emitter.on('error', reject);
+    });
+  }
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of body) {
