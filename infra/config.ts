@@ -98,7 +98,7 @@ export const StageConfigSchema = z
         /** The Zoho org's concurrent-request limit (5–25 depending on edition). */
         orgConcurrencyLimit: positiveInt.min(5).max(25).default(10),
         /** In-flight Help Center requests per worker invocation. */
-        concurrency: positiveInt.max(25).default(4),
+        concurrency: positiveInt.max(25).default(5),
         timeoutMs: positiveInt.max(30_000).default(8_000),
         maxInCallRetries: z.number().int().min(0).max(10).default(3),
         dryRun: z.boolean().default(false),
