@@ -1,16 +1,12 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   IdentityLookupKey,
   IdentityRecord,
   IdentityStore,
 } from '#core/ports/identity-store.ts';
+
+/** Command classes load on first use: the ingest function reaches DynamoDB only on SCIM routes. */
+const commands = () => import('@aws-sdk/lib-dynamodb');
 
 /** GSI per lookup key: its partition attribute (lower-cased where lookups are case-insensitive). */
 export const IDENTITY_INDEXES: Record<IdentityLookupKey, { indexName: string; attribute: string }> =
@@ -44,6 +40,7 @@ export class DynamoDbIdentityStore implements IdentityStore {
   ) {}
 
   async get(id: string): Promise<IdentityRecord | undefined> {
+    const { GetCommand } = await commands();
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
     );
@@ -51,6 +48,7 @@ export class DynamoDbIdentityStore implements IdentityStore {
   }
 
   async findBy(key: IdentityLookupKey, value: string): Promise<IdentityRecord[]> {
+    const { QueryCommand } = await commands();
     const { indexName, attribute } = IDENTITY_INDEXES[key];
     const wanted = key === 'userName' || key === 'email' ? value.toLowerCase() : value;
     const records: IdentityRecord[] = [];
@@ -73,15 +71,18 @@ export class DynamoDbIdentityStore implements IdentityStore {
   }
 
   async put(record: IdentityRecord): Promise<void> {
+    const { PutCommand } = await commands();
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(record) }));
   }
 
   async delete(id: string): Promise<void> {
+    const { DeleteCommand } = await commands();
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { id } }));
   }
 
   /** Scans the whole table (SCIM list without a filter is rare: IdPs filter by userName). */
   async list(options: { startIndex: number; count: number }) {
+    const { ScanCommand } = await commands();
     const all: IdentityRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
