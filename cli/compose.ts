@@ -5,16 +5,17 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Dispatcher } from 'undici';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsDeadLetterSource } from '#core/adapters/aws/sqs-dead-letter-source.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import type { Dispatcher } from '#core/adapters/http/transport.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { HELPCENTER_DIALECTS } from '#core/config/worker-config.ts';
+import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
@@ -280,7 +281,10 @@ export async function buildWorker(target: Target) {
       documentClient(),
       required(target, ENV.IDENTITY_TABLE_NAME),
     );
-    dispatcher = createZohoAgent({ timeoutMs: 8_000, connections: 5 });
+    dispatcher = createZohoAgent({
+      timeoutMs: DEFAULTS.helpCenterTimeoutMs,
+      connections: DEFAULTS.helpCenterConcurrency,
+    });
     const fn = target.env[ENV.TOKEN_REFRESHER_FUNCTION_NAME];
     refresher = fn
       ? new LambdaTokenRefresher(new LambdaClient({}), fn)

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULTS, LIMITS } from '../functions/core/contract/defaults.ts';
 import { HELPCENTER_DIALECTS } from '../functions/core/contract/dialects.ts';
 import { DEFAULT_CUSTOM_EVENT_SOURCE } from '../functions/core/contract/events.ts';

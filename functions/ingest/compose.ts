@@ -1,8 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
@@ -14,6 +11,42 @@ import {
 } from '#core/intake/ingest-handler.ts';
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
+import type { IdentityStore } from '#core/ports/identity-store.ts';
+
+/**
+ * DynamoDB (client, document client, adapter) loads on the first identity-store call: only the SCIM
+ * routes and identity lookups reach it, so Okta, EventBridge-style and Graph deliveries never pay
+ * for it at cold start (`npm run bench` shows the cold-import cost).
+ */
+function lazyIdentityStore(tableName: string): IdentityStore {
+  let store: Promise<IdentityStore> | undefined;
+  const load = () => {
+    store ??= Promise.all([
+      import('@aws-sdk/client-dynamodb'),
+      import('@aws-sdk/lib-dynamodb'),
+      import('#core/adapters/aws/dynamodb-identity-store.ts'),
+    ]).then(
+      ([{ DynamoDBClient }, { DynamoDBDocumentClient }, { DynamoDbIdentityStore }]) =>
+        new DynamoDbIdentityStore(
+          DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+            marshallOptions: { removeUndefinedValues: true },
+          }),
+          tableName,
+        ),
+    );
+    store.catch(() => {
+      store = undefined;
+    });
+    return store;
+  };
+  return {
+    get: async (id) => (await load()).get(id),
+    findBy: async (key, value) => (await load()).findBy(key, value),
+    put: async (record) => (await load()).put(record),
+    delete: async (id) => (await load()).delete(id),
+    list: async (options) => (await load()).list(options),
+  };
+}
 
 /** Composition root for the ingest Lambda: config, clients, adapters, once per cold start. */
 export async function buildIngestFromEnv(env: Record<string, string | undefined>) {
@@ -26,12 +59,7 @@ export async function buildIngestFromEnv(env: Record<string, string | undefined>
     secretSource: new SecretsManagerSecretSource(new SecretsManagerClient({}), {
       ttlMs: 5 * 60_000,
     }),
-    identityStore: new DynamoDbIdentityStore(
-      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-      config.identityTableName!,
-    ),
+    identityStore: lazyIdentityStore(config.identityTableName!),
   };
   if (config.graph) {
     deps.graph = buildGraphIngestDeps({

@@ -1,13 +1,11 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
-import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
 import { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
@@ -19,6 +17,30 @@ import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createLogger, createMetrics } from '#core/observability.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import type { MetricsSink } from '#core/ports/metrics.ts';
+import type { TokenRefresher } from '#core/ports/token-source.ts';
+
+/**
+ * The Lambda client and its adapter load on the first refresh request (a rejected or missing
+ * token), not at every cold start: `npm run bench` shows the cold-import cost.
+ */
+function lazyTokenRefresher(functionName: string): TokenRefresher {
+  let refresher: Promise<TokenRefresher> | undefined;
+  return {
+    requestRefresh: async (input) => {
+      refresher ??= Promise.all([
+        import('@aws-sdk/client-lambda'),
+        import('#core/adapters/aws/lambda-token-refresher.ts'),
+      ]).then(
+        ([{ LambdaClient }, { LambdaTokenRefresher }]) =>
+          new LambdaTokenRefresher(new LambdaClient({}), functionName),
+      );
+      refresher.catch(() => {
+        refresher = undefined;
+      });
+      return (await refresher).requestRefresh(input);
+    },
+  };
+}
 
 /** Composition root of the worker Lambda: config, clients, adapters, once per cold start. */
 export async function buildWorkerFromEnv(env: Record<string, string | undefined>) {
@@ -37,7 +59,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     secrets: new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 60_000 }),
     oauthSecretId: config.oauthSecretId,
     tokenSecretId: config.tokenSecretId,
-    refresher: new LambdaTokenRefresher(new LambdaClient({}), config.tokenRefresherFunctionName),
+    refresher: lazyTokenRefresher(config.tokenRefresherFunctionName),
     identityStore: new DynamoDbIdentityStore(dynamo, config.identityTableName),
     deadLetters: new SqsDeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl),
     deferMessage: (record, seconds) => deferrer.defer(record, seconds),

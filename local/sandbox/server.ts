@@ -32,6 +32,11 @@ export interface SandboxOptions {
    * answer 404 URL_NOT_FOUND like an org that does not have them.
    */
   unpublished?: boolean;
+  /**
+   * The org's concurrent-request limit: an `/api/` call arriving while this many are in flight is
+   * answered 429 TOO_MANY_REQUESTS, as Zoho does. Unset: no limit.
+   */
+  concurrencyLimit?: number;
 }
 
 export interface Sandbox {
@@ -68,6 +73,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   let calls: { method: string; path: string; status?: number }[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let baseUrl = '';
+  let apiInFlight = 0;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -153,6 +159,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       path: request.path,
     };
     calls.push(call);
+    if (options.concurrencyLimit !== undefined && request.path.startsWith('/api/')) {
+      if (apiInFlight >= options.concurrencyLimit) {
+        call.status = 429;
+        send(res, faultResponse({ status: 429, times: 1 }, request.path));
+        return;
+      }
+      apiInFlight += 1;
+      res.once('close', () => {
+        apiInFlight -= 1;
+      });
+    }
     const fault = faults.take(request.method, request.path);
     if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
     if (fault?.reset === true) {

@@ -169,9 +169,9 @@ function adapterCommands(): Map<string, { source: string; commands: Set<string> 
 /** AWS adapters (and Powertools idempotency) a composition root imports. */
 function adaptersImportedBy(id: FunctionId): Set<string> {
   const code = readFileSync(path.join(ROOT, 'functions', id, 'compose.ts'), 'utf8');
-  const adapters = [...code.matchAll(/from '#core\/adapters\/aws\/([\w-]+)\.ts'/g)].map(
-    (m) => m[1] as string,
-  );
+  const adapters = [
+    ...code.matchAll(/(?:from |import\()'#core\/adapters\/aws\/([\w-]+)\.ts'/g),
+  ].map((m) => m[1] as string);
   if (code.includes(`'${POWERTOOLS_IDEMPOTENCY}'`)) adapters.push(POWERTOOLS_IDEMPOTENCY);
   return new Set(adapters);
 }

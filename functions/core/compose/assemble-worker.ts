@@ -1,5 +1,5 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher } from '#core/adapters/http/transport.ts';
 import { MAX_IDS_PER_REQUEST } from '#core/adapters/zoho/request-builders.ts';
 import { ZohoHelpCenterClient } from '#core/adapters/zoho/zoho-help-center.ts';
 import { validateGroupMapping } from '#core/config/group-mapping.ts';

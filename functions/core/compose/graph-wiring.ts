@@ -1,6 +1,6 @@
-import { Agent, type Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
+import { type Dispatcher, HttpTransport } from '#core/adapters/http/transport.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { ConfigError } from '#core/domain/errors.ts';
@@ -28,9 +28,9 @@ export interface GraphWiringInput {
   metric?: CountMetric;
 }
 
-/** A short-timeout connection pool: the webhook must answer Graph within ~3 s. */
+/** The one transport with short bounds: the webhook must answer Graph within ~3 s. */
 export function createGraphDispatcher(): Dispatcher {
-  return new Agent({ connect: { timeout: 1500 }, keepAliveTimeout: 30_000 });
+  return new HttpTransport({ timeoutMs: 1500, connections: 10, keepAliveTimeoutMs: 30_000 });
 }
 
 function buildClient(input: GraphWiringInput): GraphClient {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type GroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';

@@ -6,8 +6,11 @@ import { DEFAULT_HELPCENTER_DIALECT } from './dialects.ts';
  */
 export const DEFAULTS = {
   helpCenterDialect: DEFAULT_HELPCENTER_DIALECT,
-  /** In-flight Help Center requests per worker (or local runner). */
-  helpCenterConcurrency: 4,
+  /**
+   * In-flight Help Center requests per worker (or local runner). With the stage's two concurrent
+   * workers that is 10, Zoho's default per-org limit (README "Draining a burst").
+   */
+  helpCenterConcurrency: 5,
   /** Timeout of one Help Center or Zoho token-endpoint call. */
   helpCenterTimeoutMs: 8_000,
   /** Receives before a record goes to the DLQ (the SQS redrive policy's maxReceiveCount). */

@@ -266,43 +266,59 @@ async function attemptRemoval(
       ...(mapping.reason ? { reason: mapping.reason } : {}),
     };
   }
-  const removals: Attempt['removals'] = [];
-  for (const target of mapping.targets) {
-    const result = await withRetries(
-      deps.retry,
-      () =>
-        deps.helpCenter.removeUserFromAllGroups(target.helpCenterId, target.userId, {
-          dryRun: deps.dryRun,
-        }),
-      onRetry,
-    );
-    if (deps.verifyAfterRemove && !deps.dryRun) {
-      const left = (
-        await withRetries(
-          deps.retry,
-          () => deps.helpCenter.listUserGroups(target.userId, target.helpCenterId),
-          onRetry,
-        )
-      ).filter((g) => g.helpCenterId === target.helpCenterId);
-      if (left.length > 0) {
-        throw new VerifyFailedError(
-          `User ${target.userId} is still in ${left.length} group(s) of help center ${target.helpCenterId} after removal`,
-          target.helpCenterId,
-        );
-      }
-    }
-    removals.push({
-      helpCenterId: result.helpCenterId,
-      userId: result.userId,
-      outcome: result.outcome,
-      httpStatus: result.httpStatus,
-      calls: result.calls,
-      dryRun: result.dryRun,
-      ...(result.groupIds ? { groupIds: result.groupIds } : {}),
-    });
-  }
+  // A person's help centers are removed in parallel: every call still waits for a slot of the
+  // Help Center client's one semaphore, shared with the other records of the batch, so the budget
+  // stays full. All settle before the outcome is decided (nothing keeps running after a throw);
+  // the first failure in help-center order is the one reported.
+  const settled = await Promise.allSettled(
+    mapping.targets.map((target) => removeFromHelpCenter(deps, target, onRetry)),
+  );
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const removals = settled.map((s) => (s as PromiseFulfilledResult<Removal>).value);
   const removed = removals.some((r) => r.outcome === 'removed');
   return { outcome: removed ? 'removed' : 'no-op', removals, via: mapping.via };
+}
+
+type Removal = Attempt['removals'][number];
+
+async function removeFromHelpCenter(
+  deps: ProcessDeps,
+  target: { helpCenterId: string; userId: string },
+  onRetry: OnRetry,
+): Promise<Removal> {
+  const result = await withRetries(
+    deps.retry,
+    () =>
+      deps.helpCenter.removeUserFromAllGroups(target.helpCenterId, target.userId, {
+        dryRun: deps.dryRun,
+      }),
+    onRetry,
+  );
+  if (deps.verifyAfterRemove && !deps.dryRun) {
+    const left = (
+      await withRetries(
+        deps.retry,
+        () => deps.helpCenter.listUserGroups(target.userId, target.helpCenterId),
+        onRetry,
+      )
+    ).filter((g) => g.helpCenterId === target.helpCenterId);
+    if (left.length > 0) {
+      throw new VerifyFailedError(
+        `User ${target.userId} is still in ${left.length} group(s) of help center ${target.helpCenterId} after removal`,
+        target.helpCenterId,
+      );
+    }
+  }
+  return {
+    helpCenterId: result.helpCenterId,
+    userId: result.userId,
+    outcome: result.outcome,
+    httpStatus: result.httpStatus,
+    calls: result.calls,
+    dryRun: result.dryRun,
+    ...(result.groupIds ? { groupIds: result.groupIds } : {}),
+  };
 }
 
 /** Verify-after found groups left: retrying may help (eventual consistency), so it is transient. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeadLetterRecordSchema, FailureKindSchema } from '#core/domain/dead-letter.ts';
 import {
   DeprovisionRequestSchema,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 
 export const FailureKindSchema = z.enum([

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEPROVISION_REQUEST_SCHEMA_VERSION = 1 as const;
 

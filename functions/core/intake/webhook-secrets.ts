@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, SecretError } from '#core/domain/errors.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ZOHO_DATA_CENTRE_NAMES,
   type ZohoDataCentre,

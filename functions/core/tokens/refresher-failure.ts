@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FailureKindSchema } from '#core/domain/dead-letter.ts';
 import { classifyFailure, isAppError } from '#core/domain/errors.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SecretError } from '#core/domain/errors.ts';
 
 /** The shared access token secret, written by the token refresher and read by every worker. */

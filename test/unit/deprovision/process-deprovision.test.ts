@@ -35,6 +35,14 @@ function request(overrides: Partial<DeprovisionRequest> = {}): DeprovisionReques
   };
 }
 
+/**
+ * Alice narrowed to one help center: the failure queue of the in-memory Help Center is consumed in
+ * call order, and a person's help centers are removed in parallel.
+ */
+function inOneHelpCenter(): DeprovisionRequest {
+  return request({ helpCenterIds: [HC1] });
+}
+
 function setup(
   options: { guardMax?: number; idempotent?: boolean; maxReceiveCount?: number } = {},
 ) {
@@ -212,7 +220,7 @@ describe('processDeprovision', () => {
       new TransientError('429', { httpStatus: 429, retryAfterMs: 1500 }),
       new TransientError('503', { httpStatus: 503 }),
     ];
-    const outcome = await processDeprovision(deps, request(), delivery());
+    const outcome = await processDeprovision(deps, inOneHelpCenter(), delivery());
     expect(outcome.kind).toBe('removed');
     expect(sleeps).toEqual([1500, 100]);
   });
@@ -224,7 +232,7 @@ describe('processDeprovision', () => {
       new TransientError('b'),
       new TransientError('c'),
     ];
-    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+    await expect(processDeprovision(deps, inOneHelpCenter(), delivery(1))).rejects.toBeInstanceOf(
       RetryLaterError,
     );
     expect(deadLetters.records).toHaveLength(0);
@@ -248,11 +256,11 @@ describe('processDeprovision', () => {
       new TransientError('HTTP 503', { httpStatus: 503 }),
       new TransientError('HTTP 503', { httpStatus: 503, errorCode: 'SERVICE_UNAVAILABLE' }),
     ];
-    const outcome = await processDeprovision(deps, request(), delivery(3));
+    const outcome = await processDeprovision(deps, inOneHelpCenter(), delivery(3));
     expect(outcome.kind).toBe('dead-lettered');
     expect(deadLetters.records[0]).toMatchObject({
       schemaVersion: 1,
-      request: request(),
+      request: inOneHelpCenter(),
       failure: { kind: 'transient', httpStatus: 503, errorCode: 'SERVICE_UNAVAILABLE' },
       attempts: 3,
       correlationId: 'msg-3',
@@ -306,11 +314,11 @@ describe('processDeprovision', () => {
       new TransientError('b'),
       new TransientError('c'),
     ];
-    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+    await expect(processDeprovision(deps, inOneHelpCenter(), delivery(1))).rejects.toBeInstanceOf(
       RetryLaterError,
     );
     // The retry of the admitted request is admitted again; a second request is not.
-    expect((await processDeprovision(deps, request(), delivery(2))).kind).toBe('removed');
+    expect((await processDeprovision(deps, inOneHelpCenter(), delivery(2))).kind).toBe('removed');
     const other = request({ requestId: 'req-2', subject: { email: 'bob@example.com' } });
     expect((await processDeprovision(deps, other, delivery(2))).kind).toBe('held');
   });
@@ -379,7 +387,7 @@ describe('processDeprovision', () => {
       new TypeError('boom'),
       new TypeError('boom'),
     ];
-    await expect(processDeprovision(deps, request(), delivery(1))).rejects.toBeInstanceOf(
+    await expect(processDeprovision(deps, inOneHelpCenter(), delivery(1))).rejects.toBeInstanceOf(
       RetryLaterError,
     );
     // Tried once and retried maxRetries (2) times in-call, like any transient failure.
@@ -389,7 +397,7 @@ describe('processDeprovision', () => {
       new TypeError('boom'),
       new TypeError('boom'),
     ];
-    const outcome = await processDeprovision(deps, request(), delivery(2));
+    const outcome = await processDeprovision(deps, inOneHelpCenter(), delivery(2));
     expect(outcome).toEqual({
       kind: 'dead-lettered',
       failure: { kind: 'transient', message: 'TypeError: boom' },

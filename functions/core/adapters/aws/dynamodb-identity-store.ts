@@ -1,11 +1,4 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
 import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import type {
@@ -13,6 +6,9 @@ import type {
   IdentityRecord,
   IdentityStore,
 } from '#core/ports/identity-store.ts';
+
+/** Command classes load on first use: the ingest function reaches DynamoDB only on SCIM routes. */
+const commands = () => import('@aws-sdk/lib-dynamodb');
 
 /** GSI per lookup key and its partition attribute: the contract's, which the stack also creates. */
 const INDEXES: Record<IdentityLookupKey, { indexName: string; attribute: string }> =
@@ -46,6 +42,7 @@ export class DynamoDbIdentityStore implements IdentityStore {
   ) {}
 
   async get(id: string): Promise<IdentityRecord | undefined> {
+    const { GetCommand } = await commands();
     const out = await this.call('Get', (c) =>
       c.send(
         new GetCommand({ TableName: this.tableName, Key: { [PK]: id }, ConsistentRead: true }),
@@ -55,6 +52,7 @@ export class DynamoDbIdentityStore implements IdentityStore {
   }
 
   async findBy(key: IdentityLookupKey, value: string): Promise<IdentityRecord[]> {
+    const { QueryCommand } = await commands();
     const { indexName, attribute } = INDEXES[key];
     const wanted = key === 'userName' || key === 'email' ? value.toLowerCase() : value;
     const records: IdentityRecord[] = [];
@@ -79,12 +77,14 @@ export class DynamoDbIdentityStore implements IdentityStore {
   }
 
   async put(record: IdentityRecord): Promise<void> {
+    const { PutCommand } = await commands();
     await this.call('Put', (c) =>
       c.send(new PutCommand({ TableName: this.tableName, Item: toItem(record) })),
     );
   }
 
   async delete(id: string): Promise<void> {
+    const { DeleteCommand } = await commands();
     await this.call('Delete', (c) =>
       c.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: id } })),
     );
@@ -101,6 +101,7 @@ export class DynamoDbIdentityStore implements IdentityStore {
 
   /** Scans the whole table (SCIM list without a filter is rare: IdPs filter by userName). */
   async list(options: { startIndex: number; count: number }) {
+    const { ScanCommand } = await commands();
     const all: IdentityRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {

@@ -1,4 +1,4 @@
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { isTransientAwsError } from '#core/adapters/aws/aws-errors.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
 import type { TokenRefresher } from '#core/ports/token-source.ts';
@@ -34,6 +34,8 @@ export class LambdaTokenRefresher implements TokenRefresher {
       input.rejectedToken === undefined
         ? {}
         : { rejectedTokenSha256: tokenFingerprint(input.rejectedToken) };
+    // Loaded on first use: a worker only invokes the refresher when a token is rejected or missing.
+    const { InvokeCommand } = await import('@aws-sdk/client-lambda');
     let out: InvokeCommandOutput;
     try {
       out = await this.client.send(

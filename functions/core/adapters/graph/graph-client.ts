@@ -1,6 +1,18 @@
-import { type Dispatcher, request } from 'undici';
-import type { z } from 'zod';
-import { ConfigError, PermanentError, SecretError, TransientError } from '#core/domain/errors.ts';
+import type * as z from 'zod';
+import {
+  type Dispatcher,
+  exchange,
+  isTimeout,
+  parseRetryAfter,
+  tryParseJson,
+} from '#core/adapters/http/transport.ts';
+import {
+  ConfigError,
+  isAppError,
+  PermanentError,
+  SecretError,
+  TransientError,
+} from '#core/domain/errors.ts';
 import {
   type GraphCredentials,
   GraphCredentialsSchema,
@@ -159,36 +171,38 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
       body?: string;
     },
   ): Promise<GraphResponse> {
+    const target = new URL(url);
     try {
-      const res = await request(url, {
-        dispatcher: this.dispatcher,
-        method: init.method,
-        headers: init.headers,
-        ...(init.body === undefined ? {} : { body: init.body }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const raw = await res.body.text();
-      let json: unknown;
-      try {
-        json = raw === '' ? undefined : JSON.parse(raw);
-      } catch {
-        json = undefined;
-      }
-      const retryAfter = Number(res.headers['retry-after']);
+      const res = await exchange(
+        this.dispatcher,
+        'Microsoft Graph',
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: init.method,
+          headers: init.headers,
+          ...(init.body === undefined ? {} : { body: init.body }),
+        },
+        { timeoutMs },
+      );
       return {
-        status: res.statusCode,
-        json,
-        retryAfterMs:
-          Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined,
+        status: res.status,
+        json: tryParseJson(res.text),
+        retryAfterMs: parseRetryAfter(
+          res.headers['retry-after'],
+          this.options.clock ?? systemClock,
+        ),
       };
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      // exchange() made every wire failure a TransientError naming its cause in errorCode.
+      const code = isAppError(error) ? error.errorCode : undefined;
+      if (code === 'BODY_TOO_LARGE') throw error;
+      const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
       throw new TransientError(
-        timedOut
+        isTimeout(cause)
           ? `Microsoft Graph did not answer within ${timeoutMs} ms`
-          : `Could not reach Microsoft Graph: ${name}`,
-        { cause: error },
+          : `Could not reach Microsoft Graph (${code ?? 'UNKNOWN'})`,
+        { cause, ...(code ? { errorCode: code } : {}) },
       );
     }
   }

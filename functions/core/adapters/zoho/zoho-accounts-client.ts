@@ -1,11 +1,9 @@
-import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_TIMEOUT_MS,
-  networkError,
+  type Dispatcher,
+  exchange,
   parseRetryAfter,
-  readText,
-  timeoutOptions,
   tryParseJson,
 } from '#core/adapters/http/transport.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
@@ -68,11 +66,10 @@ export class ZohoAccountsClient implements AccessTokenMinter {
       client_secret: grant.clientSecret,
       refresh_token: grant.refreshToken,
     });
-    let status: number;
-    let headers: Dispatcher.ResponseData['headers'];
-    let text: string;
-    try {
-      const res = await this.dispatcher.request({
+    const { status, headers, text } = await exchange(
+      this.dispatcher,
+      'Zoho token endpoint',
+      {
         origin: url.origin,
         path: url.pathname,
         method: 'POST',
@@ -81,15 +78,9 @@ export class ZohoAccountsClient implements AccessTokenMinter {
           accept: 'application/json',
         },
         body: form.toString(),
-        ...timeoutOptions(this.timeoutMs),
-      });
-      status = res.statusCode;
-      headers = res.headers;
-      text = await readText(res.body);
-    } catch (error) {
-      if (error instanceof TransientError) throw error;
-      throw networkError('Zoho token endpoint', error);
-    }
+      },
+      { timeoutMs: this.timeoutMs },
+    );
     const body = tryParseJson(text);
     const error =
       typeof body === 'object' && body !== null

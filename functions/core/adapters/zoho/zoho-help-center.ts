@@ -1,5 +1,5 @@
-import type { Dispatcher } from 'undici';
 import * as z from 'zod';
+import type { Dispatcher } from '#core/adapters/http/transport.ts';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CUSTOM_EVENT_DETAIL_TYPE,
   DEFAULT_CUSTOM_EVENT_SOURCE,

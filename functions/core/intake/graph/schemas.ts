@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One Graph `changeNotification` (webhook delivery) or lifecycle notification. Loose on purpose:

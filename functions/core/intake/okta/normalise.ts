@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GroupMapping } from '#core/config/group-mapping.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
