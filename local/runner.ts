@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -37,6 +37,7 @@ import type { WorkQueue } from '#core/ports/work-queue.ts';
 import { StaticSecretSource } from '../test/doubles/static-secret-source.ts';
 import { FileDeadLetterQueue } from './adapters/file-dead-letter-queue.ts';
 import { FileIdentityStore } from './adapters/file-identity-store.ts';
+import { FileQueueJournal } from './adapters/file-queue-journal.ts';
 import { InMemoryPersistenceLayer } from './adapters/in-memory-idempotency.ts';
 import { InMemoryRateGuard } from './adapters/in-memory-rate-guard.ts';
 import { InProcessTokenRefresher } from './adapters/in-process-token-refresher.ts';
@@ -89,6 +90,10 @@ interface RunnerPorts {
   persistence: BasePersistenceLayer;
   ingestQueue: WorkQueue;
   localQueue?: LocalQueue;
+  /** The local queue's journal (local mode): work written to disk before ingest answers. */
+  journal?: FileQueueJournal;
+  /** Messages an earlier run left in the journal (or in a legacy queue.json). */
+  resumed?: LocalMessage[];
   /** The DLQ file, also read by the local redrive. */
   fileDlq?: FileDeadLetterQueue;
   poller?: SqsPoller;
@@ -213,9 +218,21 @@ async function localPorts(
   const identityPath = join(dataDir, 'identities.json');
   const dlqPath = join(dataDir, 'dlq.jsonl');
   const deadLetters = new FileDeadLetterQueue(dlqPath);
+  const { journal, load } = await FileQueueJournal.open(join(dataDir, 'queue.journal'));
+  if (load.unreadableLines > 0) {
+    logger.warn('skipped unreadable lines of the queue journal (a write torn by a crash)', {
+      lines: load.unreadableLines,
+    });
+  }
+  const legacy = await readSavedQueue(join(dataDir, 'queue.json'), logger);
+  if (legacy.length > 0) await journal.added(legacy);
+  await rm(join(dataDir, 'queue.json'), { force: true });
   const localQueue = new LocalQueue({
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     redeliveryDelayMs: config.REDELIVERY_DELAY_MS,
+    // Enough invocations in flight to keep every Help Center connection busy.
+    concurrency: 2 * config.HELPCENTER_CONCURRENCY,
+    journal,
     logger,
     onExhausted: async (message) => {
       // What SQS's redrive policy does: the raw message lands in the DLQ as it was.
@@ -239,6 +256,8 @@ async function localPorts(
     persistence: new InMemoryPersistenceLayer(),
     ingestQueue: localQueue,
     localQueue,
+    journal,
+    resumed: [...load.messages, ...legacy],
     fileDlq: deadLetters,
     dlqPath,
     identityPath,
@@ -288,7 +307,6 @@ export async function startLocalService(
   config: LocalConfig,
   logger: Logger,
 ): Promise<LocalService> {
-  const dataDir = resolve(config.LOCAL_DATA_DIR);
   const closers: Array<() => Promise<void>> = [];
 
   try {
@@ -382,9 +400,10 @@ export async function startLocalService(
     const ingest = createIngestHandler(ingestDeps);
 
     let ready = false;
-    const queuePath = join(dataDir, 'queue.json');
     if (localQueue) {
-      localQueue.restore(await readSavedQueue(queuePath, logger));
+      const resumed = ports.resumed ?? [];
+      if (resumed.length > 0) logger.info('resuming queued work', { messages: resumed.length });
+      localQueue.restore(resumed);
       localQueue.start(workerHandler);
     }
     poller?.start(workerHandler);
@@ -433,9 +452,10 @@ export async function startLocalService(
         await closed;
         let leftInQueue = 0;
         if (localQueue) {
-          const left = await localQueue.drain(10_000);
+          // Everything left is already in the journal; the next start resumes it.
+          const left = await localQueue.drain(30_000);
           leftInQueue = left.length;
-          await saveQueue(queuePath, left);
+          await ports.journal?.close();
         }
         await poller?.stop();
         for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -448,7 +468,10 @@ export async function startLocalService(
   }
 }
 
-/** Work saved by the last stop; an unreadable file is kept aside (never silently dropped). */
+/**
+ * Work an older version saved in `queue.json` on its last stop (moved into the journal on start);
+ * an unreadable file is kept aside (never silently dropped).
+ */
 async function readSavedQueue(path: string, logger: Logger): Promise<LocalMessage[]> {
   let text: string;
   try {
@@ -460,7 +483,6 @@ async function readSavedQueue(path: string, logger: Logger): Promise<LocalMessag
   try {
     const saved = JSON.parse(text) as LocalMessage[];
     if (!Array.isArray(saved)) throw new TypeError('not a list');
-    await rm(path, { force: true });
     return saved;
   } catch {
     const aside = `${path}.unreadable-${Date.now()}`;
@@ -470,12 +492,6 @@ async function readSavedQueue(path: string, logger: Logger): Promise<LocalMessag
     });
     return [];
   }
-}
-
-async function saveQueue(path: string, messages: readonly LocalMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  await mkdir(resolve(path, '..'), { recursive: true });
-  await writeFile(path, JSON.stringify(messages), 'utf8');
 }
 
 /** `POST /_local/redrive`: the redrive handler over the DLQ file, back onto the local queue. */
