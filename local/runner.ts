@@ -1,4 +1,5 @@
-import { readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -18,7 +19,7 @@ import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
 import { assembleWorker } from '#core/deprovision/assemble-worker.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
-import { isAppError } from '#core/domain/errors.ts';
+import { ConfigError, isAppError } from '#core/domain/errors.ts';
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/intake/graph/config.ts';
 import { buildGraphIngestDeps } from '#core/intake/graph/wiring.ts';
 import {
@@ -124,6 +125,58 @@ interface StandIns {
   graph?: GraphApp;
 }
 
+/**
+ * Reads a file a variable names. @throws ConfigError naming the variable when the file is missing,
+ * unreadable or not what it should be (start.ts turns it into exit 2, like other config errors).
+ */
+async function fromFile<T>(
+  variable: string,
+  path: string,
+  read: (path: string) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'a directory, not a file'
+          : code
+            ? `unreadable (${code})`
+            : error instanceof SyntaxError
+              ? `not valid JSON (${error.message})`
+              : (error as Error).message;
+    throw new ConfigError(`${variable}=${path}: ${why}`, [variable], { cause: error });
+  }
+}
+
+async function readStandinUsers(path: string): Promise<{ users: StandinUser[] }> {
+  const file = JSON.parse(await readFile(path, 'utf8')) as { users?: unknown };
+  if (!file || !Array.isArray(file.users)) throw new Error('expected {"users": [...]}');
+  return file as { users: StandinUser[] };
+}
+
+/** Creates LOCAL_DATA_DIR. @throws ConfigError naming it when it is a file or cannot be made. */
+async function prepareDataDir(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    const info = await stat(dataDir);
+    if (!info.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    await access(dataDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file, not a directory'
+        : `cannot be used (${code ?? (error as Error).message})`;
+    throw new ConfigError(`LOCAL_DATA_DIR=${dataDir}: ${why}`, ['LOCAL_DATA_DIR'], {
+      cause: error,
+    });
+  }
+}
+
 /** Starts the sandbox Help Center and the Graph stand-in where the configuration asks for them. */
 async function startStandIns(
   config: LocalConfig,
@@ -133,7 +186,7 @@ async function startStandIns(
   if (config.HELPCENTER_BASE_URL !== undefined) {
     out.helpCenterBaseUrl = config.HELPCENTER_BASE_URL;
   } else if (config.mode === 'local') {
-    const seed = await loadSeed(config.SANDBOX_SEED);
+    const seed = await fromFile('SANDBOX_SEED', config.SANDBOX_SEED, loadSeed);
     const sandbox = await startSandbox({ seed, port: config.SANDBOX_PORT, host: config.HOST });
     closers.push(() => sandbox.close());
     out.sandbox = sandbox;
@@ -155,9 +208,11 @@ async function startStandIns(
       clientSecret: config.GRAPH_CLIENT_SECRET!,
     };
   } else if (config.mode === 'local') {
-    const file = JSON.parse(await readFile(config.GRAPH_STANDIN_USERS, 'utf8')) as {
-      users: StandinUser[];
-    };
+    const file = await fromFile(
+      'GRAPH_STANDIN_USERS',
+      config.GRAPH_STANDIN_USERS,
+      readStandinUsers,
+    );
     const standin = await startGraphStandin({
       port: config.GRAPH_STANDIN_PORT,
       host: config.HOST,
@@ -310,6 +365,8 @@ export async function startLocalService(
   const closers: Array<() => Promise<void>> = [];
 
   try {
+    // Checked before anything listens, like the other configuration errors.
+    if (config.mode === 'local') await prepareDataDir(resolve(config.LOCAL_DATA_DIR));
     const standIns = await startStandIns(config, closers);
     const { sandbox, graphStandin, graph, helpCenterBaseUrl } = standIns;
     const dispatcher = createZohoAgent({
