@@ -1,8 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
+  DeprovisionRequestSchema,
   looksLikeEmail,
+  SubjectFieldSchemas,
 } from '#core/domain/deprovision-request.ts';
 
 /** An Okta System Log `target[]` entry (only the fields we use; the rest pass through). */
@@ -40,7 +42,7 @@ export interface OktaNormaliseResult {
   requests: DeprovisionRequest[];
   /** Events skipped because of their type, outcome or lack of a User target. */
   ignored: number;
-  /** Events that did not match the LogEvent shape. */
+  /** Events (or users of an event) that did not match the LogEvent shape or the request limits. */
   invalid: number;
 }
 
@@ -73,21 +75,33 @@ export function oktaEventsToRequests(
       continue;
     }
     for (const user of users) {
-      const login = user.alternateId ?? undefined;
-      requests.push({
+      // A login outside the limits is left out (the Okta id still names the person); a request
+      // the worker could not parse is never enqueued: it is counted as invalid instead.
+      const login = fits(SubjectFieldSchemas.login, user.alternateId);
+      const email =
+        login && looksLikeEmail(login) ? fits(SubjectFieldSchemas.email, login) : undefined;
+      const request = DeprovisionRequestSchema.safeParse({
         schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
         requestId: users.length === 1 ? event.uuid : `${event.uuid}:${user.id}`,
         source: options.source ?? 'okta-event-hook',
         subject: {
           idpUserId: user.id,
           ...(login ? { login } : {}),
-          ...(login && looksLikeEmail(login) ? { email: login.toLowerCase() } : {}),
+          ...(email ? { email } : {}),
         },
         reason: event.eventType,
         occurredAt: new Date(event.published).toISOString(),
         receivedAt: options.receivedAt.toISOString(),
       });
+      if (request.success) requests.push(request.data);
+      else invalid += 1;
     }
   }
   return { requests, ignored, invalid };
+}
+
+function fits(schema: z.ZodType<string>, value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
