@@ -12,15 +12,22 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { SqsDeadLetterSource } from '#core/adapters/aws/sqs-dead-letter-source.ts';
+import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { redrive } from '#core/deprovision/redrive.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { loadLocalConfig } from '../local/config.ts';
 import { startLocalService } from '../local/runner.ts';
 import { loadSeed, type SandboxSeed, startSandbox } from '../local/sandbox/server.ts';
+import { WorkerResources } from '../test/integration/worker-resources.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const PEOPLE = Number(process.env.FAULT_MATRIX_PEOPLE ?? 1_100);
 const BYSTANDERS = 100;
 const KILL_PEOPLE = Number(process.env.FAULT_MATRIX_KILL_PEOPLE ?? 300);
+/** Real-service mode (moto's SQS, DynamoDB and Secrets Manager) runs when AWS_ENDPOINT_URL is set. */
+const AWS_PEOPLE = Number(process.env.FAULT_MATRIX_AWS_PEOPLE ?? 1_000);
 const TIMEOUT_MS = 1_000;
 
 /** Deterministic PRNG (mulberry32), so a run can be repeated. */
@@ -169,14 +176,108 @@ function dlqStats(text: string) {
   return { records: ids.length, duplicates: ids.length - new Set(ids).size };
 }
 
-async function faultMatrix() {
-  const { seed, targets, hcs } = await buildSeed(PEOPLE, 'fm');
+interface Mode {
+  name: string;
+  env: Record<string, string>;
+  depth: (serviceUrl: string) => Promise<number>;
+  redrive: (serviceUrl: string) => Promise<{ moved: number; skipped: number; duplicates: number }>;
+  dlqRecords: () => Promise<number>;
+  close: () => Promise<void>;
+}
+
+function localMode(dataDir: string): Mode {
+  const dlqPath = join(dataDir, 'dlq.jsonl');
+  return {
+    name: 'local mode: in-process runner, journal queue, DLQ file',
+    env: { LOCAL_DATA_DIR: dataDir },
+    depth: async (url) =>
+      ((await (await fetch(`${url}/healthz`)).json()) as { queueDepth: number }).queueDepth,
+    redrive: async (url) => {
+      const before = dlqStats(await readFile(dlqPath, 'utf8').catch(() => ''));
+      const answer = (await (
+        await fetch(`${url}/_local/redrive`, { method: 'POST', body: '{}' })
+      ).json()) as { moved: number; skipped: number };
+      return { moved: answer.moved, skipped: answer.skipped, duplicates: before.duplicates };
+    },
+    dlqRecords: async () => dlqStats(await readFile(dlqPath, 'utf8').catch(() => '')).records,
+    close: () => rm(dataDir, { recursive: true, force: true }),
+  };
+}
+
+/** Real-service mode on moto: SQS redelivery and the redrive policy do the retrying. */
+async function awsMode(seed: SandboxSeed, sandboxUrl: string): Promise<Mode> {
+  const resources = new WorkerResources('bench');
+  const sqs = resources.clients.sqs;
+  const { workQueueUrl, dlqUrl } = await resources.workQueueWithDlq(4);
+  const visible = async (queueUrl: string) => {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return Object.values(out.Attributes ?? {}).reduce((sum, v) => sum + Number(v), 0);
+  };
+  return {
+    name: "real-service mode: SQS, DynamoDB, Secrets Manager on moto's server",
+    env: {
+      AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL ?? '',
+      WORK_QUEUE_URL: workQueueUrl,
+      DEAD_LETTER_QUEUE_URL: dlqUrl,
+      WEBHOOK_SECRET_ARN: await resources.secret({
+        oktaAuthorization: 'local-okta-secret',
+        scimBearerToken: 'bench-scim-token',
+        graphClientState: 'bench-client-state',
+        webhookSigningSecret: 'whsec_YmVuY2gtc2lnbmluZy1rZXk=',
+      }),
+      ZOHO_OAUTH_SECRET_ARN: await resources.secret({
+        clientId: seed.oauth.clientId,
+        clientSecret: seed.oauth.clientSecret,
+        refreshToken: seed.oauth.refreshToken,
+        orgId: seed.orgId,
+        accountsUrl: sandboxUrl,
+        helpCenterIds: seed.helpCenters.map((h) => h.id),
+      }),
+      ZOHO_TOKEN_SECRET_ARN: await resources.secret('created-without-a-value'),
+      IDENTITY_TABLE_NAME: await resources.identityTable(),
+      IDEMPOTENCY_TABLE_NAME: await resources.idempotencyTable(),
+    },
+    depth: () => visible(workQueueUrl),
+    redrive: async () => {
+      // What the redrive Lambda runs.
+      const result = await redrive(
+        {
+          deadLetters: new SqsDeadLetterSource(sqs, dlqUrl, { visibilityTimeoutSeconds: 300 }),
+          queue: new SqsWorkQueue(sqs, workQueueUrl),
+          logger: silentLogger,
+        },
+        { maxCount: 100_000 },
+      );
+      return {
+        moved: result.moved,
+        skipped: result.skipped,
+        duplicates: result.skippedByReason.duplicate ?? 0,
+      };
+    },
+    dlqRecords: () => visible(dlqUrl),
+    close: () => resources.cleanup(),
+  };
+}
+
+async function faultMatrix(people: number, kind: 'local' | 'aws') {
+  const { seed, targets, hcs } = await buildSeed(people, 'fm');
   const sandbox = await startSandbox({ seed });
-  const dataDir = await mkdtemp(join(tmpdir(), 'hcd-fault-matrix-'));
+  const mode =
+    kind === 'local'
+      ? localMode(await mkdtemp(join(tmpdir(), 'hcd-fault-matrix-')))
+      : await awsMode(seed, sandbox.url);
   const config = loadLocalConfig({
     PORT: '0',
     GRAPH_STANDIN_PORT: '0',
-    LOCAL_DATA_DIR: dataDir,
     HELPCENTER_BASE_URL: sandbox.url,
     ZOHO_ACCOUNTS_URL: sandbox.url,
     ZOHO_CLIENT_ID: seed.oauth.clientId,
@@ -185,10 +286,11 @@ async function faultMatrix() {
     ZOHO_ORG_ID: seed.orgId,
     HELPCENTER_IDS: hcs.join(','),
     HELPCENTER_TIMEOUT_MS: String(TIMEOUT_MS),
-    REDELIVERY_DELAY_MS: '200',
+    REDELIVERY_DELAY_MS: kind === 'local' ? '200' : '1000',
     MAX_RECEIVE_COUNT: '4',
     MAX_IN_CALL_RETRIES: '2',
     GUARD_MAX_REQUESTS: '1000000',
+    ...mode.env,
   });
   const service = await startLocalService(config, silentLogger);
   const faults = (body: unknown) =>
@@ -197,8 +299,7 @@ async function faultMatrix() {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     }).then((r) => r.arrayBuffer());
-  const depth = async () =>
-    ((await (await fetch(`${service.url}/healthz`)).json()) as { queueDepth: number }).queueDepth;
+  const depth = () => mode.depth(service.url);
 
   const random = prng(14);
   const kinds = [
@@ -222,7 +323,7 @@ async function faultMatrix() {
     { method: 'DELETE', pathPrefix: `/api/v1/helpcenter/${hcs[1]}/`, status: 503, times: 100_000 },
   ];
   count('401 once', 1);
-  for (let calls = 0; calls < 6 * PEOPLE; ) {
+  for (let calls = 0; calls < 6 * people; ) {
     const pass = 3 + Math.floor(random() * 12);
     plan.push({ pathPrefix: '/api/', delayMs: 0, times: pass });
     const fault = kinds[Math.floor(random() * kinds.length)]?.() ?? {};
@@ -239,19 +340,16 @@ async function faultMatrix() {
   // Faults keep coming while most of the burst is worked off; then they are cleared.
   await waitFor(
     'most of the burst to be worked off',
-    async () => (await depth()) < PEOPLE / 5,
-    300_000,
+    async () => (await depth()) < people / 5,
+    600_000,
   );
   await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
-  await waitFor('the queue to drain', async () => (await depth()) === 0, 300_000);
+  await waitFor('the queue to drain', async () => (await depth()) === 0, 600_000);
   const drainedAt = performance.now();
-  const dlqPath = join(dataDir, 'dlq.jsonl');
-  const beforeRedrive = dlqStats(await readFile(dlqPath, 'utf8').catch(() => ''));
-  const redrive = (await (
-    await fetch(`${service.url}/_local/redrive`, { method: 'POST', body: '{}' })
-  ).json()) as { moved: number; skipped: number; notes: string[] };
-  await waitFor('the redriven work to drain', async () => (await depth()) === 0, 300_000);
-  const afterRedrive = dlqStats(await readFile(dlqPath, 'utf8').catch(() => ''));
+  const dlqBefore = await mode.dlqRecords();
+  const redriven = await mode.redrive(service.url);
+  await waitFor('the redriven work to drain', async () => (await depth()) === 0, 600_000);
+  const dlqAfter = await mode.dlqRecords();
   const s = await state(sandbox.url);
   const result = audit(seed, targets, s);
   const outageCalls = s.calls.filter(
@@ -266,12 +364,12 @@ async function faultMatrix() {
   ).length;
   await service.close();
   await sandbox.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await mode.close();
 
   const accounts = seed.users.length - BYSTANDERS;
-  console.log(`\nFault matrix (local mode, in-process runner, sandbox faults at random; seed 14):`);
+  console.log(`\nFault matrix, ${mode.name} (sandbox faults at random, seed 14):`);
   console.log(
-    `  people ${PEOPLE} (${accounts} Help Center accounts in ${hcs.length} help centers) + ${BYSTANDERS} bystanders`,
+    `  people ${people} (${accounts} Help Center accounts in ${hcs.length} help centers) + ${BYSTANDERS} bystanders`,
   );
   console.log(
     `  ingest: ${statuses.length} Okta deliveries, ${statuses.filter((x) => x === 200).length} × 200, ${statuses.filter((x) => x >= 500).length} × 5xx in ${((acceptedAt - started) / 1000).toFixed(1)} s`,
@@ -280,14 +378,14 @@ async function faultMatrix() {
     `  Help Center API calls ${apiCalls}, of which failed by faults ${failedCalls}; 503s of the outage ${outageCalls}; random faults queued: ${[...injected.entries()].map(([k, v]) => `${k}×${v}`).join(', ')}`,
   );
   console.log(
-    `  drained in ${((drainedAt - started) / 1000).toFixed(1)} s; DLQ before redrive: ${beforeRedrive.records} records, ${beforeRedrive.duplicates} duplicates; redrive moved ${redrive.moved}, skipped ${redrive.skipped}; DLQ after: ${afterRedrive.records}`,
+    `  drained in ${((drainedAt - started) / 1000).toFixed(1)} s; DLQ before redrive: ${dlqBefore} records, ${redriven.duplicates} duplicates; redrive moved ${redriven.moved}, skipped ${redriven.skipped}; DLQ after: ${dlqAfter}`,
   );
   console.log(
-    `  removed ${PEOPLE - result.lost}/${PEOPLE}  lost ${result.lost}  duplicate DLQ records ${beforeRedrive.duplicates}  bystanders touched ${result.bystandersTouched}  forbidden calls ${result.forbidden}`,
+    `  removed ${people - result.lost}/${people}  lost ${result.lost}  duplicate DLQ records ${redriven.duplicates}  bystanders touched ${result.bystandersTouched}  forbidden calls ${result.forbidden}`,
   );
   return (
     result.lost === 0 &&
-    beforeRedrive.duplicates === 0 &&
+    redriven.duplicates === 0 &&
     result.bystandersTouched === 0 &&
     result.forbidden === 0
   );
@@ -371,7 +469,12 @@ async function sigkillMidBurst() {
   return lost === 0;
 }
 
-const ok = (await faultMatrix()) && (await sigkillMidBurst());
+let ok = (await faultMatrix(PEOPLE, 'local')) && (await sigkillMidBurst());
+if (process.env.AWS_ENDPOINT_URL) ok = (await faultMatrix(AWS_PEOPLE, 'aws')) && ok;
+else
+  console.log(
+    '\nFault matrix in real-service mode: skipped (set AWS_ENDPOINT_URL to a moto server)',
+  );
 if (!ok) {
   console.log('fault matrix: FAILED (see the numbers above)');
   process.exitCode = 1;
