@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { FileQueueJournal } from '../../../local/adapters/file-queue-journal.ts';
 import { type LocalMessage, LocalQueue } from '../../../local/local-queue.ts';
 
 const request = (requestId: string): DeprovisionRequest => ({
@@ -186,5 +190,42 @@ describe('LocalQueue scheduling and stopping', () => {
     });
     await expect(queue.send([request('x')])).rejects.toMatchObject({ name: 'QueueError' });
     expect(queue.depth).toBe(0);
+  });
+});
+
+describe('LocalQueue with its file journal', () => {
+  it('has a message on disk when send resolves, and off it once the worker finished it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcd-queue-'));
+    try {
+      const path = join(dir, 'queue.journal');
+      const { journal } = await FileQueueJournal.open(path);
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const queue = new LocalQueue({
+        maxReceiveCount: 5,
+        redeliveryDelayMs: 0,
+        logger: silentLogger,
+        onExhausted: async () => {},
+        journal,
+      });
+      queue.start(async () => {
+        await held;
+        return { batchItemFailures: [] };
+      });
+      await queue.send([request('durable')]);
+      // As a process killed now would find it on the next start:
+      const crashed = await FileQueueJournal.open(path);
+      expect(crashed.load.messages.map((m) => JSON.parse(m.body).requestId)).toEqual(['durable']);
+      release();
+      await until(() => queue.depth === 0);
+      await queue.drain(1000);
+      await journal.close();
+      const restarted = await FileQueueJournal.open(path);
+      expect(restarted.load.messages).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
