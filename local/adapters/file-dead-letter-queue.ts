@@ -29,7 +29,9 @@ export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
   async sendRaw(line: string): Promise<void> {
     await this.locked(async () => {
       await mkdir(dirname(this.path), { recursive: true });
-      await writeSynced(this.path, 'a', `${line.replace(/\n/g, ' ')}\n`);
+      // After a crash mid-append the file may end in a torn line: start on a fresh line.
+      const separator = (await endsWithNewline(this.path)) ? '' : '\n';
+      await writeSynced(this.path, 'a', `${separator}${line.replace(/\n/g, ' ')}\n`);
     });
   }
 
@@ -76,6 +78,23 @@ export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
     const run = this.lock.then(fn);
     this.lock = run.catch(() => undefined);
     return run;
+  }
+}
+
+async function endsWithNewline(path: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  } finally {
+    await handle?.close();
   }
 }
 
