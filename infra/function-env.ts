@@ -17,7 +17,11 @@ export const COMMON_ENV: readonly EnvName[] = [ENV.STAGE, ENV.LOG_LEVEL, ENV.SER
  * Variables a function may read but the stack only sets when the stage config has a value
  * (the function has a default or falls back to a secret).
  */
-export const OPTIONAL_ENV: readonly EnvName[] = [ENV.HELPCENTER_IDS, ENV.HELPCENTER_BASE_URL];
+export const OPTIONAL_ENV: readonly EnvName[] = [
+  ENV.HELPCENTER_IDS,
+  ENV.HELPCENTER_BASE_URL,
+  ENV.OKTA_ZOHO_APP_INSTANCE_IDS,
+];
 
 /**
  * Which environment variables each function reads: the single source of truth for what the stack

@@ -2,155 +2,235 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { requestAttributes } from '#core/adapters/aws/sqs-work-queue.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
+import { QueueError } from '#core/domain/errors.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { SendOptions, WorkQueue } from '#core/ports/work-queue.ts';
+import type { JournalMessage } from './adapters/file-queue-journal.ts';
 import { localLambdaContext } from './lambda-context.ts';
 
-/** A queued message, as the local queue keeps it (and saves it on shutdown). */
-export interface LocalMessage {
-  messageId: string;
-  body: string;
-  attributes: Record<string, string>;
-  receiveCount: number;
-  sentAt: number;
-  firstReceivedAt?: number;
-  visibleAt: number;
-}
+/** A queued message, as the local queue keeps it (and its journal stores it). */
+export type LocalMessage = JournalMessage;
 
 export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Where the queue writes its messages before `send` resolves (the file journal locally). */
+export interface QueueJournal {
+  added(messages: readonly LocalMessage[]): Promise<void>;
+  received(message: LocalMessage): Promise<void>;
+  removed(messageId: string): Promise<void>;
+}
 
 export interface LocalQueueOptions {
   maxReceiveCount: number;
   /** How long a failed message stays invisible before it is delivered again. */
   redeliveryDelayMs: number;
+  /** Records per worker invocation (default 1: one slow record never holds others back). */
   batchSize?: number;
+  /** Worker invocations running at once (default 10); a free slot takes the next message at once. */
+  concurrency?: number;
   /** Where a message goes after its last failed receive (SQS's redrive policy). */
   onExhausted: (message: LocalMessage) => Promise<void>;
+  /** Durable store: `send` resolves only after the journal holds the messages. */
+  journal?: QueueJournal;
   logger: Logger;
 }
 
 /**
  * In-process work queue with SQS semantics the worker relies on: records in the SQS event shape,
  * ApproximateReceiveCount, partial batch failures, a failed message coming back after a delay, and
- * the redrive policy's move after the maximum receive count.
+ * the redrive policy's move after the maximum receive count. With a journal, `send` resolves only
+ * once the messages are on disk ("200 means durably accepted"), and a message leaves the journal
+ * only after the worker finished it or it is in the dead-letter queue.
+ *
+ * Messages wait in a FIFO of visible ones; up to `concurrency` worker invocations run at once and
+ * each freed slot takes the next message, so the worker's budget stays full without scanning the
+ * backlog per message.
  */
 export class LocalQueue implements WorkQueue {
-  private messages: LocalMessage[] = [];
+  private readonly messages = new Map<string, LocalMessage>();
+  private ready: LocalMessage[] = [];
+  private readyHead = 0;
+  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
   private handler: BatchHandler | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: LocalQueueOptions) {}
 
+  /** @throws QueueError when the journal could not store the messages (nothing was accepted). */
   async send(requests: readonly DeprovisionRequest[], options: SendOptions = {}): Promise<void> {
+    if (this.stopped) throw new QueueError('The local queue is stopping');
     const now = Date.now();
-    for (const request of requests) {
+    const batch: LocalMessage[] = requests.map((request) => {
       const attributes: Record<string, string> = {};
       for (const [name, value] of Object.entries(requestAttributes(request, options))) {
         attributes[name] = value.StringValue;
       }
-      this.messages.push({
+      return {
         messageId: randomUUID(),
         body: JSON.stringify(request),
         attributes,
         receiveCount: 0,
         sentAt: now,
-        visibleAt: now,
-      });
+      };
+    });
+    if (this.options.journal) {
+      try {
+        await this.options.journal.added(batch);
+      } catch (error) {
+        throw new QueueError(
+          `Could not write the local queue journal: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
     }
-    this.schedule(0);
+    for (const message of batch) this.enqueue(message);
+    this.pump();
   }
 
-  /** Restores messages saved by an earlier run. */
+  /** Restores messages an earlier run left (from the journal); they are visible at once. */
   restore(messages: readonly LocalMessage[]): void {
-    this.messages.push(...messages.map((m) => ({ ...m, visibleAt: Date.now() })));
-    this.schedule(0);
+    for (const message of messages) this.enqueue({ ...message });
+    this.pump();
   }
 
   start(handler: BatchHandler): void {
     this.handler = handler;
-    this.schedule(0);
+    this.pump();
   }
 
+  /** Messages not yet finished (visible, waiting for redelivery, or in flight). */
   get depth(): number {
-    return this.messages.length;
+    return this.messages.size;
   }
 
   /**
-   * Stops taking new batches once the queue is empty or `timeoutMs` passed, waits for the batch in
-   * flight, and returns what is left (to be saved, so nothing is lost).
+   * Stops taking messages, waits for the worker invocations in flight (at most `timeoutMs`, after
+   * which their messages stay queued) and returns what is left. Nothing waiting for a redelivery is
+   * delivered again meanwhile, so a stop never runs a retrying message through its last receives:
+   * it stays in the journal and resumes on the next start.
    */
   async drain(timeoutMs: number): Promise<LocalMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.inFlight;
-    return this.messages;
+    for (const timer of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return [...this.messages.values()];
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped || !this.handler) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (!this.inFlight) this.inFlight = this.pump().finally(() => (this.inFlight = undefined));
-    }, delayMs);
+  private enqueue(message: LocalMessage): void {
+    this.messages.set(message.messageId, message);
+    this.ready.push(message);
   }
 
-  private async pump(): Promise<void> {
-    while (!this.stopped && this.handler) {
-      const now = Date.now();
-      const batch = this.messages
-        .filter((m) => m.visibleAt <= now)
-        .slice(0, this.options.batchSize ?? 10);
-      if (batch.length === 0) {
-        const next = Math.min(...this.messages.map((m) => m.visibleAt));
-        if (Number.isFinite(next)) this.schedule(Math.max(10, next - now));
-        return;
+  private nextReady(): LocalMessage | undefined {
+    while (this.readyHead < this.ready.length) {
+      const message = this.ready[this.readyHead];
+      this.readyHead += 1;
+      if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+        this.ready = this.ready.slice(this.readyHead);
+        this.readyHead = 0;
       }
-      for (const m of batch) {
-        m.receiveCount += 1;
-        m.firstReceivedAt ??= now;
-        m.visibleAt = Number.POSITIVE_INFINITY;
+      if (message && this.messages.has(message.messageId)) return message;
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    const concurrency = this.options.concurrency ?? 10;
+    const batchSize = this.options.batchSize ?? 1;
+    while (!this.stopped && this.handler && this.inFlight.size < concurrency) {
+      const batch: LocalMessage[] = [];
+      while (batch.length < batchSize) {
+        const message = this.nextReady();
+        if (!message) break;
+        batch.push(message);
       }
-      let failed: Set<string>;
-      try {
-        const response = await this.handler(
-          { Records: batch.map(toRecord) },
-          localLambdaContext('local-worker', 60_000),
-        );
-        failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      } catch (error) {
-        this.options.logger.error('worker invocation failed', { error: (error as Error).name });
-        failed = new Set(batch.map((m) => m.messageId));
-      }
-      for (const m of batch) {
-        if (!failed.has(m.messageId)) {
-          this.messages = this.messages.filter((x) => x !== m);
-        } else if (m.receiveCount >= this.options.maxReceiveCount) {
-          try {
-            await this.options.onExhausted(m);
-            this.messages = this.messages.filter((x) => x !== m);
-          } catch (error) {
-            // Not in the DLQ yet: keep it and try again after the delay (nothing is dropped).
-            this.options.logger.error(
-              'could not move an exhausted message to the DLQ; keeping it',
-              {
-                messageId: m.messageId,
-                error: (error as Error).name,
-              },
-            );
-            m.visibleAt = Date.now() + this.options.redeliveryDelayMs;
-          }
-        } else {
-          m.visibleAt = Date.now() + this.options.redeliveryDelayMs;
+      if (batch.length === 0) return;
+      const run = this.deliver(this.handler, batch).finally(() => {
+        this.inFlight.delete(run);
+        this.pump();
+      });
+      this.inFlight.add(run);
+    }
+  }
+
+  private async deliver(handler: BatchHandler, batch: readonly LocalMessage[]): Promise<void> {
+    const now = Date.now();
+    for (const m of batch) {
+      m.receiveCount += 1;
+      m.firstReceivedAt ??= now;
+      this.journal((j) => j.received(m));
+    }
+    let failed: Set<string>;
+    try {
+      const response = await handler(
+        { Records: batch.map(toRecord) },
+        localLambdaContext('local-worker', 60_000),
+      );
+      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch (error) {
+      this.options.logger.error('worker invocation failed', { error: (error as Error).name });
+      failed = new Set(batch.map((m) => m.messageId));
+    }
+    for (const m of batch) {
+      if (!failed.has(m.messageId)) {
+        this.finish(m);
+      } else if (m.receiveCount >= this.options.maxReceiveCount) {
+        try {
+          await this.options.onExhausted(m);
+          this.finish(m);
+        } catch (error) {
+          // Not in the DLQ yet: keep it and try again after the delay (nothing is dropped).
+          this.options.logger.error('could not move an exhausted message to the DLQ; keeping it', {
+            messageId: m.messageId,
+            error: (error as Error).name,
+          });
+          this.redeliverLater(m);
         }
+      } else {
+        this.redeliverLater(m);
       }
     }
+  }
+
+  private finish(message: LocalMessage): void {
+    this.messages.delete(message.messageId);
+    this.journal((j) => j.removed(message.messageId));
+  }
+
+  private redeliverLater(message: LocalMessage): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.delayed.delete(message.messageId);
+      if (this.stopped) return;
+      this.ready.push(message);
+      this.pump();
+    }, this.options.redeliveryDelayMs);
+    this.delayed.set(message.messageId, timer);
+  }
+
+  /**
+   * Receive counts and completions are journaled without waiting: if one is lost in a crash, the
+   * message is delivered once more, which the worker's idempotent removal makes harmless.
+   */
+  private journal(write: (journal: QueueJournal) => Promise<void>): void {
+    const journal = this.options.journal;
+    if (!journal) return;
+    write(journal).catch((error) => {
+      this.options.logger.error('could not write the local queue journal', {
+        error: (error as Error).message,
+      });
+    });
   }
 }
 

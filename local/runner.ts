@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -22,7 +23,7 @@ import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
-import { isAppError } from '#core/domain/errors.ts';
+import { ConfigError, isAppError } from '#core/domain/errors.ts';
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/intake/graph/config.ts';
 import {
   checkWebhookSecrets,
@@ -40,6 +41,7 @@ import type { WorkQueue } from '#core/ports/work-queue.ts';
 import { StaticSecretSource } from '../test/doubles/static-secret-source.ts';
 import { FileDeadLetterQueue } from './adapters/file-dead-letter-queue.ts';
 import { FileIdentityStore } from './adapters/file-identity-store.ts';
+import { FileQueueJournal } from './adapters/file-queue-journal.ts';
 import { InMemoryPersistenceLayer } from './adapters/in-memory-idempotency.ts';
 import { InMemoryRateGuard } from './adapters/in-memory-rate-guard.ts';
 import { InProcessTokenRefresher } from './adapters/in-process-token-refresher.ts';
@@ -92,6 +94,10 @@ interface RunnerPorts {
   persistence: BasePersistenceLayer;
   ingestQueue: WorkQueue;
   localQueue?: LocalQueue;
+  /** The local queue's journal (local mode): work written to disk before ingest answers. */
+  journal?: FileQueueJournal;
+  /** Messages an earlier run left in the journal (or in a legacy queue.json). */
+  resumed?: LocalMessage[];
   /** The DLQ file, also read by the local redrive. */
   fileDlq?: FileDeadLetterQueue;
   poller?: SqsPoller;
@@ -122,6 +128,58 @@ interface StandIns {
   graph?: GraphApp;
 }
 
+/**
+ * Reads a file a variable names. @throws ConfigError naming the variable when the file is missing,
+ * unreadable or not what it should be (start.ts turns it into exit 2, like other config errors).
+ */
+async function fromFile<T>(
+  variable: string,
+  path: string,
+  read: (path: string) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'a directory, not a file'
+          : code
+            ? `unreadable (${code})`
+            : error instanceof SyntaxError
+              ? `not valid JSON (${error.message})`
+              : (error as Error).message;
+    throw new ConfigError(`${variable}=${path}: ${why}`, [variable], { cause: error });
+  }
+}
+
+async function readStandinUsers(path: string): Promise<{ users: StandinUser[] }> {
+  const file = JSON.parse(await readFile(path, 'utf8')) as { users?: unknown };
+  if (!file || !Array.isArray(file.users)) throw new Error('expected {"users": [...]}');
+  return file as { users: StandinUser[] };
+}
+
+/** Creates LOCAL_DATA_DIR. @throws ConfigError naming it when it is a file or cannot be made. */
+async function prepareDataDir(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    const info = await stat(dataDir);
+    if (!info.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    await access(dataDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file, not a directory'
+        : `cannot be used (${code ?? (error as Error).message})`;
+    throw new ConfigError(`LOCAL_DATA_DIR=${dataDir}: ${why}`, ['LOCAL_DATA_DIR'], {
+      cause: error,
+    });
+  }
+}
+
 /** Starts the sandbox Help Center and the Graph stand-in where the configuration asks for them. */
 async function startStandIns(
   config: LocalConfig,
@@ -131,7 +189,7 @@ async function startStandIns(
   if (config.HELPCENTER_BASE_URL !== undefined) {
     out.helpCenterBaseUrl = config.HELPCENTER_BASE_URL;
   } else if (config.mode === 'local') {
-    const seed = await loadSeed(config.SANDBOX_SEED);
+    const seed = await fromFile('SANDBOX_SEED', config.SANDBOX_SEED, loadSeed);
     const sandbox = await startSandbox({ seed, port: config.SANDBOX_PORT, host: config.HOST });
     closers.push(() => sandbox.close());
     out.sandbox = sandbox;
@@ -153,9 +211,11 @@ async function startStandIns(
       clientSecret: config.GRAPH_CLIENT_SECRET!,
     };
   } else if (config.mode === 'local') {
-    const file = JSON.parse(await readFile(config.GRAPH_STANDIN_USERS, 'utf8')) as {
-      users: StandinUser[];
-    };
+    const file = await fromFile(
+      'GRAPH_STANDIN_USERS',
+      config.GRAPH_STANDIN_USERS,
+      readStandinUsers,
+    );
     const standin = await startGraphStandin({
       port: config.GRAPH_STANDIN_PORT,
       host: config.HOST,
@@ -216,9 +276,21 @@ async function localPorts(
   const identityPath = join(dataDir, 'identities.json');
   const dlqPath = join(dataDir, 'dlq.jsonl');
   const deadLetters = new FileDeadLetterQueue(dlqPath);
+  const { journal, load } = await FileQueueJournal.open(join(dataDir, 'queue.journal'));
+  if (load.unreadableLines > 0) {
+    logger.warn('skipped unreadable lines of the queue journal (a write torn by a crash)', {
+      lines: load.unreadableLines,
+    });
+  }
+  const legacy = await readSavedQueue(join(dataDir, 'queue.json'), logger);
+  if (legacy.length > 0) await journal.added(legacy);
+  await rm(join(dataDir, 'queue.json'), { force: true });
   const localQueue = new LocalQueue({
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     redeliveryDelayMs: config.REDELIVERY_DELAY_MS,
+    // Enough invocations in flight to keep every Help Center connection busy.
+    concurrency: 2 * config.HELPCENTER_CONCURRENCY,
+    journal,
     logger,
     onExhausted: async (message) => {
       // What SQS's redrive policy does: the raw message lands in the DLQ as it was.
@@ -242,6 +314,8 @@ async function localPorts(
     persistence: new InMemoryPersistenceLayer(),
     ingestQueue: localQueue,
     localQueue,
+    journal,
+    resumed: [...load.messages, ...legacy],
     fileDlq: deadLetters,
     dlqPath,
     identityPath,
@@ -293,10 +367,11 @@ export async function startLocalService(
   config: LocalConfig,
   logger: Logger,
 ): Promise<LocalService> {
-  const dataDir = resolve(config.LOCAL_DATA_DIR);
   const closers: Array<() => Promise<void>> = [];
 
   try {
+    // Checked before anything listens, like the other configuration errors.
+    if (config.mode === 'local') await prepareDataDir(resolve(config.LOCAL_DATA_DIR));
     const standIns = await startStandIns(config, closers);
     const { sandbox, graphStandin, graph, helpCenterBaseUrl } = standIns;
     const dispatcher = createZohoAgent({
@@ -390,9 +465,10 @@ export async function startLocalService(
     const ingest = createIngestHandler(ingestDeps);
 
     let ready = false;
-    const queuePath = join(dataDir, 'queue.json');
     if (localQueue) {
-      localQueue.restore(await readSavedQueue(queuePath, logger));
+      const resumed = ports.resumed ?? [];
+      if (resumed.length > 0) logger.info('resuming queued work', { messages: resumed.length });
+      localQueue.restore(resumed);
       localQueue.start(workerHandler);
     }
     poller?.start(workerHandler);
@@ -441,9 +517,10 @@ export async function startLocalService(
         await closed;
         let leftInQueue = 0;
         if (localQueue) {
-          const left = await localQueue.drain(10_000);
+          // Everything left is already in the journal; the next start resumes it.
+          const left = await localQueue.drain(30_000);
           leftInQueue = left.length;
-          await saveQueue(queuePath, left);
+          await ports.journal?.close();
         }
         await poller?.stop();
         for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -456,7 +533,10 @@ export async function startLocalService(
   }
 }
 
-/** Work saved by the last stop; an unreadable file is kept aside (never silently dropped). */
+/**
+ * Work an older version saved in `queue.json` on its last stop (moved into the journal on start);
+ * an unreadable file is kept aside (never silently dropped).
+ */
 async function readSavedQueue(path: string, logger: Logger): Promise<LocalMessage[]> {
   let text: string;
   try {
@@ -468,7 +548,6 @@ async function readSavedQueue(path: string, logger: Logger): Promise<LocalMessag
   try {
     const saved = JSON.parse(text) as LocalMessage[];
     if (!Array.isArray(saved)) throw new TypeError('not a list');
-    await rm(path, { force: true });
     return saved;
   } catch {
     const aside = `${path}.unreadable-${Date.now()}`;
@@ -478,12 +557,6 @@ async function readSavedQueue(path: string, logger: Logger): Promise<LocalMessag
     });
     return [];
   }
-}
-
-async function saveQueue(path: string, messages: readonly LocalMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  await mkdir(resolve(path, '..'), { recursive: true });
-  await writeFile(path, JSON.stringify(messages), 'utf8');
 }
 
 /** `POST /_local/redrive`: the redrive handler over the DLQ file, back onto the local queue. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type RedriveResult, redrive } from '#core/deprovision/redrive.ts';
+import { REDRIVE_MAX_COUNT, type RedriveResult, redrive } from '#core/deprovision/redrive.ts';
 import { FailureKindSchema } from '#core/domain/dead-letter.ts';
 import { deprovisionSources } from '#core/domain/deprovision-request.ts';
 import { silentLogger } from '#core/ports/logger.ts';
@@ -14,7 +14,7 @@ import {
 } from '../compose.ts';
 import { type DlqEntry, FileDlqReader } from '../dlq-reader.ts';
 import { age, type Io, Progress, table } from '../output.ts';
-import { CountingWorkQueue, RequestIdFilteredSource } from '../redrive-ports.ts';
+import { CountingWorkQueue } from '../redrive-ports.ts';
 
 export const DLQ_HELP = `Usage: helpcenter-deprovisioner dlq <list|show|redrive> [options]
 
@@ -67,9 +67,13 @@ export async function dlqCommand(argv: readonly string[], io: Io): Promise<numbe
         : await redriveAws(target, io, filters);
     if (values.json) io.out(JSON.stringify(result, null, 2));
     else {
+      const reasons = Object.entries(result.skippedByReason ?? {})
+        .map(([reason, n]) => `${n} ${reason}`)
+        .join(', ');
       io.out(
-        `Redrive finished: moved ${result.moved}, left ${result.skipped} not matching, ${result.unreadable} unreadable.`,
+        `Redrive finished: moved ${result.moved}, left ${result.skipped}${reasons ? ` (${reasons})` : ''}, ${result.unreadable} unreadable.`,
       );
+      for (const note of result.notes ?? []) io.out(`note: ${note}`);
     }
     return 0;
   }
@@ -244,9 +248,6 @@ interface RedriveFilters {
   max: number | undefined;
 }
 
-/** The redrive use case's own ceiling per call (RedriveInputSchema); the CLI calls again past it. */
-const PER_CALL_MAX = 10_000;
-
 function matches(e: DlqEntry, f: RedriveFilters): boolean {
   return (
     !e.unreadable &&
@@ -264,41 +265,26 @@ function redriveInput(f: RedriveFilters, maxCount: number) {
   } as Parameters<typeof redrive>[1];
 }
 
-/** On AWS: the redrive use case in this process over the SQS adapters the Lambda uses. */
+/**
+ * On AWS: the redrive use case in this process over the SQS adapters the Lambda uses, as one run
+ * (one snapshot: a record that fails again during the run is not moved twice).
+ */
 async function redriveAws(target: AwsTarget, io: Io, f: RedriveFilters): Promise<RedriveResult> {
   const expected = (await buildDlqReader(target).peek()).filter((e) => matches(e, f)).length;
   const progress = new Progress(io, 'redrive', Math.min(expected, f.max ?? expected), 100);
   const ports = buildAwsRedrivePorts(target);
-  let movedBefore = 0;
-  const queue = new CountingWorkQueue(ports.queue, (n) => progress.update(movedBefore + n));
-  const total: RedriveResult = { moved: 0, skipped: 0, unreadable: 0, movedRequestIds: [] };
-  let remaining = f.max ?? Number.POSITIVE_INFINITY;
-  for (;;) {
-    const chunk = Math.min(PER_CALL_MAX, remaining);
-    const source =
-      f.requestIds.length > 0
-        ? new RequestIdFilteredSource(ports.deadLetters, new Set(f.requestIds))
-        : undefined;
-    queue.sent = 0;
-    let result: RedriveResult;
-    try {
-      result = await redrive(
-        { deadLetters: source ?? ports.deadLetters, queue, logger: silentLogger },
-        redriveInput(f, chunk),
-      );
-    } finally {
-      await source?.releaseAll();
-    }
-    total.moved += result.moved;
-    total.skipped = result.skipped;
-    total.unreadable = result.unreadable;
-    total.movedRequestIds.push(...result.movedRequestIds);
-    movedBefore = total.moved;
-    remaining -= result.moved;
-    if (result.moved < chunk || remaining <= 0) break;
+  const queue = new CountingWorkQueue(ports.queue, (n) => progress.update(n));
+  try {
+    return await redrive(
+      { deadLetters: ports.deadLetters, queue, logger: silentLogger },
+      {
+        ...redriveInput(f, Math.min(f.max ?? REDRIVE_MAX_COUNT, REDRIVE_MAX_COUNT)),
+        ...(f.requestIds.length > 0 ? { requestIds: f.requestIds } : {}),
+      },
+    );
+  } finally {
+    progress.finish();
   }
-  progress.finish();
-  return total;
 }
 
 /**
@@ -335,7 +321,7 @@ async function redriveLocal(
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        ...redriveInput(f, Math.min(PER_CALL_MAX, f.max ?? PER_CALL_MAX)),
+        ...redriveInput(f, Math.min(f.max ?? REDRIVE_MAX_COUNT, REDRIVE_MAX_COUNT)),
         ...(f.requestIds.length > 0 ? { requestIds: f.requestIds } : {}),
       }),
     });

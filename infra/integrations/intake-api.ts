@@ -70,7 +70,9 @@ export class IntakeApi extends Construct {
         [ENV.OKTA_DEPROVISION_EVENT_TYPES]: (
           props.oktaDeprovisionEventTypes ?? DEFAULTS.oktaDeprovisionEventTypes
         ).join(','),
-        [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: (props.oktaZohoAppInstanceIds ?? []).join(','),
+        ...(props.oktaZohoAppInstanceIds?.length
+          ? { [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: props.oktaZohoAppInstanceIds.join(',') }
+          : {}),
         [ENV.GROUP_MAPPING]: JSON.stringify(props.groupMapping ?? []),
         [ENV.MAX_BODY_BYTES]: String(props.maxBodyBytes ?? DEFAULTS.maxBodyBytes),
         [ENV.GRAPH_BASE_URL]: props.graphBaseUrl ?? DEFAULTS.graphBaseUrl,

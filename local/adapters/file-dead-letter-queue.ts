@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
@@ -8,11 +8,13 @@ import type {
   DeadLetterQueue,
   DeadLetterSource,
 } from '#core/ports/dead-letter-queue.ts';
+import { syncDirectory } from './file-queue-journal.ts';
 
 /**
  * Dead-letter records in a JSON-lines file (the local runner's DLQ), one record per line. It is also
  * the redrive's source: a line is removed only after its request is back on the work queue. Every
- * file operation runs under one lock so an append never races a rewrite.
+ * file operation runs under one lock so an append never races a rewrite, and every write is
+ * fsync'd before it resolves (a record is in the file, not in a page cache, once `send` returns).
  */
 export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
   private lock: Promise<unknown> = Promise.resolve();
@@ -28,7 +30,9 @@ export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
   async sendRaw(line: string): Promise<void> {
     await this.locked(async () => {
       await mkdir(dirname(this.path), { recursive: true });
-      await appendFile(this.path, `${line.replace(/\n/g, ' ')}\n`, 'utf8');
+      // After a crash mid-append the file may end in a torn line: start on a fresh line.
+      const separator = (await endsWithNewline(this.path)) ? '' : '\n';
+      await writeSynced(this.path, 'a', `${separator}${line.replace(/\n/g, ' ')}\n`);
     });
   }
 
@@ -51,8 +55,9 @@ export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
         .filter(({ id }) => id !== message.id)
         .map(({ body }) => body);
       const temp = `${this.path}.tmp`;
-      await writeFile(temp, keep.map((l) => `${l}\n`).join(''), 'utf8');
+      await writeSynced(temp, 'w', keep.map((l) => `${l}\n`).join(''));
       await rename(temp, this.path);
+      syncDirectory(dirname(this.path));
       this.hidden.delete(message.id);
     });
   }
@@ -74,6 +79,33 @@ export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
     const run = this.lock.then(fn);
     this.lock = run.catch(() => undefined);
     return run;
+  }
+}
+
+async function endsWithNewline(path: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function writeSynced(path: string, flags: 'a' | 'w', text: string): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await handle.write(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }
 

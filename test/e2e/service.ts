@@ -14,9 +14,12 @@ export interface Running {
   dataDir: string;
 }
 
-/** Spawns `npm start` on free ports in its own process group and waits for the banner. */
+/**
+ * Spawns `npm start` on free ports in its own process group and waits for the banner. With
+ * `HELPCENTER_BASE_URL` in `extraEnv` (an external sandbox), `sandboxUrl` is that URL.
+ */
 export async function startService(extraEnv: Record<string, string> = {}): Promise<Running> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'hcd-e2e-'));
+  const dataDir = extraEnv.LOCAL_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'hcd-e2e-')));
   const child = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
     env: {
@@ -52,12 +55,13 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
     const graph = /Graph stand-in.*\(state: (http:\/\/127\.0\.0\.1:\d+\/_standin\/state)\)/.exec(
       out,
     );
-    if (service?.[1] && sandbox?.[1]) {
+    const sandboxUrl = sandbox?.[1] ?? extraEnv.HELPCENTER_BASE_URL;
+    if (service?.[1] && sandboxUrl) {
       return {
         child,
         output: () => out,
         url: service[1],
-        sandboxUrl: sandbox[1],
+        sandboxUrl,
         ...(graph?.[1] ? { graphStateUrl: graph[1] } : {}),
         dataDir,
       };

@@ -201,10 +201,13 @@ describe('DeprovisionerStack functions', () => {
     expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  it.each(FUNCTION_IDS)('%s has every environment variable FUNCTION_ENV says it reads', (id) => {
-    const env = environmentOf(id);
-    for (const name of FUNCTION_ENV[id]) expect(env, `${id} ${name}`).toHaveProperty(name);
-  });
+  it.each(FUNCTION_IDS)(
+    '%s has every required environment variable FUNCTION_ENV says it reads',
+    (id) => {
+      const env = environmentOf(id);
+      for (const name of requiredEnv(id)) expect(env, `${id} ${name}`).toHaveProperty(name);
+    },
+  );
 
   it('maps every variable of the env-names module to at least one function', () => {
     const mapped = new Set<string>(Object.values(FUNCTION_ENV).flat());
@@ -214,8 +217,12 @@ describe('DeprovisionerStack functions', () => {
     expect(unmapped).toEqual([]);
   });
 
-  it('treats only the Help Center ids and base URL as optional', () => {
-    expect([...OPTIONAL_ENV].sort()).toEqual([ENV.HELPCENTER_BASE_URL, ENV.HELPCENTER_IDS].sort());
+  it('treats only the Help Center ids, base URL and Okta app instance ids as optional', () => {
+    expect([...OPTIONAL_ENV].sort()).toEqual(
+      [ENV.HELPCENTER_BASE_URL, ENV.HELPCENTER_IDS, ENV.OKTA_ZOHO_APP_INSTANCE_IDS].sort(),
+    );
+    // No app instance configured: the variable is absent, so no app unassignment deprovisions.
+    expect(environmentOf('ingest')).not.toHaveProperty(ENV.OKTA_ZOHO_APP_INSTANCE_IDS);
     expect(requiredEnv('worker')).not.toContain(ENV.HELPCENTER_IDS);
     expect(environmentOf('worker')).toMatchObject({
       [ENV.HELPCENTER_IDS]: 'hc-1,hc-2',

@@ -1,15 +1,16 @@
-import { RedriveInputSchema, type RedriveResult, redrive } from '#core/deprovision/redrive.ts';
+import {
+  type RedriveDeps,
+  RedriveInputSchema,
+  type RedriveResult,
+  redrive,
+} from '#core/deprovision/redrive.ts';
 import { ValidationError } from '#core/domain/errors.ts';
-import type { DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
-import type { Logger } from '#core/ports/logger.ts';
-import type { WorkQueue } from '#core/ports/work-queue.ts';
 
-/** The redrive Lambda handler: `{failureKind?, source?, maxCount?}` in, a summary out. */
-export function createRedriveHandler(deps: {
-  deadLetters: DeadLetterSource;
-  queue: WorkQueue;
-  logger: Logger;
-}) {
+/**
+ * The redrive Lambda handler (and `POST /_local/redrive`): `{failureKind?, source?, requestIds?,
+ * maxCount?}` in, a summary out. @throws ValidationError naming each invalid field.
+ */
+export function createRedriveHandler(deps: RedriveDeps) {
   return async (event: unknown): Promise<RedriveResult> => {
     const input = RedriveInputSchema.safeParse(event ?? {});
     if (!input.success) {

@@ -1,101 +1,251 @@
 import * as z from 'zod';
-import { DeadLetterRecordSchema, FailureKindSchema } from '#core/domain/dead-letter.ts';
 import {
+  DeadLetterRecordSchema,
+  type FailureKind,
+  FailureKindSchema,
+} from '#core/domain/dead-letter.ts';
+import {
+  type DeprovisionRequest,
   DeprovisionRequestSchema,
   DeprovisionSourceSchema,
+  REQUEST_ID_MAX_LENGTH,
 } from '#core/domain/deprovision-request.ts';
+import type { Clock } from '#core/ports/clock.ts';
 import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
 
+/** Records one run moves when neither `maxCount` nor `requestIds` says otherwise. */
+export const REDRIVE_DEFAULT_MAX_COUNT = 1_000;
+/** The most records one run can be asked to move. */
+export const REDRIVE_MAX_COUNT = 100_000;
+/** Kinds that fail again until an operator changes something: moved only when asked for. */
+export const NEEDS_OPERATOR_KINDS: readonly FailureKind[] = ['ambiguous', 'config'];
+/** `skippedRecords` lists at most this many (the counts cover all). */
+const LISTED_SKIPS = 1_000;
+const SEND_CHUNK = 10;
+
 export const RedriveInputSchema = z
   .object({
-    failureKind: FailureKindSchema.optional(),
+    /** One kind or several; naming `ambiguous` or `config` moves them. */
+    failureKind: z.union([FailureKindSchema, z.array(FailureKindSchema).min(1)]).optional(),
     source: DeprovisionSourceSchema.optional(),
-    maxCount: z.number().int().positive().max(10_000).default(100),
+    /** Exactly these requests (any kind); no count limit beyond the list. */
+    requestIds: z
+      .array(z.string().min(1).max(REQUEST_ID_MAX_LENGTH))
+      .min(1)
+      .max(REDRIVE_MAX_COUNT)
+      .optional(),
+    maxCount: z.number().int().positive().max(REDRIVE_MAX_COUNT).optional(),
   })
   .strict();
 export type RedriveInput = z.input<typeof RedriveInputSchema>;
 
+export type RedriveSkipReason =
+  | 'filter'
+  | 'needs-operator'
+  | 'duplicate'
+  | 'limit'
+  | 'arrived-during-run'
+  | 'unreadable';
+
+export interface RedriveSkip {
+  messageId: string;
+  requestId?: string;
+  failureKind?: FailureKind;
+  reason: RedriveSkipReason;
+}
+
 export interface RedriveResult {
+  /** Distinct records moved back to the work queue (each at most once per run). */
   moved: number;
-  /** Records that did not match the filter (left in the dead-letter queue). */
+  movedRequestIds: string[];
+  /** Readable records left in the dead-letter queue, whatever the reason. */
   skipped: number;
   /** Messages that are neither a dead-letter record nor a request (left in place). */
   unreadable: number;
-  movedRequestIds: string[];
+  skippedByReason: Partial<Record<RedriveSkipReason, number>>;
+  /** What was left and why (the first 1,000; the counts above cover all). */
+  skippedRecords: RedriveSkip[];
+  /** Plain-language notes for the operator (for example kinds held back by default). */
+  notes: string[];
+}
+
+export interface RedriveDeps {
+  deadLetters: DeadLetterSource;
+  queue: WorkQueue;
+  logger: Logger;
+  clock?: Clock;
+}
+
+interface Entry {
+  message: DeadLetterMessage;
+  kind: FailureKind;
+  request: DeprovisionRequest;
 }
 
 /**
- * Moves dead-letter records back to the work queue with their original `requestId` (so a completed
- * request stays deduplicated and a failed one runs again). A record is deleted from the DLQ only
- * after the send succeeded. Held records are released past the guard. Raw requests that SQS moved
- * there by its own redrive policy count as kind `transient`.
+ * Moves dead-letter records back to the work queue with their original `requestId` (a completed
+ * request stays deduplicated, a failed one runs again). A run first takes a snapshot: it reads the
+ * queue until it is empty (or enough records matched), keeping every message hidden, and only then
+ * sends. It never reads again, so a record that fails again during the run (a new message) is left
+ * for the next run; within the snapshot each request is moved once. A record is deleted only after
+ * its send succeeded; everything not moved is released. By default `ambiguous` and `config` records
+ * are not moved (they cannot succeed until an operator acts) unless named by kind or request id.
+ * Held records are released past the guard; raw requests the queue's own redrive policy moved
+ * count as kind `transient`.
+ * @throws QueueError when reading, sending or deleting fails (nothing unsent is deleted).
  */
-export async function redrive(
-  deps: { deadLetters: DeadLetterSource; queue: WorkQueue; logger: Logger },
-  input: RedriveInput,
-): Promise<RedriveResult> {
+export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<RedriveResult> {
   const filter = RedriveInputSchema.parse(input);
-  const result: RedriveResult = { moved: 0, skipped: 0, unreadable: 0, movedRequestIds: [] };
-  const leftInPlace: DeadLetterMessage[] = [];
+  const runStart = (deps.clock?.now() ?? new Date()).getTime();
+  const kinds =
+    filter.failureKind === undefined
+      ? undefined
+      : new Set(Array.isArray(filter.failureKind) ? filter.failureKind : [filter.failureKind]);
+  const wanted = filter.requestIds ? new Set(filter.requestIds) : undefined;
+  const limit = filter.maxCount ?? (wanted ? wanted.size : REDRIVE_DEFAULT_MAX_COUNT);
+  const result: RedriveResult = {
+    moved: 0,
+    movedRequestIds: [],
+    skipped: 0,
+    unreadable: 0,
+    skippedByReason: {},
+    skippedRecords: [],
+    notes: [],
+  };
+  const skip = (message: DeadLetterMessage, reason: RedriveSkipReason, entry?: Entry) => {
+    if (reason === 'unreadable') result.unreadable += 1;
+    else result.skipped += 1;
+    result.skippedByReason[reason] = (result.skippedByReason[reason] ?? 0) + 1;
+    if (result.skippedRecords.length < LISTED_SKIPS) {
+      result.skippedRecords.push({
+        messageId: message.id,
+        ...(entry ? { requestId: entry.request.requestId, failureKind: entry.kind } : {}),
+        reason,
+      });
+    }
+  };
+
+  const held: DeadLetterMessage[] = [];
+  const selected: Entry[] = [];
+  const selectedKeys = new Set<string>();
   const seen = new Set<string>();
+  const heldBack = new Map<FailureKind, number>();
   try {
-    while (result.moved < filter.maxCount) {
-      const batch = await deps.deadLetters.receive(filter.maxCount - result.moved);
+    // 1. Snapshot: read until the queue is empty (or enough matched); nothing is sent yet, so
+    //    nothing this run moves can come back into it.
+    for (;;) {
+      if (!wanted && selected.length >= limit) break;
+      if (wanted && selected.length >= wanted.size) break;
+      const batch = await deps.deadLetters.receive(10);
       const fresh = batch.filter((m) => !seen.has(m.id));
+      for (const m of batch) if (seen.has(m.id)) await deps.deadLetters.release(m);
       if (fresh.length === 0) break;
       for (const message of fresh) {
         seen.add(message.id);
-        const entry = readEntry(message.body);
+        held.push(message);
+        if (message.sentAt !== undefined && message.sentAt > runStart) {
+          skip(message, 'arrived-during-run', readEntry(message) ?? undefined);
+          continue;
+        }
+        const entry = readEntry(message);
         if (!entry) {
-          result.unreadable += 1;
-          leftInPlace.push(message);
+          skip(message, 'unreadable');
           continue;
         }
-        const matches =
-          (filter.failureKind === undefined || filter.failureKind === entry.kind) &&
-          (filter.source === undefined || filter.source === entry.request.source) &&
-          result.moved < filter.maxCount;
-        if (!matches) {
-          result.skipped += 1;
-          leftInPlace.push(message);
+        const named = wanted?.has(entry.request.requestId) ?? false;
+        if (
+          (wanted && !named) ||
+          (kinds && !kinds.has(entry.kind)) ||
+          (filter.source !== undefined && filter.source !== entry.request.source)
+        ) {
+          skip(message, 'filter', entry);
           continue;
         }
-        try {
-          await deps.queue.send([entry.request], { guardRelease: entry.kind === 'held' });
-        } catch (error) {
-          leftInPlace.push(message);
-          throw error;
+        if (!kinds && !named && NEEDS_OPERATOR_KINDS.includes(entry.kind)) {
+          heldBack.set(entry.kind, (heldBack.get(entry.kind) ?? 0) + 1);
+          skip(message, 'needs-operator', entry);
+          continue;
         }
-        await deps.deadLetters.remove(message);
-        result.moved += 1;
-        result.movedRequestIds.push(entry.request.requestId);
+        const key = `${entry.request.source}\u0000${entry.request.requestId}`;
+        if (selectedKeys.has(key)) {
+          skip(message, 'duplicate', entry);
+          continue;
+        }
+        if (selected.length >= limit) {
+          skip(message, 'limit', entry);
+          continue;
+        }
+        selectedKeys.add(key);
+        selected.push(entry);
+      }
+    }
+
+    // 2. Move the snapshot, each record once; a record leaves the DLQ only after its send.
+    for (let start = 0; start < selected.length; start += SEND_CHUNK) {
+      const chunk = selected.slice(start, start + SEND_CHUNK);
+      for (const guardRelease of [false, true]) {
+        const part = chunk.filter((e) => (e.kind === 'held') === guardRelease);
+        if (part.length === 0) continue;
+        await deps.queue.send(
+          part.map((e) => e.request),
+          { guardRelease },
+        );
+        for (const e of part) {
+          await deps.deadLetters.remove(e.message);
+          held.splice(held.indexOf(e.message), 1);
+          result.moved += 1;
+          result.movedRequestIds.push(e.request.requestId);
+        }
       }
     }
   } finally {
-    for (const message of leftInPlace) await deps.deadLetters.release(message);
+    for (const message of held) await deps.deadLetters.release(message);
+  }
+
+  for (const [kind, count] of heldBack) {
+    result.notes.push(
+      `${count} ${kind} record(s) not moved: they fail again until an operator acts (${
+        kind === 'ambiguous'
+          ? 'record the right Help Center user id in the identity store'
+          : 'fix the setting the hint names'
+      }); redrive them with failureKind "${kind}" or their requestIds`,
+    );
+  }
+  if (result.skippedByReason.limit) {
+    result.notes.push(
+      `${result.skippedByReason.limit} matching record(s) left by the limit of ${limit}; run again or raise maxCount`,
+    );
+  }
+  if (wanted) {
+    const missing = [...wanted].filter((id) => !result.movedRequestIds.includes(id)).length;
+    if (missing > 0)
+      result.notes.push(`${missing} requested id(s) were not moved (see skippedRecords)`);
   }
   deps.logger.info('redrive finished', {
     moved: result.moved,
     skipped: result.skipped,
     unreadable: result.unreadable,
+    skippedByReason: result.skippedByReason,
     failureKind: filter.failureKind,
     source: filter.source,
+    requestIds: filter.requestIds?.length,
   });
   return result;
 }
 
-function readEntry(body: string) {
+function readEntry(message: DeadLetterMessage): Entry | undefined {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(message.body);
   } catch {
     return undefined;
   }
   const record = DeadLetterRecordSchema.safeParse(json);
-  if (record.success) return { kind: record.data.failure.kind, request: record.data.request };
+  if (record.success)
+    return { message, kind: record.data.failure.kind, request: record.data.request };
   const request = DeprovisionRequestSchema.safeParse(json);
-  if (request.success) return { kind: 'transient' as const, request: request.data };
+  if (request.success) return { message, kind: 'transient', request: request.data };
   return undefined;
 }

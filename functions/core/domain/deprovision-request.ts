@@ -14,14 +14,68 @@ export const deprovisionSources = [
 export const DeprovisionSourceSchema = z.enum(deprovisionSources);
 export type DeprovisionSource = z.infer<typeof DeprovisionSourceSchema>;
 
-const nonEmpty = z.string().trim().min(1).max(512);
+/**
+ * Limits every source's ids fit (ingest enforces them with a 400 or drops the element, the worker
+ * parses with the same schema, so whatever ingest accepts the worker can process):
+ * - Okta user ids are 20 characters and LogEvent `uuid`s 36 (Okta Users API, System Log API);
+ *   Entra object ids are GUIDs (36); a userPrincipalName is at most 113 characters (Microsoft Entra
+ *   "userPrincipalName property"); SCIM (RFC 7643) sets no limit, so SCIM intake applies these.
+ * - An email address is at most 254 characters (RFC 5321 §4.5.3.1.3: a 256-octet path incl. <>).
+ * - Zoho Desk ids are numeric strings (zoho/zohodesk-oas `Common.json`), far below 64.
+ * - Standard Webhooks' `webhook-id` has no published maximum; 256 is generous for the `msg_…` ids
+ *   senders use, and leaves room for the ids we derive (`graph:<subscription>:<user>:…`).
+ * Text must be well-formed UTF-16 without control characters: SQS refuses characters outside
+ * XML 1.0's set in message attributes, and a lone surrogate cannot be encoded in a URL.
+ */
+export const REQUEST_ID_MAX_LENGTH = 256;
+export const SUBJECT_ID_MAX_LENGTH = 256;
+export const EXTERNAL_ID_MAX_LENGTH = 512;
+export const EMAIL_MAX_LENGTH = 254;
+export const REASON_MAX_LENGTH = 256;
+export const HELP_CENTER_ID_MAX_LENGTH = 64;
+export const HELP_CENTER_IDS_MAX = 50;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+
+/** True when `value` is well-formed UTF-16 without control characters (safe for SQS and URLs). */
+export function isCleanText(value: string): boolean {
+  return !LONE_SURROGATE.test(value) && !CONTROL.test(value);
+}
+
+/** Trimmed, non-empty, at most `max` characters, clean text. */
+export function boundedText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(isCleanText, { message: 'must be well-formed text without control characters' });
+}
+
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(EMAIL_MAX_LENGTH)
+  .pipe(z.email())
+  .refine(isCleanText, { message: 'must be well-formed text without control characters' });
+
+/** One schema per subject field (intake uses them to keep only the fields that fit). */
+export const SubjectFieldSchemas = {
+  idpUserId: boundedText(SUBJECT_ID_MAX_LENGTH),
+  email,
+  login: boundedText(SUBJECT_ID_MAX_LENGTH),
+  externalId: boundedText(EXTERNAL_ID_MAX_LENGTH),
+} as const;
 
 export const SubjectSchema = z
   .object({
-    idpUserId: nonEmpty.optional(),
-    email: z.string().trim().toLowerCase().pipe(z.email()).optional(),
-    login: nonEmpty.optional(),
-    externalId: nonEmpty.optional(),
+    idpUserId: SubjectFieldSchemas.idpUserId.optional(),
+    email: SubjectFieldSchemas.email.optional(),
+    login: SubjectFieldSchemas.login.optional(),
+    externalId: SubjectFieldSchemas.externalId.optional(),
   })
   .strict()
   .refine(
@@ -42,9 +96,9 @@ export type Subject = z.infer<typeof SubjectSchema>;
 export const GroupScopeSchema = z
   .object({
     kind: z.literal('group'),
-    idpGroupId: nonEmpty,
-    helpCenterId: nonEmpty,
-    groupId: nonEmpty,
+    idpGroupId: boundedText(SUBJECT_ID_MAX_LENGTH),
+    helpCenterId: boundedText(HELP_CENTER_ID_MAX_LENGTH),
+    groupId: boundedText(HELP_CENTER_ID_MAX_LENGTH),
   })
   .strict();
 export type GroupScope = z.infer<typeof GroupScopeSchema>;
@@ -56,13 +110,17 @@ export type GroupScope = z.infer<typeof GroupScopeSchema>;
 export const DeprovisionRequestSchema = z
   .object({
     schemaVersion: z.literal(DEPROVISION_REQUEST_SCHEMA_VERSION),
-    requestId: nonEmpty,
+    requestId: boundedText(REQUEST_ID_MAX_LENGTH),
     source: DeprovisionSourceSchema,
     subject: SubjectSchema,
-    reason: nonEmpty,
+    reason: boundedText(REASON_MAX_LENGTH),
     occurredAt: z.iso.datetime({ offset: true }),
     receivedAt: z.iso.datetime({ offset: true }),
-    helpCenterIds: z.array(nonEmpty).min(1).optional(),
+    helpCenterIds: z
+      .array(boundedText(HELP_CENTER_ID_MAX_LENGTH))
+      .min(1)
+      .max(HELP_CENTER_IDS_MAX)
+      .optional(),
     /**
      * Absent: a full deprovision (every group of every configured help center). Added within
      * schema version 1: a message without it reads as before.

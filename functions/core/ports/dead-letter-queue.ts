@@ -10,6 +10,8 @@ export interface DeadLetterMessage {
   id: string;
   body: string;
   attributes: Readonly<Record<string, string>>;
+  /** When the message entered the queue (epoch ms), where the queue says (SQS `SentTimestamp`). */
+  sentAt?: number;
 }
 
 /** Reads the dead-letter queue for redrive. */

@@ -41,8 +41,9 @@ const record = (
   id: string,
   kind: DeadLetterRecord['failure']['kind'],
   source?: DeprovisionRequest['source'],
+  messageId = `dlq-${id}`,
 ): DeadLetterMessage => ({
-  id: `dlq-${id}`,
+  id: messageId,
   body: JSON.stringify({
     schemaVersion: 1,
     request: request(id, source),
@@ -131,5 +132,114 @@ describe('redrive', () => {
       logger: silentLogger,
     });
     await expect(handler({ failureKind: 'bogus' })).rejects.toThrow(/failureKind/);
+  });
+});
+
+/**
+ * A worker whose Help Center fails every attempt: each request sent to the work queue is tried
+ * once and lands in the dead-letter queue again as a new message, before the send even returns
+ * (the worst case for a redrive that keeps reading).
+ */
+class AlwaysFailingWorker extends InMemoryWorkQueue {
+  readonly attempts = new Map<string, number>();
+  private sequence = 0;
+  constructor(
+    private readonly dlq: ArrayDeadLetterSource,
+    private readonly kindOf: (requestId: string) => DeadLetterRecord['failure']['kind'],
+  ) {
+    super();
+  }
+  override async send(requests: readonly DeprovisionRequest[], options = {}) {
+    await super.send(requests, options);
+    for (const r of requests) {
+      this.attempts.set(r.requestId, (this.attempts.get(r.requestId) ?? 0) + 1);
+      this.sequence += 1;
+      this.dlq.messages.push(
+        record(r.requestId, this.kindOf(r.requestId), r.source, `again-${this.sequence}`),
+      );
+    }
+  }
+}
+
+describe('redrive snapshot', () => {
+  const kindOf = (id: string) => (id.startsWith('amb') ? 'ambiguous' : 'transient');
+  const dlqWith = () =>
+    new ArrayDeadLetterSource([
+      ...Array.from({ length: 40 }, (_, i) => record(`t${i}`, 'transient')),
+      ...Array.from({ length: 5 }, (_, i) => record(`amb${i}`, 'ambiguous')),
+    ]);
+
+  it('moves each record once when every attempt fails again; the DLQ ends with the same records', async () => {
+    const dlq = dlqWith();
+    const before = dlq.messages.map((m) => JSON.parse(m.body).request.requestId).sort();
+    const worker = new AlwaysFailingWorker(dlq, kindOf);
+    const result = await redrive({ deadLetters: dlq, queue: worker, logger: silentLogger }, {});
+
+    expect(result.moved).toBe(40);
+    expect(new Set(result.movedRequestIds).size).toBe(40);
+    expect([...worker.attempts.values()].every((n) => n === 1)).toBe(true);
+    expect(worker.attempts.size).toBe(40);
+    const after = dlq.messages.map((m) => JSON.parse(m.body).request.requestId).sort();
+    expect(after).toEqual(before);
+    expect(result.skippedByReason).toEqual({ 'needs-operator': 5 });
+    expect(result.notes.join(' ')).toMatch(/5 ambiguous record\(s\) not moved/);
+    // The ones it did not move are visible again for the next reader.
+    expect([...dlq.hidden].filter((id) => id.startsWith('dlq-amb'))).toEqual([]);
+  });
+
+  it('moves ambiguous records when asked for by kind, still once each', async () => {
+    const dlq = dlqWith();
+    const worker = new AlwaysFailingWorker(dlq, kindOf);
+    const result = await redrive(
+      { deadLetters: dlq, queue: worker, logger: silentLogger },
+      { failureKind: 'ambiguous' },
+    );
+    expect(result.moved).toBe(5);
+    expect([...worker.attempts.entries()]).toEqual(
+      Array.from({ length: 5 }, (_, i) => [`amb${i}`, 1]),
+    );
+    expect(result.skippedByReason).toEqual({ filter: 40 });
+  });
+
+  it('moves records named by request id, whatever their kind and with no 100-record ceiling', async () => {
+    const dlq = new ArrayDeadLetterSource([
+      ...Array.from({ length: 250 }, (_, i) => record(`n${i}`, 'transient')),
+      record('amb-named', 'ambiguous'),
+      record('other', 'transient'),
+    ]);
+    const queue = new InMemoryWorkQueue();
+    const requestIds = [...Array.from({ length: 250 }, (_, i) => `n${i}`), 'amb-named'];
+    const result = await redrive({ deadLetters: dlq, queue, logger: silentLogger }, { requestIds });
+    expect(result.moved).toBe(251);
+    expect(queue.sent.map((r) => r.requestId).sort()).toEqual([...requestIds].sort());
+    expect(dlq.messages.map((m) => m.id)).toEqual(['dlq-other']);
+  });
+
+  it('moves one of two records of the same request and says why it left the other', async () => {
+    const dlq = new ArrayDeadLetterSource([
+      record('same', 'transient'),
+      record('same', 'transient', 'okta-event-hook', 'dlq-same-2'),
+    ]);
+    const queue = new InMemoryWorkQueue();
+    const result = await redrive({ deadLetters: dlq, queue, logger: silentLogger }, {});
+    expect(result).toMatchObject({ moved: 1, skipped: 1, movedRequestIds: ['same'] });
+    expect(result.skippedRecords).toEqual([
+      { messageId: 'dlq-same-2', requestId: 'same', failureKind: 'transient', reason: 'duplicate' },
+    ]);
+  });
+
+  it('leaves records that entered the queue after the run started', async () => {
+    const runStart = new Date('2026-11-20T10:00:00.000Z');
+    const dlq = new ArrayDeadLetterSource([
+      { ...record('old', 'transient'), sentAt: runStart.getTime() - 1000 },
+      { ...record('new', 'transient'), sentAt: runStart.getTime() + 1000 },
+    ]);
+    const queue = new InMemoryWorkQueue();
+    const result = await redrive(
+      { deadLetters: dlq, queue, logger: silentLogger, clock: { now: () => runStart } },
+      {},
+    );
+    expect(result.movedRequestIds).toEqual(['old']);
+    expect(result.skippedByReason).toEqual({ 'arrived-during-run': 1 });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,5 +84,22 @@ describe('FileDeadLetterQueue', () => {
       .map((l) => JSON.parse(l).request.requestId);
     expect(queue.sent.map((r) => r.requestId)).toEqual(['a', 'b', 'c']);
     expect(inFile.sort()).toEqual(['late-1', 'late-2']);
+  });
+});
+
+describe('FileDeadLetterQueue after a crash', () => {
+  it('starts a new line after a torn last line, so the next record stays readable', async () => {
+    const queue = await dlq();
+    await queue.send(record('before', 'transient'));
+    await appendFile(queue.path, '{"schemaVersion":1,"requ');
+    await queue.send(record('after', 'scope'));
+    const lines = (await readFile(queue.path, 'utf8')).split('\n').filter(Boolean);
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[2] ?? '{}').request.requestId).toBe('after');
+    const result = await redrive(
+      { deadLetters: queue, queue: new InMemoryWorkQueue(), logger: silentLogger },
+      {},
+    );
+    expect(result).toMatchObject({ moved: 2, unreadable: 1 });
   });
 });

@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { silentLogger } from '#core/ports/logger.ts';
+import { FileQueueJournal } from '../../../local/adapters/file-queue-journal.ts';
 import { type LocalMessage, LocalQueue } from '../../../local/local-queue.ts';
 
 const request = (requestId: string): DeprovisionRequest => ({
@@ -89,5 +93,139 @@ describe('LocalQueue', () => {
     await until(() => queue.depth === 1);
     const left = await queue.drain(50);
     expect(left.map((m) => JSON.parse(m.body).requestId)).toEqual(['slow']);
+  });
+});
+
+describe('LocalQueue scheduling and stopping', () => {
+  it('keeps every slot busy: a slow message does not hold back the ones behind it', async () => {
+    let releaseSlow: () => void = () => {};
+    const slow = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const done: string[] = [];
+    const queue = new LocalQueue({
+      maxReceiveCount: 5,
+      redeliveryDelayMs: 0,
+      concurrency: 2,
+      logger: silentLogger,
+      onExhausted: async () => {},
+    });
+    queue.start(async (event) => {
+      for (const r of event.Records) {
+        const id = JSON.parse(r.body).requestId as string;
+        if (id === 'slow') await slow;
+        done.push(id);
+      }
+      return { batchItemFailures: [] };
+    });
+    await queue.send([request('slow'), ...Array.from({ length: 20 }, (_, i) => request(`f${i}`))]);
+    await until(() => done.length === 20);
+    expect(done).not.toContain('slow');
+    releaseSlow();
+    await until(() => queue.depth === 0);
+    expect(done).toHaveLength(21);
+  });
+
+  it('never runs more worker invocations at once than its concurrency', async () => {
+    let running = 0;
+    let peak = 0;
+    const queue = new LocalQueue({
+      maxReceiveCount: 5,
+      redeliveryDelayMs: 0,
+      concurrency: 3,
+      logger: silentLogger,
+      onExhausted: async () => {},
+    });
+    queue.start(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      running -= 1;
+      return { batchItemFailures: [] };
+    });
+    await queue.send(Array.from({ length: 30 }, (_, i) => request(`c${i}`)));
+    await until(() => queue.depth === 0);
+    expect(peak).toBe(3);
+  });
+
+  it('on drain, keeps a retrying message queued instead of running it through its last receives', async () => {
+    const exhausted: LocalMessage[] = [];
+    let receives = 0;
+    const queue = new LocalQueue({
+      maxReceiveCount: 3,
+      redeliveryDelayMs: 30,
+      logger: silentLogger,
+      onExhausted: async (m) => {
+        exhausted.push(m);
+      },
+    });
+    queue.start(async (event) => {
+      receives += 1;
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    });
+    await queue.send([request('retrying')]);
+    await until(() => receives === 1);
+    const left = await queue.drain(1000);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(receives).toBe(1);
+    expect(exhausted).toEqual([]);
+    expect(left.map((m) => [JSON.parse(m.body).requestId, m.receiveCount])).toEqual([
+      ['retrying', 1],
+    ]);
+  });
+
+  it('rejects a send with a QueueError when its journal cannot store the messages', async () => {
+    const queue = new LocalQueue({
+      maxReceiveCount: 5,
+      redeliveryDelayMs: 0,
+      logger: silentLogger,
+      onExhausted: async () => {},
+      journal: {
+        added: async () => {
+          throw new Error('ENOSPC: no space left on device');
+        },
+        received: async () => {},
+        removed: async () => {},
+      },
+    });
+    await expect(queue.send([request('x')])).rejects.toMatchObject({ name: 'QueueError' });
+    expect(queue.depth).toBe(0);
+  });
+});
+
+describe('LocalQueue with its file journal', () => {
+  it('has a message on disk when send resolves, and off it once the worker finished it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcd-queue-'));
+    try {
+      const path = join(dir, 'queue.journal');
+      const { journal } = await FileQueueJournal.open(path);
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const queue = new LocalQueue({
+        maxReceiveCount: 5,
+        redeliveryDelayMs: 0,
+        logger: silentLogger,
+        onExhausted: async () => {},
+        journal,
+      });
+      queue.start(async () => {
+        await held;
+        return { batchItemFailures: [] };
+      });
+      await queue.send([request('durable')]);
+      // As a process killed now would find it on the next start:
+      const crashed = await FileQueueJournal.open(path);
+      expect(crashed.load.messages.map((m) => JSON.parse(m.body).requestId)).toEqual(['durable']);
+      release();
+      await until(() => queue.depth === 0);
+      await queue.drain(1000);
+      await journal.close();
+      const restarted = await FileQueueJournal.open(path);
+      expect(restarted.load.messages).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

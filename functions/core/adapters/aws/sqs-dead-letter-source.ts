@@ -7,7 +7,10 @@ import {
 import { QueueError } from '#core/domain/errors.ts';
 import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
 
-/** Reads the SQS dead-letter queue for redrive; a message is hidden while a redrive holds it. */
+/**
+ * Reads the SQS dead-letter queue for redrive; a message is hidden while a redrive holds it (the
+ * visibility timeout should outlast a run: a run holds its whole snapshot until it is done).
+ */
 export class SqsDeadLetterSource implements DeadLetterSource {
   private readonly handles = new Map<string, string>();
 
@@ -26,6 +29,9 @@ export class SqsDeadLetterSource implements DeadLetterSource {
           VisibilityTimeout: this.options.visibilityTimeoutSeconds ?? 120,
           WaitTimeSeconds: 1,
           MessageAttributeNames: ['All'],
+          // A record the redrive policy moved keeps its work-queue send time; one the worker sent
+          // has its own: either way, later than a redrive run's start when it failed during it.
+          MessageSystemAttributeNames: ['SentTimestamp'],
         }),
       );
       return (out.Messages ?? []).map((m) => {
@@ -35,7 +41,13 @@ export class SqsDeadLetterSource implements DeadLetterSource {
         for (const [name, value] of Object.entries(m.MessageAttributes ?? {})) {
           if (value.StringValue !== undefined) attributes[name] = value.StringValue;
         }
-        return { id, body: m.Body ?? '', attributes };
+        const sentAt = Number(m.Attributes?.SentTimestamp);
+        return {
+          id,
+          body: m.Body ?? '',
+          attributes,
+          ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}),
+        };
       });
     } catch (error) {
       throw new QueueError(`Could not read the dead-letter queue: ${(error as Error).name}`, {

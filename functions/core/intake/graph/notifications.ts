@@ -4,7 +4,10 @@ import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
   DeprovisionRequestSchema,
+  isCleanText,
   looksLikeEmail,
+  SUBJECT_ID_MAX_LENGTH,
+  SubjectFieldSchemas,
 } from '#core/domain/deprovision-request.ts';
 import { ConfigError, UnauthorizedError, ValidationError } from '#core/domain/errors.ts';
 import { secretsEqual } from '#core/http/http.ts';
@@ -147,7 +150,10 @@ function userChange(notification: ChangeNotification): UserChange | undefined {
   const match = USERS_RESOURCE.exec(notification.resource?.trim() ?? '');
   if (!match?.[1]) return undefined;
   const userId = (notification.resourceData?.id ?? decodeSegment(match[1]))?.trim();
-  if (!userId || userId.length > 512) return undefined;
+  // Entra object ids are GUIDs; anything that could not be a user id (a lone surrogate, a control
+  // character, an over-long value) is dropped and counted, never looked up or enqueued.
+  if (!userId || userId.length > SUBJECT_ID_MAX_LENGTH || !isCleanText(userId)) return undefined;
+  if (!isCleanText(notification.subscriptionId)) return undefined;
   return { notification, userId, changeType };
 }
 
@@ -199,14 +205,16 @@ function toRequest(
     reason = GRAPH_REASON_NOT_FOUND;
   } else if (user?.accountEnabled === false) {
     reason = GRAPH_REASON_DISABLED;
-    const upn = user.userPrincipalName?.trim() || undefined;
+    const upn = fits(SubjectFieldSchemas.login, user.userPrincipalName);
     const mail = user.mail?.trim() || undefined;
-    const email =
-      mail && looksLikeEmail(mail) ? mail : upn && looksLikeEmail(upn) ? upn : undefined;
+    const email = fits(
+      SubjectFieldSchemas.email,
+      mail && looksLikeEmail(mail) ? mail : upn && looksLikeEmail(upn) ? upn : undefined,
+    );
     subject = {
       idpUserId: userId,
       ...(upn ? { login: upn } : {}),
-      ...(email ? { email: email.toLowerCase() } : {}),
+      ...(email ? { email } : {}),
     };
   } else {
     return undefined;
@@ -229,6 +237,15 @@ function toRequest(
     occurredAt: eventTime ?? receivedAt.toISOString(),
     receivedAt: receivedAt.toISOString(),
   });
+  return parsed.success ? parsed.data : undefined;
+}
+
+function fits(
+  schema: { safeParse(value: unknown): { success: boolean; data?: string } },
+  value: string | null | undefined,
+): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
 

@@ -3,7 +3,10 @@ import type { GroupMapping } from '#core/config/group-mapping.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
+  DeprovisionRequestSchema,
+  type GroupScope,
   looksLikeEmail,
+  SubjectFieldSchemas,
 } from '#core/domain/deprovision-request.ts';
 
 /** An Okta System Log `target[]` entry (only the fields we use; the rest pass through). */
@@ -61,7 +64,7 @@ export interface OktaNormaliseResult {
   requests: DeprovisionRequest[];
   /** Events skipped because of their type, outcome or lack of a User target. */
   ignored: number;
-  /** Events that did not match the LogEvent shape. */
+  /** Events (or users of an event) that did not match the LogEvent shape or the request limits. */
   invalid: number;
 }
 
@@ -85,13 +88,14 @@ export function oktaEventsToRequests(
     }
     const event = parsed.data;
     const users = (event.target ?? []).filter((t) => t.type === 'User');
+    let scope: GroupScope | undefined;
     if (event.eventType === OKTA_GROUP_LEAVE_EVENT) {
-      const scoped = groupLeaveRequests(event, options);
-      if (scoped.length === 0) ignored += 1;
-      requests.push(...scoped);
-      continue;
-    }
-    if (
+      scope = mappedGroupScope(event, options);
+      if (scope === undefined || event.outcome?.result !== 'SUCCESS' || users.length === 0) {
+        ignored += 1;
+        continue;
+      }
+    } else if (
       !isDeprovisioning(event, options) ||
       event.outcome?.result !== 'SUCCESS' ||
       users.length === 0
@@ -100,20 +104,27 @@ export function oktaEventsToRequests(
       continue;
     }
     for (const user of users) {
-      const login = user.alternateId ?? undefined;
-      requests.push({
+      // A login outside the limits is left out (the Okta id still names the person); a request
+      // the worker could not parse is never enqueued: it is counted as invalid instead.
+      const login = fits(SubjectFieldSchemas.login, user.alternateId);
+      const email =
+        login && looksLikeEmail(login) ? fits(SubjectFieldSchemas.email, login) : undefined;
+      const request = DeprovisionRequestSchema.safeParse({
         schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
         requestId: users.length === 1 ? event.uuid : `${event.uuid}:${user.id}`,
         source: options.source ?? 'okta-event-hook',
         subject: {
           idpUserId: user.id,
           ...(login ? { login } : {}),
-          ...(login && looksLikeEmail(login) ? { email: login.toLowerCase() } : {}),
+          ...(email ? { email } : {}),
         },
         reason: event.eventType,
         occurredAt: new Date(event.published).toISOString(),
         receivedAt: options.receivedAt.toISOString(),
+        ...(scope ? { scope } : {}),
       });
+      if (request.success) requests.push(request.data);
+      else invalid += 1;
     }
   }
   return { requests, ignored, invalid };
@@ -133,38 +144,26 @@ function isDeprovisioning(event: OktaLogEvent, options: OktaNormaliseOptions): b
 }
 
 /**
- * `group.user_membership.remove` for a mapped `UserGroup`: one group-level request per `User`
- * target. Several `UserGroup` targets or an unmapped one: nothing (never guess the group).
+ * `group.user_membership.remove` for a mapped `UserGroup`: the scope of its group-level requests
+ * (one per `User` target). Several `UserGroup` targets or an unmapped one: none (never guess).
  */
-function groupLeaveRequests(
+function mappedGroupScope(
   event: OktaLogEvent,
   options: OktaNormaliseOptions,
-): DeprovisionRequest[] {
-  const targets = event.target ?? [];
-  const groups = targets.filter((t) => t.type === 'UserGroup');
-  const users = targets.filter((t) => t.type === 'User');
+): GroupScope | undefined {
+  const groups = (event.target ?? []).filter((t) => t.type === 'UserGroup');
   const entry = groups.length === 1 ? options.groupMapping?.get(groups[0]?.id ?? '') : undefined;
-  if (!entry || event.outcome?.result !== 'SUCCESS' || users.length === 0) return [];
-  return users.map((user) => {
-    const login = user.alternateId ?? undefined;
-    return {
-      schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
-      requestId: users.length === 1 ? event.uuid : `${event.uuid}:${user.id}`,
-      source: options.source ?? 'okta-event-hook',
-      subject: {
-        idpUserId: user.id,
-        ...(login ? { login } : {}),
-        ...(login && looksLikeEmail(login) ? { email: login.toLowerCase() } : {}),
-      },
-      reason: event.eventType,
-      occurredAt: new Date(event.published).toISOString(),
-      receivedAt: options.receivedAt.toISOString(),
-      scope: {
-        kind: 'group',
-        idpGroupId: entry.idpGroupId,
-        helpCenterId: entry.helpCenterId,
-        groupId: entry.groupId,
-      },
-    };
-  });
+  if (!entry) return undefined;
+  return {
+    kind: 'group',
+    idpGroupId: entry.idpGroupId,
+    helpCenterId: entry.helpCenterId,
+    groupId: entry.groupId,
+  };
+}
+
+function fits(schema: z.ZodType<string>, value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

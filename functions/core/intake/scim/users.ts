@@ -4,6 +4,7 @@ import {
   type DeprovisionRequest,
   DeprovisionRequestSchema,
   looksLikeEmail,
+  SubjectFieldSchemas,
 } from '#core/domain/deprovision-request.ts';
 import { MAX_RESULTS } from '#core/intake/scim/discovery.ts';
 import { scimBadRequest, scimNotFound } from '#core/intake/scim/errors.ts';
@@ -241,18 +242,28 @@ function deprovisionRequest(
     schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
     requestId,
     source: 'scim',
+    // Fields outside the request limits are left out (the SCIM id, ours, always names the record).
     subject: {
       idpUserId: record.id,
-      ...(record.userName === undefined ? {} : { login: record.userName }),
+      ...fitting('login', record.userName),
       ...(record.email !== undefined && looksLikeEmail(record.email.trim())
-        ? { email: record.email.trim().toLowerCase() }
+        ? fitting('email', record.email)
         : {}),
-      ...(record.externalId === undefined ? {} : { externalId: record.externalId }),
+      ...fitting('externalId', record.externalId),
     },
     reason,
     occurredAt: now,
     receivedAt: now,
   });
+}
+
+function fitting(
+  field: 'login' | 'email' | 'externalId',
+  value: string | undefined,
+): Partial<Record<typeof field, string>> {
+  if (value === undefined) return {};
+  const parsed = SubjectFieldSchemas[field].safeParse(value);
+  return parsed.success ? { [field]: parsed.data } : {};
 }
 
 async function candidatesFor(store: IdentityStore, clause: EqualityClause) {
