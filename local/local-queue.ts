@@ -51,6 +51,8 @@ export class LocalQueue implements WorkQueue {
   private ready: LocalMessage[] = [];
   private readyHead = 0;
   private readonly delayed = new Map<string, NodeJS.Timeout>();
+  /** Per-message redelivery delays asked for by the worker (SQS ChangeMessageVisibility). */
+  private readonly deferrals = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private handler: BatchHandler | undefined;
   private stopped = false;
@@ -208,14 +210,25 @@ export class LocalQueue implements WorkQueue {
     this.journal((j) => j.removed(message.messageId));
   }
 
+  /**
+   * The message's next receive waits `delaySeconds` instead of the usual redelivery delay, as
+   * ChangeMessageVisibility does on SQS (the worker asks for it while the Help Center's API credits
+   * renew). Applies to the next redelivery of that message only.
+   */
+  defer(messageId: string, delaySeconds: number): void {
+    this.deferrals.set(messageId, Math.max(0, delaySeconds) * 1000);
+  }
+
   private redeliverLater(message: LocalMessage): void {
     if (this.stopped) return;
+    const delayMs = this.deferrals.get(message.messageId) ?? this.options.redeliveryDelayMs;
+    this.deferrals.delete(message.messageId);
     const timer = setTimeout(() => {
       this.delayed.delete(message.messageId);
       if (this.stopped) return;
       this.ready.push(message);
       this.pump();
-    }, this.options.redeliveryDelayMs);
+    }, delayMs);
     this.delayed.set(message.messageId, timer);
   }
 

@@ -422,7 +422,16 @@ export async function startLocalService(
         logger,
       },
     );
-    const workerHandler = createWorkerHandler(workerDeps);
+    const workerHandler = createWorkerHandler({
+      ...workerDeps,
+      // THRESHOLD_EXCEEDED: the message waits in the local queue until the credits can have renewed.
+      ...(localQueue
+        ? {
+            deferMessage: async (record, delaySeconds) =>
+              localQueue.defer(record.messageId, delaySeconds),
+          }
+        : {}),
+    });
 
     // Graph lookups: the stand-in or GRAPH_* env locally; the Graph secret in real-service mode.
     const graphConfig =

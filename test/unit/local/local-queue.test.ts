@@ -55,6 +55,32 @@ describe('LocalQueue', () => {
     ]);
   });
 
+  it('waits the deferred delay before the next receive of a deferred message (quota), then the usual one', async () => {
+    const receives: number[] = [];
+    const queue = new LocalQueue({
+      maxReceiveCount: 5,
+      redeliveryDelayMs: 0,
+      logger: silentLogger,
+      onExhausted: async () => {},
+    });
+    queue.start(async (event) => {
+      const record = event.Records[0]!;
+      receives.push(Date.now());
+      const count = Number(record.attributes.ApproximateReceiveCount);
+      // First receive: asks for a 1 s wait (as the worker does on THRESHOLD_EXCEEDED).
+      if (count === 1) queue.defer(record.messageId, 1);
+      return { batchItemFailures: count < 3 ? [{ itemIdentifier: record.messageId }] : [] };
+    });
+    await queue.send([request('q')]);
+    await until(() => queue.depth === 0);
+    expect(receives).toHaveLength(3);
+    const [first, second, third] = receives as [number, number, number];
+    expect(second - first).toBeGreaterThanOrEqual(990);
+    // The deferral applied to one redelivery only: the next one used the 0 ms delay.
+    expect(third - second).toBeLessThan(900);
+    await queue.drain(1000);
+  });
+
   it('keeps an exhausted message when moving it to the DLQ fails, and moves it on a later try', async () => {
     const moved: LocalMessage[] = [];
     let failMove = true;
