@@ -8,6 +8,7 @@ export const ZOHO_DATA_CENTRES = {
   ca: { accountsUrl: 'https://accounts.zohocloud.ca', deskUrl: 'https://desk.zohocloud.ca' },
   cn: { accountsUrl: 'https://accounts.zoho.com.cn', deskUrl: 'https://desk.zoho.com.cn' },
   sa: { accountsUrl: 'https://accounts.zoho.sa', deskUrl: 'https://desk.zoho.sa' },
+  uk: { accountsUrl: 'https://accounts.zoho.uk', deskUrl: 'https://desk.zoho.uk' },
 } as const;
 
 export type ZohoDataCentre = keyof typeof ZOHO_DATA_CENTRES;
