@@ -20,6 +20,7 @@ describe('Zoho OAuth secret', () => {
     ['ca', 'https://accounts.zohocloud.ca'],
     ['cn', 'https://accounts.zoho.com.cn'],
     ['sa', 'https://accounts.zoho.sa'],
+    ['uk', 'https://accounts.zoho.uk'],
   ])('resolves data centre %s to %s', (dataCentre, accountsUrl) => {
     expect(parseOAuthSecret(JSON.stringify({ ...base, dataCentre }), 's').accountsUrl).toBe(
       accountsUrl,
@@ -29,7 +30,8 @@ describe('Zoho OAuth secret', () => {
   it('has a Desk API base for every data centre', () => {
     expect(zohoDeskUrl('au')).toBe('https://desk.zoho.com.au');
     expect(zohoDeskUrl('ca')).toBe('https://desk.zohocloud.ca');
-    expect(Object.keys(ZOHO_DATA_CENTRES)).toHaveLength(8);
+    expect(zohoDeskUrl('uk')).toBe('https://desk.zoho.uk');
+    expect(Object.keys(ZOHO_DATA_CENTRES)).toHaveLength(9);
   });
 
   it('prefers an explicit accountsUrl and defaults to the US data centre', () => {
