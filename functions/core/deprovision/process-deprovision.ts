@@ -214,7 +214,9 @@ export async function processDeprovision(
       lastAttemptAt: now,
       correlationId: delivery.messageId,
     });
-    deps.logger.error(failure.kind === 'held' ? 'deprovision held' : 'deprovision dead-lettered', {
+    // A dry run's held request is the expected outcome of a dry run, not an error to page on.
+    const level = failure.kind === 'held' && deps.dryRun ? 'warn' : 'error';
+    deps.logger[level](failure.kind === 'held' ? 'deprovision held' : 'deprovision dead-lettered', {
       ...log,
       failure: failure.kind,
       status: failure.httpStatus,

@@ -465,6 +465,27 @@ describe('processDeprovision', () => {
     expect(released.kind).toBe('removed');
   });
 
+  it('logs a dry run hold as a warning, and a guard hold as an error', async () => {
+    const dry = setup();
+    const dryLog = recordingLogger();
+    dry.deps.logger = dryLog.logger;
+    dry.deps.dryRun = true;
+    expect((await processDeprovision(dry.deps, request(), dry.delivery())).kind).toBe('held');
+    expect(
+      dryLog.lines.filter((l) => l.message === 'deprovision held').map((l) => l.level),
+    ).toEqual(['warn']);
+
+    const guarded = setup({ guardMax: 0 });
+    const guardLog = recordingLogger();
+    guarded.deps.logger = guardLog.logger;
+    expect((await processDeprovision(guarded.deps, request(), guarded.delivery())).kind).toBe(
+      'held',
+    );
+    expect(
+      guardLog.lines.filter((l) => l.message === 'deprovision held').map((l) => l.level),
+    ).toEqual(['error']);
+  });
+
   it('in dry run still ends a request for nobody as a no-op', async () => {
     const { deps, deadLetters, delivery } = setup();
     deps.dryRun = true;
