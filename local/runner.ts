@@ -74,6 +74,25 @@ export interface LocalService {
   close(): Promise<{ leftInQueue: number }>;
 }
 
+/**
+ * Runs `start`, turning a busy port into a config error that names the variable to change.
+ * @throws ConfigError naming `variable` when the port is in use
+ */
+async function onPort<T>(variable: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new ConfigError(
+        `${variable}: port ${port} is ${code === 'EADDRINUSE' ? 'already in use' : 'not allowed'}; set ${variable} to a free port (or stop what is listening there)`,
+        [variable],
+      );
+    }
+    throw error;
+  }
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolvePort, reject) => {
     server.once('error', reject);
@@ -190,7 +209,9 @@ async function startStandIns(
     out.helpCenterBaseUrl = config.HELPCENTER_BASE_URL;
   } else if (config.mode === 'local') {
     const seed = await fromFile('SANDBOX_SEED', config.SANDBOX_SEED, loadSeed);
-    const sandbox = await startSandbox({ seed, port: config.SANDBOX_PORT, host: config.HOST });
+    const sandbox = await onPort('SANDBOX_PORT', config.SANDBOX_PORT, () =>
+      startSandbox({ seed, port: config.SANDBOX_PORT, host: config.HOST }),
+    );
     closers.push(() => sandbox.close());
     out.sandbox = sandbox;
     out.helpCenterBaseUrl = sandbox.url;
@@ -216,11 +237,13 @@ async function startStandIns(
       config.GRAPH_STANDIN_USERS,
       readStandinUsers,
     );
-    const standin = await startGraphStandin({
-      port: config.GRAPH_STANDIN_PORT,
-      host: config.HOST,
-      users: file.users,
-    });
+    const standin = await onPort('GRAPH_STANDIN_PORT', config.GRAPH_STANDIN_PORT, () =>
+      startGraphStandin({
+        port: config.GRAPH_STANDIN_PORT,
+        host: config.HOST,
+        users: file.users,
+      }),
+    );
     closers.push(() => standin.close());
     out.graphStandin = standin;
     out.graph = {
@@ -500,7 +523,7 @@ export async function startLocalService(
         return undefined;
       },
     );
-    const port = await listen(server, config.PORT, config.HOST);
+    const port = await onPort('PORT', config.PORT, () => listen(server, config.PORT, config.HOST));
     ready = true;
 
     return {

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,4 +39,36 @@ describe('npm start with unusable files', () => {
     expect(output).not.toMatch(/Service\s+http/);
     expect(output).not.toMatch(/\n\s+at /);
   });
+});
+
+describe('npm start with a busy port', () => {
+  let busy: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    port = (busy.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => busy.close(resolve));
+  });
+
+  it.each(['PORT', 'SANDBOX_PORT', 'GRAPH_STANDIN_PORT'])(
+    'exits 2 naming %s when its port is taken',
+    async (variable) => {
+      const dir = await mkdtemp(join(tmpdir(), 'hcd-port-'));
+      try {
+        const { code, output } = await runToExit({
+          LOCAL_DATA_DIR: join(dir, 'data'),
+          [variable]: String(port),
+        });
+        expect(code).toBe(2);
+        expect(output).toContain(`${variable}: port ${port} is already in use`);
+        expect(output).not.toMatch(/\n\s+at /);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
