@@ -72,7 +72,7 @@ export function banner(config: LocalConfig, service: LocalService): string {
     ...(service.sandbox
       ? [`then watch her leave every group:  curl -sS ${service.sandbox.url}/_sandbox/state`, '']
       : []),
-    'Ctrl-C drains queued work and exits.',
+    'Ctrl-C finishes the requests in flight and exits; queued work stays in the journal for the next start.',
     '',
   );
   return lines.join('\n');

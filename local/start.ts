@@ -4,7 +4,7 @@ import { loadLocalConfig } from './config.ts';
 import { createLocalLogger } from './logger.ts';
 import { startLocalService } from './runner.ts';
 
-/** `npm start`: config errors exit 2 before anything listens; Ctrl-C drains and exits 0. */
+/** `npm start`: config errors exit 2 before anything listens; Ctrl-C finishes in-flight work and exits 0. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadLocalConfig>;
   try {
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('stopping: draining queued work', { signal });
+    logger.info('stopping: finishing the requests in flight', { signal });
     const { leftInQueue } = await service.close();
     if (leftInQueue > 0)
       logger.warn('saved queued work for the next start', { messages: leftInQueue });

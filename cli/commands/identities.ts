@@ -83,6 +83,7 @@ export async function identitiesCommand(argv: readonly string[], io: Io): Promis
       io,
       { rows: [{ line: 1, row: parsed.data }], errors: [] },
       false,
+      'link',
     );
     if (result.conflicts.length > 0)
       throw new FindingsError(`Not linked: ${result.conflicts[0]?.message}`);
@@ -146,7 +147,7 @@ async function importFile(
     }
     return 1;
   }
-  const result = await write(target, io, parsed, true);
+  const result = await write(target, io, parsed, true, 'import');
   const problems = [...parsed.errors, ...result.conflicts].sort((a, b) => a.line - b.line);
   if (options.json) {
     io.out(
@@ -172,10 +173,16 @@ async function importFile(
   return problems.length > 0 ? 1 : 0;
 }
 
-async function write(target: Target, io: Io, parsed: ParsedRows, showProgress: boolean) {
+async function write(
+  target: Target,
+  io: Io,
+  parsed: ParsedRows,
+  showProgress: boolean,
+  command: 'import' | 'link',
+) {
   let sink: ImportSink;
   if (target.kind === 'local') {
-    await refuseWhileRunnerUp(target);
+    await refuseWhileRunnerUp(target, command);
     sink = await LocalFileSink.open(target.identityPath);
   } else {
     sink = new StoreSink(await buildIdentityStore(target));
@@ -190,10 +197,10 @@ async function write(target: Target, io: Io, parsed: ParsedRows, showProgress: b
   return result;
 }
 
-async function refuseWhileRunnerUp(target: LocalTarget): Promise<void> {
+async function refuseWhileRunnerUp(target: LocalTarget, command: string): Promise<void> {
   if ((await runnerHealth(target)).up) {
     throw new UsageError(
-      `npm start is running at ${target.runnerUrl} and owns ${target.identityPath}: stop it (Ctrl-C), import, then start it again`,
+      `npm start is running at ${target.runnerUrl} and owns ${target.identityPath}: stop it (Ctrl-C), run identities ${command}, then start it again`,
     );
   }
 }

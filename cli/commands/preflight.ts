@@ -101,7 +101,10 @@ async function helpCenterChecks(target: Target): Promise<Check[]> {
         const found = await w.deps.helpCenter.findUsersByEmail('preflight-check@example.invalid');
         return `token accepted, org id accepted, lookup allowed (${found.length} match for the probe address)`;
       },
-      hintOr('check the org id, the refresh token and its scopes'),
+      (error) =>
+        /ECONNREFUSED/.test(error instanceof Error ? error.message : String(error))
+          ? `nothing answers at ${w.deps.baseUrl}: ${target.kind === 'local' ? 'start `npm start` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL' : 'check HELPCENTER_BASE_URL or the data centre in the OAuth secret'}`
+          : hintOr('check the org id, the refresh token and its scopes')(error),
     );
     return [setup, lookup];
   } finally {

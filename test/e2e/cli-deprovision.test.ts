@@ -1,4 +1,7 @@
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.ts';
 import { killGroup, type Running, sandboxState, startService } from './service.ts';
@@ -118,5 +121,34 @@ describe('CLI deprovision against npm start', () => {
     });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/HELPCENTER_API/);
+  });
+});
+
+describe('CLI preflight with nothing running', () => {
+  it('names the missing sandbox and says to start npm start (exit 1)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcd-preflight-'));
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    try {
+      const out = await runCli(['preflight', '--json'], {
+        LOCAL_DATA_DIR: dir,
+        PORT: String(port),
+        SANDBOX_PORT: String(port),
+      });
+      expect(out.code).toBe(1);
+      const body = JSON.parse(out.stdout);
+      const lookup = body.checks.find((c: { check: string }) =>
+        c.check.startsWith('token, org id'),
+      );
+      expect(lookup).toMatchObject({ ok: false });
+      expect(lookup.fix).toBe(
+        `nothing answers at http://127.0.0.1:${port}: start \`npm start\` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -123,7 +123,7 @@ describe('CLI identities (local identity file) and the runner that reads it', ()
     );
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(
-      /npm start is running .* stop it \(Ctrl-C\), import, then start it again/,
+      /npm start is running .* stop it \(Ctrl-C\), run identities link, then start it again/,
     );
     expect(await readFile(join(dir, 'identities.json'), 'utf8')).toBe(before);
   });

@@ -231,7 +231,7 @@ describe('npm start shutdown', () => {
     expect(await stopService(service)).toBe(0);
 
     const output = service.output();
-    const signalled = output.indexOf('stopping: draining queued work');
+    const signalled = output.indexOf('stopping: finishing the requests in flight');
     const finished = output.search(/deprovision finished .*subject=00uE2EBOB.*outcome=removed/);
     const stopped = output.lastIndexOf('stopped');
     expect(signalled).toBeGreaterThan(-1);
