@@ -228,6 +228,8 @@ export async function processDeprovision(
 }
 
 function describeFailure(error: unknown): DeadLetterRecord['failure'] {
+  const failedIn =
+    typeof error === 'object' && error !== null ? failedInHelpCenter.get(error) : undefined;
   if (isAppError(error)) {
     const kind: FailureKind = error.kind;
     return {
@@ -238,12 +240,15 @@ function describeFailure(error: unknown): DeadLetterRecord['failure'] {
       ...(error.hint !== undefined ? { hint: error.hint } : {}),
       ...('helpCenterId' in error && typeof error.helpCenterId === 'string'
         ? { helpCenterId: error.helpCenterId }
-        : {}),
+        : failedIn
+          ? { helpCenterId: failedIn }
+          : {}),
     };
   }
   return {
     kind: classifyFailure(error).kind,
     message: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error',
+    ...(failedIn ? { helpCenterId: failedIn } : {}),
   };
 }
 
@@ -284,7 +289,25 @@ async function attemptRemoval(
 
 type Removal = Attempt['removals'][number];
 
+/** The help center a removal failed in, for the dead-letter record (errors are not ours to extend). */
+const failedInHelpCenter = new WeakMap<object, string>();
+
 async function removeFromHelpCenter(
+  deps: ProcessDeps,
+  target: { helpCenterId: string; userId: string },
+  onRetry: OnRetry,
+): Promise<Removal> {
+  try {
+    return await removeFromOneHelpCenter(deps, target, onRetry);
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && !failedInHelpCenter.has(error)) {
+      failedInHelpCenter.set(error, target.helpCenterId);
+    }
+    throw error;
+  }
+}
+
+async function removeFromOneHelpCenter(
   deps: ProcessDeps,
   target: { helpCenterId: string; userId: string },
   onRetry: OnRetry,

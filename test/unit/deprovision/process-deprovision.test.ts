@@ -268,7 +268,7 @@ describe('processDeprovision', () => {
     });
   });
 
-  it('dead-letters a permanent failure at once with its hint', async () => {
+  it('dead-letters a permanent failure at once with its hint and the help center it failed in', async () => {
     const { deps, helpCenter, deadLetters, delivery } = setup();
     helpCenter.failures.remove = [
       new PermanentError('Scope mismatch', 'scope', {
@@ -285,6 +285,7 @@ describe('processDeprovision', () => {
       httpStatus: 403,
       errorCode: 'SCOPE_MISMATCH',
       hint: 'the token needs Desk.settings.DELETE or Desk.settings.ALL',
+      helpCenterId: HC1,
     });
   });
 
@@ -400,7 +401,7 @@ describe('processDeprovision', () => {
     const outcome = await processDeprovision(deps, inOneHelpCenter(), delivery(2));
     expect(outcome).toEqual({
       kind: 'dead-lettered',
-      failure: { kind: 'transient', message: 'TypeError: boom' },
+      failure: { kind: 'transient', message: 'TypeError: boom', helpCenterId: HC1 },
     });
     expect(deadLetters.records).toHaveLength(1);
   });
