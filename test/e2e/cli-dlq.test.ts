@@ -108,12 +108,15 @@ describe('CLI dlq against npm start', () => {
   });
 
   it('exits 2 naming the flag on a bad filter, before touching anything', async () => {
+    const before = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8');
+    expect(before.trim().split('\n')).toHaveLength(2);
     const out = await runCli(['dlq', 'redrive', '--kind', 'bogus'], env);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--kind must be one of/);
     const max = await runCli(['dlq', 'redrive', '--max', '0'], env);
     expect(max.code).toBe(2);
     expect(max.stderr).toMatch(/--max must be a positive whole number/);
+    expect(await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8')).toBe(before);
   });
 
   it('exits 2 naming npm start when the runner is not answering', async () => {

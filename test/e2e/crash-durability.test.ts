@@ -78,11 +78,18 @@ describe('npm start survives SIGKILL mid-burst', () => {
   });
 
   it('loses none of the acknowledged deprovisions', async () => {
-    // Slow removals, so most of the burst is still queued or in flight when the process dies.
+    // Slow removals (each DELETE held 3 s, under the 8 s client timeout; the worker runs at most 10
+    // at once), so most of the burst is still queued or in flight when the process dies.
+    const DELAY_MS = 3000;
     await fetch(`${sandbox.url}/_sandbox/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ method: 'DELETE', pathPrefix: '/api/', delayMs: 400, times: 10_000 }),
+      body: JSON.stringify({
+        method: 'DELETE',
+        pathPrefix: '/api/',
+        delayMs: DELAY_MS,
+        times: 10_000,
+      }),
     });
     const first = await startService(env);
     running.push(first);
@@ -107,11 +114,15 @@ describe('npm start survives SIGKILL mid-burst', () => {
     await exited;
     expect(statuses.filter((s) => s === 200)).toHaveLength(PEOPLE);
 
+    // A DELETE in flight at the kill still lands in the sandbox after its delay: let those land,
+    // so what is counted is every removal the first process started.
+    await new Promise((resolve) => setTimeout(resolve, DELAY_MS + 500));
     const removedBeforeKill = (await sandboxState(sandbox.url)).users.filter(
       (u) => u.id !== bystanderId && u.groupIds.length === 0,
     ).length;
-    // Otherwise the test proves nothing about the restart.
-    expect(removedBeforeKill).toBeLessThan(PEOPLE);
+    // At least half the acknowledged people were still pending at the kill: otherwise the test
+    // proves little about the restart.
+    expect(PEOPLE - removedBeforeKill).toBeGreaterThanOrEqual(PEOPLE / 2);
 
     await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
     const second = await startService(env);

@@ -75,7 +75,12 @@ async function groupsOf(running: Running, userId: string): Promise<string[]> {
   return state.users.find((u) => u.id === userId)?.groupIds ?? [];
 }
 
-/** Proves the queue is idle: a marker deprovision of John, sent after, has finished. */
+/**
+ * Waits until the worker has done everything sent so far: a marker deprovision of John, sent
+ * after, has finished (the worker runs), and then the local queue holds nothing, queued, waiting
+ * for a redelivery or in flight (`/healthz` queueDepth; it runs up to 10 messages at once, so the
+ * marker finishing alone does not prove the others did).
+ */
 async function drainWithMarker(running: Running, uuid: string): Promise<void> {
   expect(
     await okta(running, [
@@ -89,6 +94,18 @@ async function drainWithMarker(running: Running, uuid: string): Promise<void> {
   await until('the marker deprovision of John', async () =>
     (await groupsOf(running, JOHN)).length === 0 ? true : undefined,
   );
+  await until('the work queue to be idle', async () => {
+    const health = (await (await fetch(`${running.url}/healthz`)).json()) as {
+      queueDepth: number | null;
+    };
+    return health.queueDepth === 0 ? true : undefined;
+  });
+}
+
+/** The Help Center changes (non-GET `/api/` calls) the sandbox has seen so far. */
+async function changes(running: Running): Promise<Array<{ method: string; path: string }>> {
+  const { calls } = await sandboxState(running.sandboxUrl);
+  return calls.filter((c) => c.method !== 'GET' && c.path.startsWith('/api/'));
 }
 
 const GROUP_DELETE = /^\/api\/v1\/(helpcenter\/\d+\/)?groups\/\d+$/;
@@ -154,6 +171,7 @@ describe.each([
     const bobBefore = await groupsOf(running, BOB);
     const daveBefore = await groupsOf(running, DAVE);
     expect(bobBefore.length).toBeGreaterThan(0);
+    const changesBefore = (await changes(running)).length;
     expect(
       await okta(running, [
         groupLeave('g-2', '00gEVERYONE0000000001', '00uBOB00000000000001', 'bob@example.com'),
@@ -163,6 +181,11 @@ describe.each([
     await drainWithMarker(running, 'marker-1');
     expect(await groupsOf(running, BOB)).toEqual(bobBefore);
     expect(await groupsOf(running, DAVE)).toEqual(daveBefore);
+    const since = (await changes(running)).slice(changesBefore);
+    expect(since.filter((c) => c.path.includes(BOB) || c.path.includes(DAVE))).toEqual([]);
+    // The only changes since are the marker's (John's), so no group-centric call touched them.
+    expect(since.length).toBeGreaterThan(0);
+    expect(since.filter((c) => !c.path.includes(JOHN))).toEqual([]);
   });
 
   it('unassignment from the Zoho Desk app removes the person from every group', async () => {

@@ -16,6 +16,8 @@ import { loadLocalConfig } from '../../local/config.ts';
 import { type GraphStandin, startGraphStandin } from '../../local/graph-standin/server.ts';
 import { type LocalService, startLocalService } from '../../local/runner.ts';
 import { loadSeed, type Sandbox, startSandbox } from '../../local/sandbox/server.ts';
+import { apiGatewayEvent, lambdaContext } from '../helpers/api-gateway.ts';
+import { sqsEvent } from '../helpers/sqs-event.ts';
 import { StackResources, synthesizeStack } from './stack-resources.ts';
 
 /**
@@ -183,14 +185,58 @@ describe('the stack as synthesized, on moto', () => {
     );
     expect(JSON.parse(token.SecretString ?? '{}')).toHaveProperty('accessToken');
 
-    const roots = [
-      buildIngestFromEnv(resources.environmentOf('ingest')),
-      buildWorkerFromEnv(resources.environmentOf('worker')),
-      Promise.resolve(buildRedriveFromEnv(resources.environmentOf('redrive'))),
-      Promise.resolve(buildEventBridgeIngestFromEnv(resources.environmentOf('eventbridge-ingest'))),
-      buildGraphSubscriptionFromEnv(resources.environmentOf('graph-subscription')),
-    ];
-    for (const handler of await Promise.all(roots)) expect(handler).toBeTypeOf('function');
+    // Each root answers a harmless invocation through the template-made resources.
+    const ingest = await buildIngestFromEnv(resources.environmentOf('ingest'));
+    // Okta's one-time verification (GET with the challenge), authorized by the generated secret.
+    const verified = (await ingest(
+      apiGatewayEvent({
+        method: 'GET',
+        path: ROUTE.OKTA_EVENT_HOOK,
+        headers: {
+          authorization: oktaAuthorization,
+          'x-okta-verification-challenge': 'it-deployed-challenge',
+        },
+      }),
+      lambdaContext,
+    )) as { statusCode: number; body?: string };
+    expect(verified.statusCode).toBe(200);
+    expect(JSON.parse(verified.body ?? '{}')).toEqual({ verification: 'it-deployed-challenge' });
+
+    const worker = await buildWorkerFromEnv(resources.environmentOf('worker'));
+    expect(await worker(sqsEvent([]), lambdaContext)).toEqual({ batchItemFailures: [] });
+
+    // The DLQ is still empty here: nothing to move.
+    const redrive = buildRedriveFromEnv(resources.environmentOf('redrive'));
+    expect(await redrive({ maxCount: 1 })).toMatchObject({ moved: 0, movedRequestIds: [] });
+
+    const eventBridge = buildEventBridgeIngestFromEnv(
+      resources.environmentOf('eventbridge-ingest'),
+    );
+    expect(
+      await eventBridge({
+        version: '0',
+        id: 'it-deployed-ignored',
+        'detail-type': 'EC2 Instance State-change Notification',
+        source: 'aws.ec2',
+        account: '123456789012',
+        time: '2026-12-04T09:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: {},
+      }),
+    ).toEqual({ kind: 'ignored', enqueued: 0 });
+
+    // The schedule's invocation creates the subscription in the Graph stand-in.
+    const subscription = await buildGraphSubscriptionFromEnv(
+      resources.environmentOf('graph-subscription'),
+    );
+    const outcome = await subscription({});
+    expect(outcome).toMatchObject({ action: 'created' });
+    const standin = graph.state();
+    expect(standin.subscriptions.map((s) => s.id)).toEqual([outcome.subscriptionId]);
+    expect(standin.subscriptions[0]?.notificationUrl).toBe(
+      resources.environmentOf('graph-subscription').GRAPH_NOTIFICATION_URL,
+    );
   });
 });
 
@@ -232,7 +278,7 @@ describe('the real-service runner on template-made resources', () => {
       Resources: [{ id, userName: 'Bob.Deployed@Example.com' }],
     });
 
-    expect(await sandboxGroups(BOB)).not.toEqual([]);
+    expect((await sandboxGroups(BOB))?.length).toBeGreaterThan(0);
     const patched = await fetch(`${service.url}${ROUTE.SCIM_V2}/Users/${id}`, {
       method: 'PATCH',
       headers,
@@ -268,16 +314,15 @@ describe('the real-service runner on template-made resources', () => {
     // A scope error is not retried: its kind (the failure policy's) is on the message for filtering.
     const failureKind =
       deadLetter?.MessageAttributes?.[MESSAGE_ATTRIBUTE.FAILURE_KIND]?.StringValue;
-    expect(failureKind).toBeDefined();
-    expect(failureKind).toBe(record.failure?.kind);
-    expect(failureKind).not.toBe('transient');
+    expect(failureKind).toBe('scope');
+    expect(record.failure?.kind).toBe('scope');
     expect(deadLetter?.MessageAttributes?.[MESSAGE_ATTRIBUTE.SOURCE]?.StringValue).toBe(
       'okta-event-hook',
     );
     expect(JSON.parse(deadLetter?.Body ?? '{}')).toMatchObject({
       failure: { httpStatus: 403, errorCode: 'SCOPE_MISMATCH' },
     });
-    expect(await sandboxGroups(JOHN)).not.toEqual([]);
+    expect((await sandboxGroups(JOHN))?.length).toBeGreaterThan(0);
     await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
 
     // The operator's redrive Lambda, built from its template environment.

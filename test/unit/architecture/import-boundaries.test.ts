@@ -222,8 +222,8 @@ describe('import boundaries', () => {
         entry.rule,
       ).toContain(entry.rule);
       expect(
-        found.some((v) => allowed(v) && v.from === entry.from),
-        entry.from,
+        found.some((v) => v.rule === entry.rule && v.from === entry.from && v.to === entry.to),
+        `${entry.from} -> ${entry.to}`,
       ).toBe(true);
       expect(entry.reason.length, entry.from).toBeGreaterThan(60);
     }

@@ -168,26 +168,33 @@ describe('every sandbox response against the contract response schemas', () => {
         ],
       },
     });
-    const requests: [string, string, unknown?][] = [
-      ['GET', `/api/v1/users?searchBy=example&helpCenterId=${HC_A}&status=ALL&from=1&limit=50`],
-      ['GET', `/api/v1/users?searchBy=alice&helpCenterId=${HC_B}`],
-      ['GET', `/api/v1/users/${ALICE_A}/groups?helpCenterId=${HC_A}&from=1&limit=50`],
-      ['GET', '/api/v1/helpCenters'],
+    // Each request with the status the sandbox must answer: a sandbox refusing everything fails.
+    const requests: [number, string, string, unknown?][] = [
       [
+        200,
+        'GET',
+        `/api/v1/users?searchBy=example&helpCenterId=${HC_A}&status=ALL&from=1&limit=50`,
+      ],
+      [200, 'GET', `/api/v1/users?searchBy=alice&helpCenterId=${HC_B}`],
+      [200, 'GET', `/api/v1/users/${ALICE_A}/groups?helpCenterId=${HC_A}&from=1&limit=50`],
+      [200, 'GET', '/api/v1/helpCenters'],
+      [
+        200,
         'POST',
         `/api/v1/users/${ALICE_A}/groups/dissociate?helpCenterId=${HC_A}`,
         { groupIds: [BETA, '42'] },
       ],
-      ['POST', `/api/v1/groups/${ENTERPRISE}/users/remove`, { userIds: [ALICE_A] }],
-      ['POST', `/api/v1/portalUsers/${CAROL}/removeUser`],
-      ['DELETE', `/api/v1/helpcenter/${HC_A}/users/${BOB}/groups`],
-      ['GET', '/api/v1/users?from=0'],
-      ['GET', '/api/v1/users/abc/groups'],
-      ['GET', '/api/v1/tickets'],
+      [204, 'POST', `/api/v1/groups/${ENTERPRISE}/users/remove`, { userIds: [ALICE_A] }],
+      [204, 'POST', `/api/v1/portalUsers/${CAROL}/removeUser`],
+      [204, 'DELETE', `/api/v1/helpcenter/${HC_A}/users/${BOB}/groups`],
+      [422, 'GET', '/api/v1/users?from=0'],
+      [422, 'GET', '/api/v1/users/abc/groups'],
+      [404, 'GET', '/api/v1/tickets'],
     ];
     let validated = 0;
-    for (const [method, path, body] of requests) {
+    for (const [status, method, path, body] of requests) {
       const res = await h.api(method, path, body === undefined ? {} : { body });
+      expect(res.status, `${method} ${path}`).toBe(status);
       const url = new URL(path, h.url);
       const matched = matchOperation(method, url.pathname, { includeUnpublished: true });
       const text = await res.text();
@@ -251,29 +258,71 @@ describe('sandbox responses to arbitrary requests (property)', () => {
         { maxLength: 4 },
       )
       .map((pairs) => new URLSearchParams(pairs).toString());
+    // Valid requests weighted up (any subset of a query the contract accepts, a known user): each
+    // operation must also answer successes often, so the success-schema branch is exercised.
+    const validQuery = (pairs: [string, string][]) =>
+      fc.subarray(pairs).map((p) => new URLSearchParams(p).toString());
+    const validOr = <T>(valid: fc.Arbitrary<T>, any: fc.Arbitrary<T>) =>
+      fc.oneof({ weight: 2, arbitrary: valid }, { weight: 1, arbitrary: any });
+    const knownUser = fc.constantFrom(ALICE_A, BOB, CAROL);
     const request = fc.oneof(
-      fc.tuple(fc.constant('GET'), fc.constant('/api/v1/users'), query, fc.constant(undefined)),
       fc.tuple(
         fc.constant('GET'),
-        userIds.map((u) => `/api/v1/users/${u}/groups`),
-        query,
+        fc.constant('/api/v1/users'),
+        validOr(
+          validQuery([
+            ['searchBy', 'example'],
+            ['helpCenterId', HC_A],
+            ['status', 'ALL'],
+            ['from', '1'],
+            ['limit', '50'],
+          ]),
+          query,
+        ),
         fc.constant(undefined),
       ),
       fc.tuple(
-        fc.constant('POST'),
-        userIds.map((u) => `/api/v1/users/${u}/groups/dissociate`),
-        query,
-        fc.oneof(
-          fc.constant(undefined),
-          fc.constant({ groupIds: [BETA, ENTERPRISE, '42'] }),
-          fc.constant({ groupIds: ['x'] }),
-          fc.constant({ groups: [BETA] }),
+        fc.constant('GET'),
+        validOr(knownUser, userIds).map((u) => `/api/v1/users/${u}/groups`),
+        validOr(
+          validQuery([
+            ['helpCenterId', HC_A],
+            ['from', '1'],
+            ['limit', '50'],
+          ]),
+          query,
         ),
+        fc.constant(undefined),
+      ),
+      fc.oneof(
+        {
+          weight: 2,
+          arbitrary: fc.tuple(
+            fc.constant('POST'),
+            knownUser.map((u) => `/api/v1/users/${u}/groups/dissociate`),
+            fc.constant(`helpCenterId=${HC_A}`),
+            fc.constant({ groupIds: [BETA, ENTERPRISE, '42'] }),
+          ),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.tuple(
+            fc.constant('POST'),
+            userIds.map((u) => `/api/v1/users/${u}/groups/dissociate`),
+            query,
+            fc.oneof(
+              fc.constant(undefined),
+              fc.constant({ groupIds: [BETA, ENTERPRISE, '42'] }),
+              fc.constant({ groupIds: ['x'] }),
+              fc.constant({ groups: [BETA] }),
+            ),
+          ),
+        },
       ),
       fc.tuple(
         fc.constant('GET'),
         fc.constant('/api/v1/helpCenters'),
-        query,
+        validOr(fc.constant(''), query),
         fc.constant(undefined),
       ),
       fc.tuple(
@@ -283,11 +332,16 @@ describe('sandbox responses to arbitrary requests (property)', () => {
         fc.constant(undefined),
       ),
     );
+    const successes: Record<string, number> = {};
     await fc.assert(
       fc.asyncProperty(request, async ([method, path, q, body]) => {
         const full = q === '' ? path : `${path}?${q}`;
         const res = await h.api(method, full, body === undefined ? {} : { body });
         const text = await res.text();
+        if (res.status < 300) {
+          const name = matchOperation(method, path, { includeUnpublished: true })?.name ?? full;
+          successes[name] = (successes[name] ?? 0) + 1;
+        }
         if (res.status >= 400) {
           expect(ZohoErrorSchema.safeParse(JSON.parse(text)).success, full).toBe(true);
           return;
@@ -305,5 +359,17 @@ describe('sandbox responses to arbitrary requests (property)', () => {
       }),
       { numRuns: 200 },
     );
+    // Each operation answered with a success in at least 8 of the 200 runs (about 26 expected: a
+    // fifth of the runs per operation, two thirds of them valid), so no sandbox refusing
+    // everything passes, and chance cannot fail it.
+    expect(Object.keys(successes).sort()).toEqual([
+      'deleteGroupsFromUsers',
+      'getAllHelpCenters',
+      'getUserGroups',
+      'getUsers',
+    ]);
+    for (const [name, count] of Object.entries(successes)) {
+      expect(count, name).toBeGreaterThanOrEqual(8);
+    }
   });
 });

@@ -213,18 +213,29 @@ describe('group-level safety properties (fast-check)', () => {
   });
 
   it('no input makes the group-centric builders produce the group-delete path or an empty userIds', () => {
+    // Valid inputs (Zoho ids, 1–100 user ids) weighted up, so many runs build a request and the
+    // property is checked on real output, not only on refusals; arbitrary ones cover the rest.
+    const zohoId = fc.stringMatching(/^[0-9]{1,19}$/);
+    const anyId = fc.oneof({ weight: 2, arbitrary: zohoId }, { weight: 1, arbitrary: id });
+    const userIdLists = fc.oneof(
+      { weight: 2, arbitrary: fc.array(zohoId, { minLength: 1, maxLength: 100 }) },
+      { weight: 1, arbitrary: fc.array(id, { maxLength: 120 }) },
+    );
+    const RUNS = 1000;
+    const builtCount = { inHelpCenter: 0, v1: 0 };
     fc.assert(
-      fc.property(id, id, fc.array(id, { maxLength: 120 }), (hc, group, userIds) => {
-        for (const build of [
-          () => buildRemoveUsersFromGroupInHelpCenter(hc, group, userIds),
-          () => buildRemoveUsersFromGroup(group, userIds),
-        ]) {
+      fc.property(anyId, anyId, userIdLists, (hc, group, userIds) => {
+        for (const [name, build] of [
+          ['inHelpCenter', () => buildRemoveUsersFromGroupInHelpCenter(hc, group, userIds)],
+          ['v1', () => buildRemoveUsersFromGroup(group, userIds)],
+        ] as const) {
           let built: ReturnType<typeof build> | undefined;
           try {
             built = build();
           } catch {
             continue;
           }
+          builtCount[name] += 1;
           expect(GROUP_DELETE.test(built.path)).toBe(false);
           expect(built.path).toMatch(/\/groups\/[0-9]{1,19}\/users(\/remove)?$/);
           const body = JSON.parse(built.body ?? '{}') as { userIds?: unknown[] };
@@ -232,7 +243,10 @@ describe('group-level safety properties (fast-check)', () => {
           expect(body.userIds?.length ?? 0).toBeLessThanOrEqual(100);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: RUNS },
     );
+    // A quarter of the runs at least built a request with each builder.
+    expect(builtCount.inHelpCenter).toBeGreaterThanOrEqual(RUNS / 4);
+    expect(builtCount.v1).toBeGreaterThanOrEqual(RUNS / 4);
   });
 });

@@ -73,6 +73,10 @@ describe('worker start-up with GROUP_MAPPING', () => {
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
     };
     expect(loadWorkerConfig(env).groupMapping?.size).toBe(0);
+    const entry = { idpGroupId: '00gPARTNERS', helpCenterId: '7001', groupId: '8001', name: 'P' };
+    const read = loadWorkerConfig({ ...env, GROUP_MAPPING: JSON.stringify([entry]) }).groupMapping;
+    expect(read?.size).toBe(1);
+    expect(read?.get('00gPARTNERS')).toEqual(entry);
     expect(() => loadWorkerConfig({ ...env, GROUP_MAPPING: '{"not":"an array"}' })).toThrow(
       /GROUP_MAPPING/,
     );

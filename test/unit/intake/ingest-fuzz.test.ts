@@ -16,9 +16,13 @@ import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
  * Fuzz suite for every ingest route (bounded: a few hundred runs each, seconds in CI). For any
  * input: the answer is never a 5xx (the queue never fails here); nothing is enqueued without the
  * route's authentication; everything enqueued survives the trip over the queue (JSON) and parses
- * with the worker's parser, `DeprovisionRequestSchema`.
+ * with the worker's parser, `DeprovisionRequestSchema`. Generators are weighted towards valid,
+ * authenticated deliveries with at most one field mutated, so that a good share of runs does
+ * enqueue (each property counts them and requires at least MIN_ENQUEUED_SHARE): otherwise "all
+ * that is enqueued parses" would hold vacuously.
  */
 const RUNS = { okta: 400, scim: 200, graph: 400, webhook: 400, eventbridge: 400 };
+const MIN_ENQUEUED_SHARE = 0.2;
 
 const SECRET_ID = 'fuzz/webhook';
 const SECRETS = {
@@ -108,12 +112,59 @@ const nasty = fc.oneof(
 );
 const maybe = <T>(arb: fc.Arbitrary<T>) =>
   fc.oneof(arb, fc.constant(undefined), fc.constant(null), fc.integer());
-const isoTime = fc.oneof(
-  fc
-    .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
-    .map((d) => d.toISOString()),
-  nasty,
-);
+const validIsoTime = fc
+  .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+  .map((d) => d.toISOString());
+const isoTime = fc.oneof(validIsoTime, nasty);
+/** Ordinary addresses (fc.emailAddress() is mostly RFC 5322 oddities the schema rightly refuses). */
+const plainEmail = fc
+  .tuple(
+    fc.stringMatching(/^[a-z][a-z0-9]{0,15}(\.[a-z0-9]{1,8})?$/),
+    fc.constantFrom('example.com', 'example.org', 'mail.example.co.uk'),
+  )
+  .map(([local, domain]) => `${local}@${domain}`);
+/** True four times in five (authentic, well-formed), false otherwise. */
+const mostly = fc.integer({ min: 0, max: 4 }).map((n) => n !== 0);
+
+type FieldPath = ReadonlyArray<string | number>;
+
+/** A deep copy of `value` with the field at `path` set to `replacement` (undefined: left out). */
+function withField(value: unknown, path: FieldPath, replacement: unknown): unknown {
+  const copy = structuredClone(value);
+  let node: unknown = copy;
+  for (const key of path.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return copy;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  const last = path[path.length - 1];
+  if (node !== null && typeof node === 'object' && last !== undefined) {
+    (node as Record<string | number, unknown>)[last] = replacement;
+  }
+  return copy;
+}
+
+/** Half the time a valid value, otherwise that value with one of `paths` replaced by a nasty one. */
+function validOrOneFieldMutated<T>(valid: fc.Arbitrary<T>, paths: FieldPath[]): fc.Arbitrary<T> {
+  return fc.oneof(
+    valid,
+    fc
+      .tuple(valid, fc.constantFrom(...paths), maybe(nasty))
+      .map(([value, path, replacement]) => withField(value, path, replacement) as T),
+  );
+}
+
+/** Counts the runs of a property that enqueued something. */
+function enqueueCounter() {
+  let runs = 0;
+  return {
+    record: (queue: InMemoryWorkQueue) => {
+      if (queue.sent.length > 0) runs += 1;
+    },
+    get runs() {
+      return runs;
+    },
+  };
+}
 
 describe('ingest fuzz: Okta event hook', () => {
   const target = fc.record({
@@ -132,17 +183,51 @@ describe('ingest fuzz: Okta event hook', () => {
     outcome: fc.oneof(fc.constant({ result: 'SUCCESS' }), fc.record({ result: maybe(nasty) })),
     target: fc.oneof(fc.array(target, { maxLength: 3 }), maybe(nasty)),
   });
+  const validEvent = fc.record({
+    uuid: fc.uuid(),
+    eventType: fc.constant('user.lifecycle.deactivate'),
+    published: validIsoTime,
+    outcome: fc.constant({ result: 'SUCCESS' }),
+    target: fc
+      .record({
+        id: fc.stringMatching(/^00u[0-9A-Za-z]{17}$/),
+        type: fc.constant('User'),
+        alternateId: plainEmail,
+        displayName: fc.string({ maxLength: 20 }),
+      })
+      .map((t) => [t]),
+  });
+  const nearlyValidEvent = validOrOneFieldMutated(validEvent, [
+    ['uuid'],
+    ['eventType'],
+    ['published'],
+    ['outcome'],
+    ['outcome', 'result'],
+    ['target'],
+    ['target', 0, 'id'],
+    ['target', 0, 'type'],
+    ['target', 0, 'alternateId'],
+    ['target', 0, 'displayName'],
+  ]);
   const body = fc.oneof(
     {
-      weight: 5,
+      weight: 10,
+      arbitrary: fc.record({
+        data: fc.record({ events: fc.array(nearlyValidEvent, { minLength: 1, maxLength: 3 }) }),
+      }),
+    },
+    {
+      weight: 3,
       arbitrary: fc.record({ data: fc.record({ events: fc.array(event, { maxLength: 4 }) }) }),
     },
     { weight: 1, arbitrary: fc.jsonValue() },
   );
 
   it(`never answers 5xx, enqueues only when authenticated, and only what the worker parses (${RUNS.okta} runs)`, async () => {
+    const enqueued = enqueueCounter();
+    const raws = mostly.map((b) => !b);
     await fc.assert(
-      fc.asyncProperty(body, fc.boolean(), fc.boolean(), async (payload, authentic, raw) => {
+      fc.asyncProperty(body, mostly, raws, async (payload, authentic, raw) => {
         const { queue, call } = ingest();
         const res = await call(
           apiGatewayEvent({
@@ -158,9 +243,11 @@ describe('ingest fuzz: Okta event hook', () => {
         expect(res.statusCode).toBeLessThan(500);
         if (!authentic) expect(queue.sent).toEqual([]);
         expectWorkerCanParse(queue);
+        enqueued.record(queue);
       }),
       { numRuns: RUNS.okta },
     );
+    expect(enqueued.runs).toBeGreaterThanOrEqual(RUNS.okta * MIN_ENQUEUED_SHARE);
   });
 });
 
@@ -182,7 +269,44 @@ describe('ingest fuzz: SCIM', () => {
     },
     { requiredKeys: [] },
   );
-  const deactivation = fc.oneof(
+  const validUser = fc.record({
+    schemas: fc.constant(['urn:ietf:params:scim:schemas:core:2.0:User']),
+    userName: plainEmail,
+    externalId: fc.uuid(),
+    active: fc.constant(true),
+    emails: plainEmail.map((value) => [{ value, primary: true }]),
+    displayName: fc.string({ maxLength: 30 }),
+  });
+  const createdUser = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: validOrOneFieldMutated(validUser, [
+        ['schemas'],
+        ['userName'],
+        ['externalId'],
+        ['active'],
+        ['emails'],
+        ['emails', 0, 'value'],
+        ['displayName'],
+      ]),
+    },
+    { weight: 1, arbitrary: user },
+  );
+  const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+  /** The deactivations Okta and Entra send (RFC 7644 PatchOp, PUT with active false, DELETE). */
+  const validDeactivation = fc.oneof(
+    fc.constant({
+      method: 'PATCH',
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] },
+    }),
+    fc.constant({
+      method: 'PATCH',
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'Replace', value: { active: 'False' } }] },
+    }),
+    validUser.map((u) => ({ method: 'PUT', body: { ...u, active: false } })),
+    fc.constant({ method: 'DELETE', body: undefined }),
+  );
+  const otherChange = fc.oneof(
     fc.constant({
       method: 'PATCH',
       body: { Operations: [{ op: 'replace', path: 'active', value: false }] },
@@ -208,10 +332,15 @@ describe('ingest fuzz: SCIM', () => {
     user.map((u) => ({ method: 'PUT', body: { ...u, active: false } })),
     fc.constant({ method: 'DELETE', body: undefined }),
   );
+  const deactivation = fc.oneof(
+    { weight: 3, arbitrary: validDeactivation },
+    { weight: 1, arbitrary: otherChange },
+  );
 
   it(`never answers 5xx, enqueues only when authenticated, and only what the worker parses (${RUNS.scim} runs)`, async () => {
+    const enqueued = enqueueCounter();
     await fc.assert(
-      fc.asyncProperty(user, deactivation, fc.boolean(), async (created, change, authentic) => {
+      fc.asyncProperty(createdUser, deactivation, mostly, async (created, change, authentic) => {
         const { queue, call } = ingest();
         const authorization = `Bearer ${authentic ? SECRETS.scimBearerToken : 'wrong'}`;
         const headers = { authorization, 'content-type': 'application/scim+json' };
@@ -237,9 +366,11 @@ describe('ingest fuzz: SCIM', () => {
         expect(second.statusCode).toBeLessThan(500);
         if (!authentic) expect(queue.sent).toEqual([]);
         expectWorkerCanParse(queue);
+        enqueued.record(queue);
       }),
       { numRuns: RUNS.scim },
     );
+    expect(enqueued.runs).toBeGreaterThanOrEqual(RUNS.scim * MIN_ENQUEUED_SHARE);
   });
 });
 
@@ -274,17 +405,50 @@ describe('ingest fuzz: Microsoft Graph notifications', () => {
     },
     { requiredKeys: ['subscriptionId', 'clientState'] },
   );
+  // Authentic user changes; the ids vary in length, so the Graph stand-in answers 404, enabled or
+  // disabled (see healthyGraph).
+  const validNotification = fc
+    .record({
+      subscriptionId: fc.uuid(),
+      changeType: fc.constantFrom('deleted', 'updated'),
+      id: fc.oneof(fc.uuid(), fc.stringMatching(/^[0-9a-f]{8,40}$/)),
+    })
+    .map(({ subscriptionId, changeType, id }) => ({
+      subscriptionId,
+      clientState: SECRETS.graphClientState,
+      changeType,
+      resource: `Users/${id}`,
+      resourceData: { id, '@odata.type': '#Microsoft.Graph.User' },
+    }));
+  const nearlyValidNotification = validOrOneFieldMutated(validNotification, [
+    ['subscriptionId'],
+    ['clientState'],
+    ['changeType'],
+    ['resource'],
+    ['resourceData'],
+    ['resourceData', 'id'],
+    ['lifecycleEvent'],
+  ]);
   const body = fc.oneof(
     {
-      weight: 6,
+      weight: 5,
+      arbitrary: fc.record({
+        value: fc.array(nearlyValidNotification, { minLength: 1, maxLength: 4 }),
+      }),
+    },
+    {
+      weight: 4,
       arbitrary: fc.record({ value: fc.array(notification, { minLength: 1, maxLength: 4 }) }),
     },
     { weight: 1, arbitrary: fc.jsonValue() },
   );
 
   it(`never answers 5xx, enqueues only authentic notifications, and only what the worker parses (${RUNS.graph} runs)`, async () => {
+    const enqueued = enqueueCounter();
+    // Half the runs carry no validationToken (some with one are the subscription handshake).
+    const tokens = fc.option(nasty, { nil: undefined, freq: 2 });
     await fc.assert(
-      fc.asyncProperty(body, fc.option(nasty, { nil: undefined }), async (payload, token) => {
+      fc.asyncProperty(body, tokens, async (payload, token) => {
         const { queue, call } = ingest();
         const res = await call(
           apiGatewayEvent({
@@ -303,16 +467,33 @@ describe('ingest fuzz: Microsoft Graph notifications', () => {
           Array.isArray(items) && items.some((n) => n?.clientState === SECRETS.graphClientState);
         if (!anyAuthentic) expect(queue.sent).toEqual([]);
         expectWorkerCanParse(queue);
+        enqueued.record(queue);
       }),
       { numRuns: RUNS.graph },
     );
+    expect(enqueued.runs).toBeGreaterThanOrEqual(RUNS.graph * MIN_ENQUEUED_SHARE);
   });
 });
 
 describe('Graph notifications the issue named', () => {
   const cases = [
     ['a lone surrogate id', 'updated', 'Users/\ud800', { id: '\ud800' }, 'dropped'],
-    ['emoji and combining marks', 'updated', 'Users/😀e\u0301', { id: '😀e\u0301' }, 'either'],
+    // Valid text ids, enqueued as they are: deleted outright, or updated and disabled in Graph
+    // (the stand-in answers accountEnabled false for an odd-length id, see healthyGraph).
+    [
+      'emoji and combining marks (deleted)',
+      'deleted',
+      'Users/😀e\u0301',
+      { id: '😀e\u0301' },
+      'enqueued',
+    ],
+    [
+      'emoji and combining marks (updated, disabled)',
+      'updated',
+      'Users/😀e\u0301x',
+      { id: '😀e\u0301x' },
+      'enqueued',
+    ],
     ['an unknown changeType', 'softDeleted', 'Users/c37b074d', {}, 'dropped'],
     ['a resource that is not Users/<id>', 'deleted', 'Groups/c37b074d', {}, 'dropped'],
   ] as const;
@@ -339,6 +520,10 @@ describe('Graph notifications the issue named', () => {
     );
     expect(res.statusCode).toBe(202);
     if (outcome === 'dropped') expect(queue.sent).toEqual([]);
+    else
+      expect(queue.sent.map((r) => r.subject.idpUserId)).toEqual([
+        (resourceData as { id?: string }).id,
+      ]);
     expectWorkerCanParse(queue);
   });
 });
@@ -365,11 +550,46 @@ describe('ingest fuzz: signed webhook', () => {
     },
     { weight: 1, arbitrary: fc.jsonValue() },
   );
-  const auth = fc.constantFrom('signed', 'unsigned', 'stale', 'wrong-key');
+  const validEvent = fc.record({
+    type: fc.constant('user.deprovisioned'),
+    subject: fc.record({
+      idpUserId: fc.stringMatching(/^[0-9A-Za-z]{6,24}$/),
+      email: plainEmail,
+    }),
+    reason: fc.constantFrom('offboarded', 'contract ended'),
+    occurredAt: validIsoTime,
+    helpCenterIds: fc.array(fc.stringMatching(/^[0-9]{1,19}$/), { minLength: 1, maxLength: 2 }),
+  });
+  const events = fc.oneof(
+    {
+      weight: 5,
+      arbitrary: validOrOneFieldMutated(validEvent, [
+        ['type'],
+        ['subject'],
+        ['subject', 'idpUserId'],
+        ['subject', 'email'],
+        ['subject', 'extra'],
+        ['reason'],
+        ['occurredAt'],
+        ['helpCenterIds'],
+        ['helpCenterIds', 0],
+      ]),
+    },
+    { weight: 1, arbitrary: event },
+  );
+  const webhookIds = fc.oneof(
+    { weight: 4, arbitrary: fc.stringMatching(/^msg_[0-9A-Za-z]{10,30}$/) },
+    { weight: 1, arbitrary: nasty },
+  );
+  const auth = fc.oneof(
+    { weight: 4, arbitrary: fc.constant('signed') },
+    { weight: 1, arbitrary: fc.constantFrom('unsigned', 'stale', 'wrong-key') },
+  );
 
   it(`never answers 5xx, enqueues only signed deliveries, and only what the worker parses (${RUNS.webhook} runs)`, async () => {
+    const enqueued = enqueueCounter();
     await fc.assert(
-      fc.asyncProperty(event, nasty, auth, async (payload, webhookId, how) => {
+      fc.asyncProperty(events, webhookIds, auth, async (payload, webhookId, how) => {
         const { queue, call } = ingest();
         const body = Buffer.from(JSON.stringify(payload));
         const timestamp = String(Math.floor(NOW.getTime() / 1000) - (how === 'stale' ? 3600 : 0));
@@ -393,9 +613,11 @@ describe('ingest fuzz: signed webhook', () => {
         expect(res.statusCode).toBeLessThan(500);
         if (how !== 'signed') expect(queue.sent).toEqual([]);
         expectWorkerCanParse(queue);
+        enqueued.record(queue);
       }),
       { numRuns: RUNS.webhook },
     );
+    expect(enqueued.runs).toBeGreaterThanOrEqual(RUNS.webhook * MIN_ENQUEUED_SHARE);
   });
 
   it('refuses a 300-character webhook-id with 400 (the worker could not take it)', async () => {
@@ -444,7 +666,65 @@ describe('ingest fuzz: EventBridge', () => {
     },
     { requiredKeys: [] },
   );
+  const validOkta = fc.record({
+    version: fc.constant('0'),
+    id: fc.uuid(),
+    'detail-type': fc.constant('SystemLog'),
+    source: fc.constant('aws.partner/okta.com/example/stream'),
+    time: validIsoTime,
+    detail: fc.record({
+      uuid: fc.uuid(),
+      eventType: fc.constant('user.lifecycle.deactivate'),
+      published: validIsoTime,
+      outcome: fc.constant({ result: 'SUCCESS' }),
+      target: fc
+        .record({
+          id: fc.stringMatching(/^00u[0-9A-Za-z]{17}$/),
+          type: fc.constant('User'),
+          alternateId: plainEmail,
+        })
+        .map((t) => [t]),
+    }),
+  });
+  const validCustom = fc.record({
+    version: fc.constant('0'),
+    id: fc.uuid(),
+    'detail-type': fc.constant('User Deprovisioned'),
+    source: fc.constant('helpcenter.deprovisioner'),
+    time: validIsoTime,
+    detail: fc.record({
+      subject: fc.record({ email: plainEmail }),
+      reason: fc.constantFrom('offboarded', 'contract ended'),
+      occurredAt: validIsoTime,
+      helpCenterIds: fc.array(fc.stringMatching(/^[0-9]{1,19}$/), { minLength: 1, maxLength: 2 }),
+    }),
+  });
+  const envelope: FieldPath[] = [['id'], ['detail-type'], ['source'], ['time'], ['detail']];
   const event = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: validOrOneFieldMutated(validOkta, [
+        ...envelope,
+        ['detail', 'uuid'],
+        ['detail', 'eventType'],
+        ['detail', 'published'],
+        ['detail', 'target'],
+        ['detail', 'target', 0, 'id'],
+        ['detail', 'target', 0, 'alternateId'],
+      ]),
+    },
+    {
+      weight: 3,
+      arbitrary: validOrOneFieldMutated(validCustom, [
+        ...envelope,
+        ['detail', 'subject'],
+        ['detail', 'subject', 'email'],
+        ['detail', 'subject', 'login'],
+        ['detail', 'reason'],
+        ['detail', 'occurredAt'],
+        ['detail', 'helpCenterIds'],
+      ]),
+    },
     fc.record({
       id: maybe(nasty),
       'detail-type': fc.constant('SystemLog'),
@@ -463,6 +743,7 @@ describe('ingest fuzz: EventBridge', () => {
   );
 
   it(`never throws (a Lambda error is EventBridge's 5xx) and enqueues only what the worker parses (${RUNS.eventbridge} runs)`, async () => {
+    const enqueued = enqueueCounter();
     await fc.assert(
       fc.asyncProperty(event, async (payload) => {
         const queue = new InMemoryWorkQueue();
@@ -475,9 +756,11 @@ describe('ingest fuzz: EventBridge', () => {
         });
         await handler(payload);
         expectWorkerCanParse(queue);
+        enqueued.record(queue);
       }),
       { numRuns: RUNS.eventbridge },
     );
+    expect(enqueued.runs).toBeGreaterThanOrEqual(RUNS.eventbridge * MIN_ENQUEUED_SHARE);
   });
 });
 
