@@ -66,8 +66,8 @@ describe('CLI dlq against npm start', () => {
     expect(out.stdout).toMatch(/Dead-letter queue: 2 record\(s\), oldest \d+/);
     expect(out.stdout).toMatch(/^scope\s+2\s/m);
     expect(out.stdout).toMatch(/^okta-event-hook\s+2\s/m);
-    // The scope failure names no help center in its record: the table says so with '-'.
-    expect(out.stdout).toMatch(/^HELP CENTER\s+COUNT\s+OLDEST\n-\s+2\s/m);
+    // Bob and Carol are in help center 7001000000000001 only: the record names where it failed.
+    expect(out.stdout).toMatch(/^HELP CENTER\s+COUNT\s+OLDEST\n7001000000000001\s+2\s/m);
     expect(out.stdout).toMatch(/cli-bob-1\s+okta-event-hook\s+scope\s+bob@example\.com/);
     expect(await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8')).toBe(before);
   });
