@@ -9,6 +9,7 @@ import {
   HC_A,
   HC_B,
   RESELLERS,
+  seedWithDisabledAndSupportRep,
   testSeed,
   useSandbox,
 } from './sandbox-helpers.ts';
@@ -71,29 +72,7 @@ describe('sandbox user search (getUsers)', () => {
   });
 
   it('lists only ACTIVE users unless status asks for others', async () => {
-    const base = testSeed();
-    const h = await useSandbox({
-      seed: {
-        ...base,
-        users: [
-          ...base.users,
-          {
-            id: '7001000000300010',
-            email: 'dis@example.com',
-            helpCenterId: HC_A,
-            groupIds: [BETA],
-            status: 'DISABLED',
-          },
-          {
-            id: '7001000000300011',
-            email: 'rep@example.com',
-            helpCenterId: HC_A,
-            groupIds: [],
-            userType: 'SUPPORTREP',
-          },
-        ],
-      },
-    });
+    const h = await useSandbox({ seed: seedWithDisabledAndSupportRep() });
     const ids = async (query: string) => {
       const res = await h.api(
         'GET',

@@ -134,3 +134,28 @@ export async function useSandbox(options: Partial<SandboxOptions> = {}): Promise
 
   return { sandbox, url, mint, token, authorize, api, state, fault, groupsOf };
 }
+
+/** The test seed plus a DISABLED end user (dis@) and a SUPPORTREP (rep@) in help center A. */
+export function seedWithDisabledAndSupportRep(): SandboxSeed {
+  const base = testSeed();
+  return {
+    ...base,
+    users: [
+      ...base.users,
+      {
+        id: '7001000000300010',
+        email: 'dis@example.com',
+        helpCenterId: HC_A,
+        groupIds: [BETA],
+        status: 'DISABLED',
+      },
+      {
+        id: '7001000000300011',
+        email: 'rep@example.com',
+        helpCenterId: HC_A,
+        groupIds: [],
+        userType: 'SUPPORTREP',
+      },
+    ],
+  };
+}

@@ -27,7 +27,7 @@ import {
   ENTERPRISE,
   HC_A,
   HC_B,
-  testSeed,
+  seedWithDisabledAndSupportRep,
   useSandbox,
 } from '../../sandbox/sandbox-helpers.ts';
 
@@ -145,29 +145,7 @@ describe('the request builders against the Zoho Desk contract', () => {
 
 describe('every sandbox response against the contract response schemas', () => {
   it('success bodies validate against the operation schemas; errors against Common.json errorJson', async () => {
-    const base = testSeed();
-    const h = await useSandbox({
-      seed: {
-        ...base,
-        users: [
-          ...base.users,
-          {
-            id: '7001000000300010',
-            email: 'dis@example.com',
-            helpCenterId: HC_A,
-            groupIds: [BETA],
-            status: 'DISABLED',
-          },
-          {
-            id: '7001000000300011',
-            email: 'rep@example.com',
-            helpCenterId: HC_A,
-            groupIds: [],
-            userType: 'SUPPORTREP',
-          },
-        ],
-      },
-    });
+    const h = await useSandbox({ seed: seedWithDisabledAndSupportRep() });
     // Each request with the status the sandbox must answer: a sandbox refusing everything fails.
     const requests: [number, string, string, unknown?][] = [
       [
