@@ -23,6 +23,9 @@ import {
   type ZohoOperationName,
 } from '#core/contract/zoho-desk.ts';
 
+/** What the probes need of the Zoho client (`ZohoHelpCenterClient`). */
+export type ProbeClient = Pick<ZohoHelpCenterClient, 'inspect' | 'listHelpCenterGroups'>;
+
 /** One preflight line. */
 export interface Check {
   check: string;
@@ -65,7 +68,7 @@ function pathServed(a: Answer): boolean | undefined {
  * id 0 (`buildDialectProbe`). Zoho's published endpoints (zoho-desk-v1) are served by every org.
  */
 export async function dialectCheck(
-  client: ZohoHelpCenterClient,
+  client: ProbeClient,
   configured: HelpCenterDialect,
   helpCenterId: string,
 ): Promise<{ check: Check; finding: DialectFinding }> {
@@ -198,7 +201,7 @@ function requestsOf(dialect: HelpCenterDialect, mapped: boolean): ZohoOperationN
  * request and read by the documented code.
  */
 export async function scopeChecks(
-  client: ZohoHelpCenterClient,
+  client: ProbeClient,
   dialect: DialectFinding,
   helpCenterId: string,
   mapped: boolean,
@@ -305,7 +308,7 @@ function readScopeAnswer(
 
 /** One line per mapping entry: does the Help Center group exist in its help center? */
 export async function groupMappingChecks(
-  client: ZohoHelpCenterClient,
+  client: ProbeClient,
   mapping: GroupMapping,
 ): Promise<Check[]> {
   if (mapping.size === 0) {
