@@ -18,6 +18,7 @@ import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts'
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
+import { assertMappedGroupsExist } from '#core/config/group-mapping-check.ts';
 import { LOCAL_ROUTE } from '#core/contract/routes.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
@@ -445,6 +446,20 @@ export async function startLocalService(
         logger,
       },
     );
+    // GROUP_MAPPING set: every mapped Help Center group must exist in its help center (a read of
+    // each help center's groups). An unknown group stops the start (ConfigError, exit 2); a Help
+    // Center that cannot be read now (network, token) only warns: the worker reports it per request.
+    const mapping = workerDeps.groupMapping;
+    if (config.GROUP_MAPPING !== undefined && mapping !== undefined && mapping.size > 0) {
+      try {
+        await assertMappedGroupsExist(mapping, workerDeps.zoho);
+      } catch (error) {
+        if (error instanceof ConfigError) throw error;
+        logger.warn('could not check the group mapping against the Help Center', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
     const workerHandler = createWorkerHandler({
       ...workerDeps,
       // THRESHOLD_EXCEEDED: the message waits in the local queue until the credits can have renewed.

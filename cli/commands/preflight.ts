@@ -1,6 +1,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import { isAppError } from '#core/domain/errors.ts';
@@ -19,21 +20,24 @@ import {
   type Target,
 } from '../compose.ts';
 import type { Io } from '../output.ts';
+import { webhookChecks } from './preflight-webhooks.ts';
+import {
+  type Check,
+  type DialectFinding,
+  dialectCheck,
+  groupMappingChecks,
+  scopeChecks,
+} from './preflight-zoho.ts';
 
 export const PREFLIGHT_HELP = `Usage: helpcenter-deprovisioner preflight [options]
 
 Checks, without changing anything: the AWS resources (queues and redrive policy, tables with their
 indexes, secrets with every key), a Zoho token (minted locally, the shared one on AWS), the org id,
-and that a directory lookup is allowed in every configured help center. One line per check: PASS, or
-FAIL with the fix. Exit 1 when a check fails.
+that a directory lookup is allowed in every configured help center, which dialect the org serves
+(HELPCENTER_API), that the token's scopes allow each request the dialect sends, that every mapped
+Help Center group (GROUP_MAPPING) exists, and that the webhook endpoints answer. One line per
+check: PASS, or FAIL with the fix. Exit 1 when a check fails.
 Common: --json, --aws, --stage <stage>, --url <runner url>, --help`;
-
-interface Check {
-  check: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
 
 async function run(
   check: string,
@@ -69,9 +73,26 @@ export async function preflightCommand(argv: readonly string[], io: Io): Promise
         : `not running at ${target.runnerUrl} (checks use its configuration)`,
     });
   }
-  checks.push(...(await helpCenterChecks(target)));
-  if (values.json) io.out(JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2));
-  else {
+  const zoho = await helpCenterChecks(target);
+  checks.push(...zoho.checks);
+  checks.push(
+    ...(await webhookChecks(target.kind === 'local' ? target.runnerUrl : target.env.API_URL, {
+      local: target.kind === 'local',
+    })),
+  );
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        {
+          ok: checks.every((c) => c.ok),
+          ...(zoho.dialect ? { dialect: zoho.dialect } : {}),
+          checks,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
     for (const c of checks) {
       io.out(
         `${c.ok ? 'PASS' : 'FAIL'}  ${c.check}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`,
@@ -81,7 +102,9 @@ export async function preflightCommand(argv: readonly string[], io: Io): Promise
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
-async function helpCenterChecks(target: Target): Promise<Check[]> {
+async function helpCenterChecks(
+  target: Target,
+): Promise<{ checks: Check[]; dialect?: DialectFinding }> {
   let worker: Awaited<ReturnType<typeof buildWorker>> | undefined;
   const setup = await run(
     'Zoho OAuth settings',
@@ -91,7 +114,7 @@ async function helpCenterChecks(target: Target): Promise<Check[]> {
     },
     hintOr('set the org id, client, refresh token and help center ids (see Configuration)'),
   );
-  if (!worker) return [setup];
+  if (!worker) return { checks: [setup] };
   const w = worker;
   try {
     const lookup = await run(
@@ -106,10 +129,49 @@ async function helpCenterChecks(target: Target): Promise<Check[]> {
           ? `nothing answers at ${w.deps.baseUrl}: ${target.kind === 'local' ? 'start `npm start` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL' : 'check HELPCENTER_BASE_URL or the data centre in the OAuth secret'}`
           : hintOr('check the org id, the refresh token and its scopes')(error),
     );
-    return [setup, lookup];
+    if (!lookup.ok) return { checks: [setup, lookup] };
+    const probes = await zohoProbes(target, w);
+    return { checks: [setup, lookup, ...probes.checks], dialect: probes.dialect };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      checks: [
+        setup,
+        { check: 'Help Center probes', ok: false, detail: message, fix: 'rerun preflight' },
+      ],
+    };
   } finally {
     await w.close();
   }
+}
+
+/** Dialect, per-request scopes and the group mapping: reads, and writes naming only id 0. */
+async function zohoProbes(
+  target: Target,
+  w: Awaited<ReturnType<typeof buildWorker>>,
+): Promise<{ checks: Check[]; dialect: DialectFinding }> {
+  const client = w.deps.zoho;
+  const helpCenterId = w.deps.helpCenterIds[0] ?? '';
+  const dialect = await dialectCheck(client, w.dialect, helpCenterId);
+  const checks: Check[] = [dialect.check];
+  let mapping: ReturnType<typeof parseGroupMapping> | undefined;
+  try {
+    mapping = parseGroupMapping(target.env[ENV.GROUP_MAPPING], {
+      helpCenterIds: w.deps.helpCenterIds,
+    });
+  } catch (error) {
+    checks.push({
+      check: 'group mapping',
+      ok: false,
+      detail: error instanceof Error ? error.message : String(error),
+      fix: `correct ${ENV.GROUP_MAPPING} (see Group mapping in the README)`,
+    });
+  }
+  checks.push(
+    ...(await scopeChecks(client, dialect.finding, helpCenterId, (mapping?.size ?? 0) > 0)),
+  );
+  if (mapping) checks.push(...(await groupMappingChecks(client, mapping)));
+  return { checks, dialect: dialect.finding };
 }
 
 async function awsChecks(target: AwsTarget): Promise<Check[]> {

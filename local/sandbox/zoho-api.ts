@@ -2,6 +2,7 @@ import {
   checkRequest,
   matchOperation,
   ORG_ID_PARAMETER,
+  pathServedWithOtherMethod,
   scopeGranted,
   ZOHO_ERROR,
   ZOHO_FIRST_INDEX,
@@ -38,6 +39,13 @@ const zohoError = (status: number, errorCode: string, message: string): SandboxR
 /** Common.json urlNotFoundErrorResponse. */
 export const urlNotFound = (): SandboxResponse =>
   zohoError(404, ZOHO_ERROR.urlNotFound, 'The URL you requested could not be found.');
+
+/**
+ * A served path asked with a method it does not take: 405 with Common.json's errorJson code
+ * `METHOD_NOT_ALLOWED` (decided with the route, before auth, like URL_NOT_FOUND).
+ */
+const methodNotAllowed = (): SandboxResponse =>
+  zohoError(405, 'METHOD_NOT_ALLOWED', 'The HTTP method is not allowed for the requested URL.');
 
 const invalidOauth = () =>
   zohoError(401, ZOHO_ERROR.invalidOAuth, 'The OAuth Token you provided is invalid.');
@@ -184,6 +192,30 @@ const handlers: Record<ZohoOperationName, Handler> = {
       status: 'ACTIVE',
       isDefault: hc.id === store.defaultHelpCenterId,
     })),
+  getHelpCenterGroupList: (store, request) => {
+    const helpCenterId = request.query.get('helpCenterId');
+    if (helpCenterId !== null && !store.helpCenterExists(helpCenterId)) {
+      return unknownId('helpCenterId');
+    }
+    // HelpcenterGroups.json addGroupResponse rows (every field required, most nullable).
+    const groups = store.groups.filter(
+      (g) => helpCenterId === null || g.helpCenterId === helpCenterId,
+    );
+    return listPage(request, groups, (g) => ({
+      id: g.id,
+      name: g.name,
+      helpCenterId: g.helpCenterId,
+      status: 'ACTIVE',
+      count: String(store.users.filter((u) => u.groupIds.includes(g.id)).length),
+      description: null,
+      createdTime: null,
+      modifiedTime: null,
+      creator: null,
+      modifier: null,
+      isAssociated: null,
+      logoUrl: null,
+    }));
+  },
   deleteHelpCenterUserGroup: (store, _request, { groupId = '' }) => {
     if (store.group(groupId) === undefined) return unknownId('groupId');
     store.deleteGroup(groupId);
@@ -249,7 +281,13 @@ export function handleApi(
   const matched = matchOperation(request.method, request.path, {
     includeUnpublished: options.unpublished,
   });
-  if (matched === undefined) return urlNotFound();
+  if (matched === undefined) {
+    return pathServedWithOtherMethod(request.method, request.path, {
+      includeUnpublished: options.unpublished,
+    })
+      ? methodNotAllowed()
+      : urlNotFound();
+  }
 
   const authorization = /^zoho-oauthtoken\s+(\S+)\s*$/i.exec(
     header(request, 'authorization') ?? '',

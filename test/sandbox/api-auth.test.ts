@@ -84,11 +84,10 @@ describe('sandbox API authentication', () => {
     });
   });
 
-  it('answers 404 URL_NOT_FOUND for an unknown path or method', async () => {
+  it('answers 404 URL_NOT_FOUND for an unknown path', async () => {
     const h = await useSandbox();
     for (const [method, path] of [
       ['GET', '/api/v1/tickets'],
-      ['PUT', GROUPS_OF_ALICE],
       ['GET', `/api/v1/helpcenter/${HC_A}/users`],
       ['POST', `/api/v1/users/${ALICE_A}/groups/remove`],
       ['GET', '/'],
@@ -99,6 +98,39 @@ describe('sandbox API authentication', () => {
         errorCode: 'URL_NOT_FOUND',
         message: 'The URL you requested could not be found.',
       });
+    }
+  });
+});
+
+describe('sandbox API method not allowed (the dialect probe)', () => {
+  const METHOD_NOT_ALLOWED = {
+    errorCode: 'METHOD_NOT_ALLOWED',
+    message: 'The HTTP method is not allowed for the requested URL.',
+  };
+  const unpublished = [
+    `/api/v1/helpcenter/${HC_A}/users/0/groups`,
+    `/api/v1/helpcenter/${HC_A}/groups/0/users`,
+  ];
+
+  it('answers 405 METHOD_NOT_ALLOWED for a served path asked with another method, before auth', async () => {
+    const h = await useSandbox();
+    for (const [method, path] of [
+      ['PUT', GROUPS_OF_ALICE],
+      ...unpublished.map((p) => ['GET', p]),
+    ]) {
+      const res = await fetch(`${h.url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(await res.json()).toEqual(METHOD_NOT_ALLOWED);
+    }
+    expect((await h.state()).users.find((u) => u.id === ALICE_A)?.groupIds).toHaveLength(2);
+  });
+
+  it('answers 404 URL_NOT_FOUND to a GET on the unpublished paths while they are off', async () => {
+    const h = await useSandbox({ unpublished: false });
+    for (const path of unpublished) {
+      const res = await h.api('GET', path);
+      expect(res.status, path).toBe(404);
+      expect(await res.json()).toMatchObject({ errorCode: 'URL_NOT_FOUND' });
     }
   });
 });

@@ -63,7 +63,14 @@ export interface WorkerAssemblySettings extends ProcessingSettings {
 export async function assembleWorker(
   settings: WorkerAssemblySettings,
   ports: WorkerPorts,
-): Promise<WorkerDeps & { helpCenterIds: readonly string[]; baseUrl: string }> {
+): Promise<
+  WorkerDeps & {
+    helpCenterIds: readonly string[];
+    baseUrl: string;
+    /** The Zoho client itself (preflight probes, the runner's start-up group check). */
+    zoho: ZohoHelpCenterClient;
+  }
+> {
   const clock = ports.clock ?? systemClock;
   const oauth = await readOAuthSecret(ports.secrets, ports.oauthSecretId);
   const helpCenterIds = settings.helpCenterIds ?? oauth.helpCenterIds ?? [];
@@ -115,6 +122,7 @@ export async function assembleWorker(
     retry: { ...defaultRetryPolicy, maxRetries: settings.maxInCallRetries },
     helpCenterIds,
     baseUrl,
+    zoho: client,
     maxReceiveCount: settings.maxReceiveCount,
     dryRun: settings.dryRun,
     verifyAfterRemove: settings.verifyAfterRemove,

@@ -187,6 +187,21 @@ export const GetAllHelpCentersResponseSchema = z.strictObject({
   data: z.array(HelpCenterRowSchema),
 });
 
+/**
+ * getHelpCenterGroupList row (HelpcenterGroups.json components.schemas.addGroupResponse, the parts
+ * we read; the spec lists more fields, all nullable).
+ */
+export const HelpCenterGroupRowSchema = z.looseObject({
+  id: IdOut,
+  name: Nullable(z.string().max(100)),
+  helpCenterId: Nullable(IdOut),
+  status: Nullable(z.enum(['ACTIVE', 'DISABLED'])),
+});
+/** getHelpCenterGroupList 200 (HelpcenterGroups.json components.responses.listOfGroupResponse). */
+export const GetHelpCenterGroupListResponseSchema = z.strictObject({
+  data: z.array(HelpCenterGroupRowSchema),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Request bodies
 // ---------------------------------------------------------------------------------------------
@@ -362,6 +377,32 @@ export const ZOHO_OPERATIONS = {
     errors: [403, 500],
   },
   /**
+   * HelpcenterGroups.json operationId getHelpCenterGroupList: `GET /api/v1/groups` (`limit` maximum
+   * 50, `from` minimum 1, optional `helpCenterId`). Preflight and `npm start` read it to check that
+   * every mapped Help Center group exists in its help center.
+   */
+  getHelpCenterGroupList: {
+    operationId: 'getHelpCenterGroupList',
+    source: 'v1.0/HelpcenterGroups.json',
+    published: true,
+    method: 'GET',
+    path: '/api/v1/groups',
+    query: {
+      from,
+      limit: limit50,
+      searchBy: { type: 'string', minLength: ZOHO_MIN_SEARCH_LENGTH, maxLength: 100 },
+      sortBy: {
+        type: 'string',
+        minLength: 1,
+        pattern: /^-?(name|createdTime|modifiedTime|count)$/,
+      },
+      helpCenterId,
+    },
+    success: { status: 200, body: GetHelpCenterGroupListResponseSchema },
+    scopes: ['Desk.contacts.READ', 'Desk.settings.READ'],
+    errors: [403, 500],
+  },
+  /**
    * HelpcenterGroups.json operationId deleteHelpCenterUserGroup: deletes the GROUP itself. Listed so
    * stand-ins can serve it (and tests prove it is never called); no builder can produce it.
    */
@@ -480,6 +521,23 @@ export function matchOperation(
     return { name, operation, params };
   }
   return undefined;
+}
+
+/**
+ * Whether some operation serves `path` with another method than `method` (the sandbox answers
+ * those 405 METHOD_NOT_ALLOWED, a code of Common.json `errorJson.errorCode`, and preflight's
+ * dialect probe reads it: a GET on a DELETE-only path is routed, never acted on).
+ */
+export function pathServedWithOtherMethod(
+  method: string,
+  path: string,
+  options: { includeUnpublished: boolean },
+): boolean {
+  return ZOHO_OPERATION_NAMES.some((name) => {
+    const operation: ZohoOperation = ZOHO_OPERATIONS[name];
+    if (!operation.published && !options.includeUnpublished) return false;
+    return operation.method !== method.toUpperCase() && templateRegExp(operation.path).test(path);
+  });
 }
 
 export interface RequestViolation {

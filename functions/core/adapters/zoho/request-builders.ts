@@ -22,7 +22,14 @@ export type HelpCenterOperation =
   | 'remove-user-from-help-center-groups'
   | 'dissociate-user-groups'
   | 'remove-users-from-group-in-help-center'
-  | 'remove-users-from-group';
+  | 'remove-users-from-group'
+  | PreflightOperation;
+
+/** Read-only requests of preflight and the start-up check (PREFLIGHT_REQUESTS). */
+export type PreflightOperation =
+  | 'list-help-center-groups'
+  | 'probe-user-groups-delete'
+  | 'probe-group-users-delete';
 
 export interface HelpCenterRequest {
   operation: HelpCenterOperation;
@@ -60,6 +67,13 @@ interface AllowedShape {
   path: RegExp;
   /** Key of the non-empty id array the body must hold, or undefined for no body. */
   bodyIds?: 'groupIds' | 'userIds';
+  /**
+   * A dialect probe: a GET on the path of the (DELETE-only) `contract` operation, which a server
+   * serving that path routes and refuses with 405 METHOD_NOT_ALLOWED, and any other answers 404
+   * URL_NOT_FOUND. GET is a safe method (RFC 9110 §9.2.1): it cannot ask the server to change
+   * anything, and the probe names user or group id 0 besides.
+   */
+  probe?: true;
 }
 
 const PAGE = `from=[1-9]\\d{0,4}&limit=${LOOKUP_PAGE_SIZE}`;
@@ -109,9 +123,46 @@ export const ALLOWED_REQUESTS: readonly AllowedShape[] = [
   },
 ];
 
+/**
+ * Id the dialect probes put where a user or group id goes: it satisfies the path's `([0-9]+)`
+ * pattern, so the path routes exactly as a real one would, and names no record.
+ */
+export const PROBE_ID = '0';
+
+/**
+ * Read-only requests, sent only by preflight and the local runner's start-up check: every one is
+ * a GET without a body (`assertAllowed` enforces it), so none can change anything.
+ */
+export const PREFLIGHT_REQUESTS: readonly AllowedShape[] = [
+  {
+    operation: 'list-help-center-groups',
+    contract: 'getHelpCenterGroupList',
+    method: 'GET',
+    path: new RegExp(`^/api/v1/groups\\?helpCenterId=${ID}&${PAGE}$`),
+  },
+  {
+    operation: 'probe-user-groups-delete',
+    contract: 'removeUserFromHelpCenterGroups',
+    method: 'GET',
+    path: new RegExp(`^/api/v1/helpcenter/${ID}/users/${PROBE_ID}/groups$`),
+    probe: true,
+  },
+  {
+    operation: 'probe-group-users-delete',
+    contract: 'removeUsersFromHelpCenterGroup',
+    method: 'GET',
+    path: new RegExp(`^/api/v1/helpcenter/${ID}/groups/${PROBE_ID}/users$`),
+    probe: true,
+  },
+];
+
+const shapeOf = (operation: HelpCenterOperation) =>
+  ALLOWED_REQUESTS.find((s) => s.operation === operation) ??
+  PREFLIGHT_REQUESTS.find((s) => s.operation === operation);
+
 /** The contract operation a builder operation sends (for hints and contract checks). */
 export function contractOperation(operation: HelpCenterOperation): ZohoOperationName {
-  const shape = ALLOWED_REQUESTS.find((s) => s.operation === operation);
+  const shape = shapeOf(operation);
   if (shape === undefined) throw refuse('unknown Help Center operation');
   return shape.contract;
 }
@@ -256,6 +307,48 @@ export function buildRemoveUsersFromGroup(
   });
 }
 
+/**
+ * getHelpCenterGroupList (HelpcenterGroups.json):
+ * `GET /api/v1/groups?helpCenterId=<id>&from=<n>&limit=50`, the groups of one help center, paged.
+ */
+export function buildListHelpCenterGroups(
+  helpCenterId: string,
+  from = ZOHO_FIRST_INDEX,
+): HelpCenterRequest {
+  const pageQuery = page(from);
+  return assertAllowed({
+    operation: 'list-help-center-groups',
+    method: 'GET',
+    path: `/api/v1/groups?helpCenterId=${segment(helpCenterId, 'helpCenterId')}&${pageQuery}`,
+  });
+}
+
+/**
+ * Dialect probe: `GET` on the path of one of the mission's unpublished DELETE endpoints, with id 0
+ * (PROBE_ID) for the user or group. An org serving the endpoint routes the path and refuses the
+ * method (405 METHOD_NOT_ALLOWED, Common.json errorJson.errorCode); an org without it answers 404
+ * URL_NOT_FOUND (Common.json urlNotFoundErrorResponse). Nothing about it can change anything.
+ */
+export function buildDialectProbe(
+  endpoint: 'user-groups-delete' | 'group-users-delete',
+  helpCenterId: string,
+): HelpCenterRequest {
+  const hc = segment(helpCenterId, 'helpCenterId');
+  return assertAllowed(
+    endpoint === 'user-groups-delete'
+      ? {
+          operation: 'probe-user-groups-delete',
+          method: 'GET',
+          path: `/api/v1/helpcenter/${hc}/users/${PROBE_ID}/groups`,
+        }
+      : {
+          operation: 'probe-group-users-delete',
+          method: 'GET',
+          path: `/api/v1/helpcenter/${hc}/groups/${PROBE_ID}/users`,
+        },
+  );
+}
+
 function bodyMatches(key: AllowedShape['bodyIds'], body: string | undefined): boolean {
   if (key === undefined) return body === undefined;
   if (body === undefined) return false;
@@ -282,11 +375,16 @@ function bodyMatches(key: AllowedShape['bodyIds'], body: string | undefined): bo
  * @throws PermanentError when the request is not one of the allowlisted shapes.
  */
 export function assertAllowed<R extends HelpCenterRequest>(request: R): R {
-  const shape = ALLOWED_REQUESTS.find((s) => s.operation === request.operation);
+  const shape = shapeOf(request.operation);
+  const preflight = shape !== undefined && PREFLIGHT_REQUESTS.includes(shape);
   if (
     shape === undefined ||
     shape.method !== request.method ||
-    ZOHO_OPERATIONS[shape.contract].method !== request.method ||
+    // Preflight shapes are reads: a GET without a body, whatever operation's path they address.
+    (preflight && (request.method !== 'GET' || request.body !== undefined)) ||
+    (shape.probe
+      ? ZOHO_OPERATIONS[shape.contract].method === 'GET'
+      : ZOHO_OPERATIONS[shape.contract].method !== request.method) ||
     !shape.path.test(request.path) ||
     !bodyMatches(shape.bodyIds, request.body)
   ) {

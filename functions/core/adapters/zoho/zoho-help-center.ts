@@ -14,6 +14,7 @@ import {
   assertAllowed,
   buildDissociateUserGroups,
   buildFindUsersByEmail,
+  buildListHelpCenterGroups,
   buildListUserGroups,
   buildRemoveUserFromHelpCenterGroups,
   buildRemoveUsersFromGroup,
@@ -105,6 +106,17 @@ const GroupRowSchema = z.looseObject({
     .optional(),
 });
 const GroupsResponseSchema = z.object({ data: z.array(GroupRowSchema) });
+const HelpCenterGroupsResponseSchema = z.object({
+  data: z.array(
+    z.looseObject({
+      id: ZohoGroupRowShape.id.transform(String),
+      name: z.string().nullish(),
+      helpCenterId: ZohoGroupRowShape.helpCenterId
+        .transform((v) => (v == null ? '' : String(v)))
+        .optional(),
+    }),
+  ),
+});
 
 /** deleteGroupsFromUsers results: the error code is nested under each result's `errors`. */
 const DissociateResponseSchema = z.object({
@@ -327,6 +339,53 @@ export class ZohoHelpCenterClient implements HelpCenter {
     const calls = { count: 0 };
     const res = await this.send(request, calls);
     return { httpStatus: res.status, calls: calls.count, dryRun: false };
+  }
+
+  /**
+   * Every group of one configured help center (getHelpCenterGroupList, paged like the lookup). For
+   * preflight and the start-up check of the group mapping. @throws TransientError, PermanentError
+   */
+  async listHelpCenterGroups(helpCenterId: string): Promise<HelpCenterGroup[]> {
+    this.assertConfigured(helpCenterId);
+    const groups: HelpCenterGroup[] = [];
+    for (let page = 0; page < MAX_GROUP_PAGES; page += 1) {
+      const from = ZOHO_FIRST_INDEX + page * LOOKUP_PAGE_SIZE;
+      const res = await this.send(buildListHelpCenterGroups(helpCenterId, from));
+      const data =
+        res.status === 204
+          ? []
+          : parseBody(HelpCenterGroupsResponseSchema, res, 'getHelpCenterGroupList').data;
+      for (const g of data) {
+        groups.push({
+          id: g.id,
+          helpCenterId: g.helpCenterId || helpCenterId,
+          ...(g.name ? { name: g.name } : {}),
+        });
+      }
+      if (data.length < LOOKUP_PAGE_SIZE) return groups;
+    }
+    throw new PermanentError(
+      `Help center ${helpCenterId} has more than ${MAX_GROUP_PAGES * LOOKUP_PAGE_SIZE} groups`,
+      'permanent',
+      { errorCode: 'TOO_MANY_RESULTS' },
+    );
+  }
+
+  /**
+   * Sends one allowlisted request (built by request-builders) and returns Zoho's status and error
+   * code untranslated, for preflight's probes (which read 404 URL_NOT_FOUND, 405, 403
+   * SCOPE_MISMATCH…). A 401 refreshes the token once, as `send` does. Network failures throw.
+   */
+  async inspect(request: HelpCenterRequest): Promise<{ status: number; errorCode?: string }> {
+    assertAllowed(request);
+    const calls = { count: 0 };
+    const token = await this.tokens.getAccessToken();
+    let res = await this.exchange(request, token, calls);
+    if (res.status === 401 && zohoErrorCode(res) !== ZOHO_ERROR.orgMismatch) {
+      res = await this.exchange(request, await this.tokens.refreshAfterRejection(token), calls);
+    }
+    const errorCode = res.status >= 400 ? zohoErrorCode(res) : undefined;
+    return { status: res.status, ...(errorCode ? { errorCode } : {}) };
   }
 
   private assertConfigured(helpCenterId: string): void {
