@@ -79,6 +79,7 @@ export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
     ENV.WORK_QUEUE_URL,
     ENV.OKTA_DEPROVISION_EVENT_TYPES,
     ENV.CUSTOM_EVENT_SOURCE,
+    ENV.GROUP_MAPPING,
   ],
   'graph-subscription': [
     ENV.GRAPH_SECRET_ARN,

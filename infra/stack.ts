@@ -93,6 +93,7 @@ export class DeprovisionerStack extends Stack {
       workQueue: this.workQueue.queue,
       oktaDeprovisionEventTypes: c.okta.deprovisionEventTypes,
       customEventSource: c.eventBridge.customEventSource,
+      groupMapping: c.groupMapping,
       ...(c.eventBridge.oktaPartnerEventBusName
         ? { oktaPartnerEventBusName: c.eventBridge.oktaPartnerEventBusName }
         : {}),

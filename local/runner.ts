@@ -14,6 +14,7 @@ import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-s
 import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
+import { MAX_IDS_PER_REQUEST } from '#core/adapters/zoho/request-builders.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
@@ -49,6 +50,7 @@ import { InProcessTokenRefresher } from './adapters/in-process-token-refresher.t
 import type { LocalConfig } from './config.ts';
 import { type GraphStandin, type StandinUser, startGraphStandin } from './graph-standin/server.ts';
 import { createHttpBridge } from './http-bridge.ts';
+import { createLocalEventBus } from './local-events.ts';
 import { type LocalMessage, LocalQueue } from './local-queue.ts';
 import { loadSeed, type Sandbox, startSandbox } from './sandbox/server.ts';
 import { SqsPoller } from './sqs-poller.ts';
@@ -312,8 +314,9 @@ async function localPorts(
   const localQueue = new LocalQueue({
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     redeliveryDelayMs: config.REDELIVERY_DELAY_MS,
-    // Enough invocations in flight to keep every Help Center connection busy.
-    concurrency: 2 * config.HELPCENTER_CONCURRENCY,
+    // Enough invocations in flight to keep every Help Center connection busy, and for one group's
+    // removals (up to one call's userIds) to meet in the worker's coalescer within its window.
+    concurrency: Math.max(2 * config.HELPCENTER_CONCURRENCY, MAX_IDS_PER_REQUEST),
     journal,
     logger,
     onExhausted: async (message) => {
@@ -511,6 +514,13 @@ export async function startLocalService(
     await checkWebhookSecrets(ingestDeps);
     const ingest = createIngestHandler(ingestDeps);
 
+    const localEvents = createLocalEventBus({
+      queue: ingestQueue,
+      logger,
+      oktaDeprovisionEventTypes: config.OKTA_DEPROVISION_EVENT_TYPES,
+      ...(workerDeps.groupMapping ? { groupMapping: workerDeps.groupMapping } : {}),
+    });
+
     let ready = false;
     if (localQueue) {
       const resumed = ports.resumed ?? [];
@@ -526,6 +536,9 @@ export async function startLocalService(
         const path = (req.url ?? '/').split('?')[0];
         if (path === LOCAL_ROUTE.REDRIVE && req.method === 'POST' && localQueue && ports.fileDlq) {
           return localRedrive(ports.fileDlq, localQueue, logger, await body());
+        }
+        if (path === LOCAL_ROUTE.EVENTS && req.method === 'POST') {
+          return localEvents(await body());
         }
         if (path === LOCAL_ROUTE.HEALTH && (req.method === 'GET' || req.method === 'HEAD')) {
           return ready

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import {
@@ -16,6 +17,7 @@ export function buildEventBridgeIngestFromEnv(env: Record<string, string | undef
     logger: createLogger(),
     oktaDeprovisionEventTypes: config[ENV.OKTA_DEPROVISION_EVENT_TYPES],
     customEventSource: config[ENV.CUSTOM_EVENT_SOURCE],
+    groupMapping: parseGroupMapping(config[ENV.GROUP_MAPPING]),
     metric: powertoolsCountMetric(),
   });
 }

@@ -9,8 +9,10 @@ import { ENV } from '../../functions/core/contract/env-names.ts';
 import {
   CUSTOM_EVENT_DETAIL_TYPE,
   DEFAULT_CUSTOM_EVENT_SOURCE,
+  GROUP_EVENT_DETAIL_TYPE,
   OKTA_PARTNER_SOURCE_PREFIX,
 } from '../../functions/core/contract/events.ts';
+import type { GroupMappingEntry } from '../config.ts';
 import { bindQueue } from '../constructs/bind.ts';
 import { type FunctionDefaults, ServiceFunction } from '../constructs/service-function.ts';
 
@@ -22,6 +24,8 @@ export interface EventIntakeProps {
   oktaDeprovisionEventTypes?: readonly string[];
   /** `source` of the custom "User Deprovisioned" event. @default DEFAULT_CUSTOM_EVENT_SOURCE */
   customEventSource?: string;
+  /** IdP group → Help Center group, for "Group Membership Removed" events. @default [] */
+  groupMapping?: readonly GroupMappingEntry[];
   /** Okta log-streaming partner bus (`aws.partner/okta.com/...`). @default no Okta rule */
   oktaPartnerEventBusName?: string;
   /** How long EventBridge retries delivery before the failure queue. @default Duration.hours(24) */
@@ -52,6 +56,7 @@ export class EventIntake extends Construct {
       environment: {
         [ENV.OKTA_DEPROVISION_EVENT_TYPES]: oktaTypes.join(','),
         [ENV.CUSTOM_EVENT_SOURCE]: customSource,
+        [ENV.GROUP_MAPPING]: JSON.stringify(props.groupMapping ?? []),
       },
     });
     bindQueue(this.function, ENV.WORK_QUEUE_URL, props.workQueue, ['send']);
@@ -79,8 +84,11 @@ export class EventIntake extends Construct {
       deadLetterQueue: this.failureQueue,
     });
     new Rule(this, 'CustomDeprovisionRule', {
-      description: `"${CUSTOM_EVENT_DETAIL_TYPE}" events from ${customSource}`,
-      eventPattern: { source: [customSource], detailType: [CUSTOM_EVENT_DETAIL_TYPE] },
+      description: `"${CUSTOM_EVENT_DETAIL_TYPE}" and "${GROUP_EVENT_DETAIL_TYPE}" events from ${customSource}`,
+      eventPattern: {
+        source: [customSource],
+        detailType: [CUSTOM_EVENT_DETAIL_TYPE, GROUP_EVENT_DETAIL_TYPE],
+      },
       targets: [target],
     });
     if (props.oktaPartnerEventBusName) {

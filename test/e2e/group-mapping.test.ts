@@ -78,7 +78,7 @@ async function groupsOf(running: Running, userId: string): Promise<string[]> {
 /**
  * Waits until the worker has done everything sent so far: a marker deprovision of John, sent
  * after, has finished (the worker runs), and then the local queue holds nothing, queued, waiting
- * for a redelivery or in flight (`/healthz` queueDepth; it runs up to 10 messages at once, so the
+ * for a redelivery or in flight (`/healthz` queueDepth; it runs up to 100 messages at once, so the
  * marker finishing alone does not prove the others did).
  */
 async function drainWithMarker(running: Running, uuid: string): Promise<void> {

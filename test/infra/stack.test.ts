@@ -9,6 +9,7 @@ import { ENV } from '../../functions/core/contract/env-names.ts';
 import {
   CUSTOM_EVENT_DETAIL_TYPE,
   DEFAULT_CUSTOM_EVENT_SOURCE,
+  GROUP_EVENT_DETAIL_TYPE,
 } from '../../functions/core/contract/events.ts';
 import {
   ATTENTION_METRICS,
@@ -322,7 +323,7 @@ describe('DeprovisionerStack functions', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: [DEFAULT_CUSTOM_EVENT_SOURCE],
-        'detail-type': [CUSTOM_EVENT_DETAIL_TYPE],
+        'detail-type': [CUSTOM_EVENT_DETAIL_TYPE, GROUP_EVENT_DETAIL_TYPE],
       },
       Targets: target,
     });
@@ -344,7 +345,9 @@ describe('DeprovisionerStack functions', () => {
       DestinationConfig: { OnFailure: { Destination: failures } },
     });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({ 'detail-type': ['User Deprovisioned'] }),
+      EventPattern: Match.objectLike({
+        'detail-type': ['User Deprovisioned', 'Group Membership Removed'],
+      }),
       Targets: [Match.objectLike({ DeadLetterConfig: { Arn: failures } })],
     });
   });

@@ -108,6 +108,8 @@ export async function assembleWorker(
   );
   const helpCenter = coalesceGroupRemovals(client, {
     windowMs: settings.groupCoalesceWindowMs ?? 100,
+    // Removals keep joining while they arrive less than a window apart, for at most 1 s.
+    maxWaitMs: 1000,
     maxUsers: MAX_IDS_PER_REQUEST,
   });
   const idempotent = ports.persistence ? powertoolsIdempotency(ports.persistence) : undefined;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ENV } from '#core/contract/env-names.ts';
 import { ZOHO_ID_PATTERN } from '#core/contract/zoho-desk.ts';
+import type { GroupScope } from '#core/domain/deprovision-request.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 
 /**
@@ -88,6 +89,17 @@ export function isMapped(
 ): boolean {
   const entry = mapping.get(scope.idpGroupId);
   return entry?.helpCenterId === scope.helpCenterId && entry.groupId === scope.groupId;
+}
+
+/** The group-level scope for an IdP group the mapping names; undefined when unmapped. */
+export function mappedScope(
+  mapping: GroupMapping | undefined,
+  idpGroupId: string,
+): GroupScope | undefined {
+  const entry = mapping?.get(idpGroupId);
+  if (!entry) return undefined;
+  const { helpCenterId, groupId } = entry;
+  return { kind: 'group', idpGroupId: entry.idpGroupId, helpCenterId, groupId };
 }
 
 /** One line per entry, for the banner and preflight. */

@@ -28,4 +28,6 @@ export const INTAKE_ROUTES: ReadonlyArray<{ path: string; methods: readonly Http
 export const LOCAL_ROUTE = {
   HEALTH: '/healthz',
   REDRIVE: '/_local/redrive',
+  /** The local stand-in for PutEvents on the default bus (EventBridge custom events). */
+  EVENTS: '/_local/events',
 } as const;

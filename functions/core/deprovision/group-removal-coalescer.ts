@@ -16,11 +16,19 @@ interface Pending {
   waiters: Waiter[];
   userIds: Set<string>;
   timer?: ReturnType<typeof setTimeout>;
+  /** When the first removal of this call arrived (Date.now()). */
+  firstAt: number;
 }
 
 export interface GroupRemovalCoalescingOptions {
   /** How long the first removal for a group waits for others to join it. */
   windowMs: number;
+  /**
+   * With a value above `windowMs`, the window slides: each removal that joins restarts the
+   * `windowMs` wait, up to `maxWaitMs` after the first (people whose lookups finish a little apart
+   * still share one call, and a lone removal still waits only `windowMs`). Default: `windowMs`.
+   */
+  maxWaitMs?: number;
   /** Most `userIds` in one call (the request builders' bound, MAX_IDS_PER_REQUEST). */
   maxUsers: number;
 }
@@ -94,10 +102,19 @@ export function coalesceGroupRemovals(
           dryRun,
           waiters: [],
           userIds: new Set(),
+          firstAt: Date.now(),
         };
         created.timer = setTimeout(() => flush(key, created), options.windowMs);
         pending.set(key, created);
         batch = created;
+      } else if ((options.maxWaitMs ?? 0) > options.windowMs) {
+        const joined = batch;
+        const left = joined.firstAt + (options.maxWaitMs ?? 0) - Date.now();
+        clearTimeout(joined.timer);
+        joined.timer = setTimeout(
+          () => flush(key, joined),
+          Math.max(0, Math.min(options.windowMs, left)),
+        );
       }
       const target = batch;
       return new Promise<GroupRemovalResult>((resolve, reject) => {

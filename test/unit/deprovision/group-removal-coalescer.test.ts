@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { createWorkerHandler, type WorkerDeps } from '#core/deprovision/batch.ts';
 import { coalesceGroupRemovals } from '#core/deprovision/group-removal-coalescer.ts';
@@ -43,6 +43,52 @@ describe('coalesceGroupRemovals', () => {
       `remove-from-group ${HC} ${GROUP} ${inner.users.map((u) => u.id).join(',')}`,
     ]);
     expect(inner.users.every((u) => u.groupIds.join() === OTHER)).toBe(true);
+  });
+
+  it('with maxWaitMs the window slides: arrivals less than windowMs apart share one call, up to maxWaitMs', async () => {
+    vi.useFakeTimers();
+    try {
+      const inner = new InMemoryHelpCenter(people(12), []);
+      const hc = coalesceGroupRemovals(inner, { windowMs: 100, maxWaitMs: 1000, maxUsers: 100 });
+      const settled: Promise<unknown>[] = [];
+      // 12 arrivals 80 ms apart (0..880 ms): a fixed 100 ms window would split them into 6 calls;
+      // the sliding one keeps them together (the last joins before the 1 s cap).
+      for (const u of inner.users) {
+        settled.push(hc.removeUsersFromGroup(HC, GROUP, [u.id]));
+        await vi.advanceTimersByTimeAsync(80);
+      }
+      await vi.advanceTimersByTimeAsync(1000);
+      await Promise.all(settled);
+      expect(groupCalls(inner).map((c) => c.split(' ')[3]?.split(',').length)).toEqual([12]);
+      // A lone removal still waits only windowMs.
+      const lone = hc.removeUsersFromGroup(HC, OTHER, ['1000']);
+      await vi.advanceTimersByTimeAsync(99);
+      expect(groupCalls(inner)).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await lone;
+      expect(groupCalls(inner)).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('with maxWaitMs a steady stream is still cut at maxWaitMs after the first arrival', async () => {
+    vi.useFakeTimers();
+    try {
+      const inner = new InMemoryHelpCenter(people(20), []);
+      const hc = coalesceGroupRemovals(inner, { windowMs: 100, maxWaitMs: 500, maxUsers: 100 });
+      const settled: Promise<unknown>[] = [];
+      for (const u of inner.users) {
+        settled.push(hc.removeUsersFromGroup(HC, GROUP, [u.id]));
+        await vi.advanceTimersByTimeAsync(50);
+      }
+      await vi.advanceTimersByTimeAsync(1000);
+      await Promise.all(settled);
+      // Arrivals at 0..450 ms (10) go at 500 ms; 500..950 ms (10) share the next call.
+      expect(groupCalls(inner).map((c) => c.split(' ')[3]?.split(',').length)).toEqual([10, 10]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never puts more than maxUsers ids in one call, and keeps groups apart', async () => {

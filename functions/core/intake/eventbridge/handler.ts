@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { csv } from '#core/config/parse-env.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
@@ -19,6 +20,8 @@ export interface EventBridgeIngestDeps {
   oktaDeprovisionEventTypes: readonly string[];
   /** `source` of the custom "User Deprovisioned" event (default `helpcenter.deprovisioner`). */
   customEventSource: string;
+  /** IdP group → Help Center group (GROUP_MAPPING). */
+  groupMapping?: GroupMapping;
   /** Counts `EventDropped` for every invalid event (a CloudWatch metric in Lambda). */
   metric?: CountMetric;
 }
@@ -47,6 +50,7 @@ export function createEventBridgeIngestHandler(deps: EventBridgeIngestDeps) {
       deprovisionEventTypes,
       customEventSource: deps.customEventSource,
       receivedAt: clock.now(),
+      ...(deps.groupMapping ? { groupMapping: deps.groupMapping } : {}),
     });
     const meta = describe(event);
     if (result.kind === 'invalid') {
@@ -101,4 +105,5 @@ export const EventBridgeIngestConfigSchema = z.object({
     .pipe(z.array(z.string()).min(1))
     .default([...DEFAULTS.oktaDeprovisionEventTypes]),
   [ENV.CUSTOM_EVENT_SOURCE]: z.string().min(1).default(DEFAULT_CUSTOM_EVENT_SOURCE),
+  [ENV.GROUP_MAPPING]: z.string().optional(),
 });

@@ -1,7 +1,9 @@
 import * as z from 'zod';
+import { type GroupMapping, mappedScope } from '#core/config/group-mapping.ts';
 import {
   CUSTOM_EVENT_DETAIL_TYPE,
   DEFAULT_CUSTOM_EVENT_SOURCE,
+  GROUP_EVENT_DETAIL_TYPE,
   OKTA_PARTNER_SOURCE_PREFIX,
 } from '#core/contract/events.ts';
 import {
@@ -36,6 +38,8 @@ export const CustomDeprovisionDetailSchema = z.object({
   reason: z.string().trim().min(1).max(512).optional(),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
   helpCenterIds: z.array(z.string().trim().min(1).max(512)).min(1).optional(),
+  /** Group-level: required for "Group Membership Removed"; also makes "User Deprovisioned" one. */
+  idpGroupId: z.string().trim().min(1).max(512).optional(),
 });
 export type CustomDeprovisionDetail = z.infer<typeof CustomDeprovisionDetailSchema>;
 
@@ -43,6 +47,8 @@ export interface EventBridgeNormaliseOptions {
   deprovisionEventTypes: ReadonlySet<string>;
   customEventSource: string;
   receivedAt: Date;
+  /** IdP group → Help Center group (group-level custom events and Okta group leaves). */
+  groupMapping?: GroupMapping;
 }
 
 export type EventBridgeNormaliseResult =
@@ -59,7 +65,9 @@ function validTime(value: string | undefined): string | undefined {
 /**
  * Turns one EventBridge event into deprovision requests. Okta log-streaming partner events
  * (`detail` is a System Log LogEvent) go through the Okta normaliser with `requestId` = the LogEvent
- * uuid; the custom "User Deprovisioned" event becomes one request with `requestId` = the event id.
+ * uuid; the custom "User Deprovisioned" event becomes one request with `requestId` = the event id,
+ * "Group Membership Removed" (or any custom event with `idpGroupId`) one group-level request when
+ * its group is mapped (ignored otherwise).
  * Never throws: an envelope or detail we cannot read is reported as `invalid`, anything else as
  * `ignored`.
  */
@@ -80,6 +88,7 @@ export function eventBridgeEventToRequests(
       deprovisionEventTypes: options.deprovisionEventTypes,
       receivedAt: options.receivedAt,
       source: 'eventbridge',
+      ...(options.groupMapping ? { groupMapping: options.groupMapping } : {}),
     });
     if (result.invalid > 0) {
       return { kind: 'invalid', requests: [], why: 'okta detail is not a System Log event' };
@@ -87,7 +96,11 @@ export function eventBridgeEventToRequests(
     return { kind: 'okta', requests: result.requests, ignored: result.ignored };
   }
 
-  if (event.source === options.customEventSource && detailType === CUSTOM_EVENT_DETAIL_TYPE) {
+  const groupEvent = detailType === GROUP_EVENT_DETAIL_TYPE;
+  if (
+    event.source === options.customEventSource &&
+    (groupEvent || detailType === CUSTOM_EVENT_DETAIL_TYPE)
+  ) {
     const detail = CustomDeprovisionDetailSchema.safeParse(event.detail);
     if (!detail.success) {
       return {
@@ -97,6 +110,20 @@ export function eventBridgeEventToRequests(
           .map((issue) => `${issue.path.join('.') || '(detail)'} ${issue.message}`)
           .join('; ')}`,
       };
+    }
+    const { idpGroupId } = detail.data;
+    if (groupEvent && idpGroupId === undefined) {
+      return {
+        kind: 'invalid',
+        requests: [],
+        why: 'custom event detail is invalid: idpGroupId required',
+      };
+    }
+    const scope =
+      idpGroupId === undefined ? undefined : mappedScope(options.groupMapping, idpGroupId);
+    if (idpGroupId !== undefined && scope === undefined) {
+      // Group-level by its publisher: an unmapped group is ignored, never widened to every group.
+      return { kind: 'ignored', requests: [], why: 'group not in GROUP_MAPPING' };
     }
     const receivedAt = options.receivedAt.toISOString();
     const request = DeprovisionRequestSchema.safeParse({
@@ -108,6 +135,7 @@ export function eventBridgeEventToRequests(
       occurredAt: detail.data.occurredAt ?? validTime(event.time) ?? receivedAt,
       receivedAt,
       ...(detail.data.helpCenterIds ? { helpCenterIds: detail.data.helpCenterIds } : {}),
+      ...(scope ? { scope } : {}),
     });
     if (!request.success) {
       return { kind: 'invalid', requests: [], why: 'custom event does not make a valid request' };

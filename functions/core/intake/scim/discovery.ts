@@ -1,5 +1,6 @@
 import {
   ENTERPRISE_USER_SCHEMA,
+  GROUP_SCHEMA,
   LIST_RESPONSE_SCHEMA,
   USER_SCHEMA,
 } from '#core/intake/scim/schemas.ts';
@@ -44,6 +45,19 @@ export function userResourceType(baseUrl: string) {
     schema: USER_SCHEMA,
     schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/User` },
+  };
+}
+
+/** Groups are served for Entra's and Okta's group push (only member removals act). */
+export function groupResourceType(baseUrl: string) {
+  return {
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: 'Group',
+    name: 'Group',
+    endpoint: '/Groups',
+    description: 'IdP groups; removing a member of a mapped group removes that membership',
+    schema: GROUP_SCHEMA,
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/Group` },
   };
 }
 

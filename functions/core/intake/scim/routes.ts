@@ -1,3 +1,4 @@
+import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { SCIM_BASE_PATHS } from '#core/contract/routes.ts';
 import { MethodNotAllowedError } from '#core/domain/errors.ts';
 import {
@@ -10,12 +11,21 @@ import {
 import type { Route, RouteHandler } from '#core/intake/router.ts';
 import { authenticateScim } from '#core/intake/scim/auth.ts';
 import {
+  groupResourceType,
   listResponse,
   schemaDefinitions,
   serviceProviderConfig,
   userResourceType,
 } from '#core/intake/scim/discovery.ts';
-import { SCIM_CONTENT_TYPE, scimErrorResponse, scimNotFound } from '#core/intake/scim/errors.ts';
+import { SCIM_CONTENT_TYPE, scimNotFound } from '#core/intake/scim/errors.ts';
+import {
+  knownGroup,
+  mappedScimGroup,
+  patchScimGroup,
+  pushedGroupFromBody,
+  scimGroupId,
+  toScimGroup,
+} from '#core/intake/scim/groups.ts';
 import { etag, toScimUser } from '#core/intake/scim/resource.ts';
 import {
   createScimUser,
@@ -31,6 +41,8 @@ import type { IdentityRecord } from '#core/ports/identity-store.ts';
 
 export interface ScimRouteDeps extends ScimUsersDeps {
   secrets: WebhookSecretsReader;
+  /** IdP group → Help Center group: member removals of mapped SCIM groups are group-level. */
+  groupMapping?: GroupMapping;
   maxBodyBytes: number;
 }
 
@@ -62,14 +74,14 @@ function scimHandler(deps: ScimRouteDeps, base: string): RouteHandler {
       case 'users':
         return id === undefined ? users(deps, req, url) : user(deps, req, url, id);
       case 'groups':
-        return groups(req, id);
+        return groups(deps, req, url, id);
       case 'serviceproviderconfig':
         allow(req, ['GET']);
         if (id !== undefined) throw scimNotFound(req.path);
         return scimJson(STATUS.ok, serviceProviderConfig(url));
       case 'resourcetypes': {
         allow(req, ['GET']);
-        const types = [userResourceType(url)];
+        const types = [userResourceType(url), groupResourceType(url)];
         return id === undefined
           ? scimJson(STATUS.ok, listResponse(types, types.length))
           : scimJson(
@@ -137,19 +149,42 @@ async function user(
 }
 
 /**
- * Groups are not provisioned (deprovisioning is per user): the list is always empty so Entra's and
- * Okta's probes succeed, a group id is never found, and creating one is 501 Not Implemented.
+ * Groups (Entra ID and Okta group push): listing is always empty (groups are not stored), POST
+ * answers the created group with an id that names it, GET/PUT answer that group, PATCH acts on
+ * member removals of mapped groups (204), DELETE changes nothing (204). See groups.ts.
  */
-function groups(req: HttpRequest, id: string | undefined): HttpResponse {
-  if (id !== undefined) {
-    allow(req, ['GET', 'PUT', 'PATCH', 'DELETE']);
-    throw scimNotFound(id);
+async function groups(
+  deps: ScimRouteDeps,
+  req: HttpRequest,
+  url: string,
+  id: string | undefined,
+): Promise<HttpResponse> {
+  const body = () => readJsonBody(req, deps.maxBodyBytes, BODY_TYPES);
+  if (id === undefined) {
+    allow(req, ['GET', 'POST']);
+    if (req.method === 'GET') return scimJson(STATUS.ok, listResponse([], 0));
+    const group = pushedGroupFromBody(body());
+    const resource = toScimGroup(scimGroupId(group), group, `${url}/Groups`);
+    deps.logger.info('scim group created', {
+      source: 'scim',
+      group: group.displayName,
+      mapped: mappedScimGroup(deps.groupMapping, resource.id, group) !== undefined,
+    });
+    return scimJson(STATUS.created, resource, { location: resource.meta.location });
   }
-  allow(req, ['GET', 'POST']);
-  if (req.method === 'POST') {
-    return scimErrorResponse(501, 'Groups are not supported; provision users only');
+  allow(req, ['GET', 'PUT', 'PATCH', 'DELETE']);
+  const group = knownGroup(deps.groupMapping, id);
+  switch (req.method) {
+    case 'PATCH':
+      await patchScimGroup(deps, id, body());
+      return empty(STATUS.noContent);
+    case 'DELETE':
+      return empty(STATUS.noContent);
+    case 'PUT':
+      return scimJson(STATUS.ok, toScimGroup(id, pushedGroupFromBody(body()), `${url}/Groups`));
+    default:
+      return scimJson(STATUS.ok, toScimGroup(id, group, `${url}/Groups`));
   }
-  return scimJson(STATUS.ok, listResponse([], 0));
 }
 
 function userResponse(

@@ -242,19 +242,26 @@ function deprovisionRequest(
     schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
     requestId,
     source: 'scim',
-    // Fields outside the request limits are left out (the SCIM id, ours, always names the record).
-    subject: {
-      idpUserId: record.id,
-      ...fitting('login', record.userName),
-      ...(record.email !== undefined && looksLikeEmail(record.email.trim())
-        ? fitting('email', record.email)
-        : {}),
-      ...fitting('externalId', record.externalId),
-    },
+    subject: scimSubject(record),
     reason,
     occurredAt: now,
     receivedAt: now,
   });
+}
+
+/**
+ * The subject of a request about a SCIM user record. Fields outside the request limits are left
+ * out (the SCIM id, ours, always names the record).
+ */
+export function scimSubject(record: IdentityRecord): DeprovisionRequest['subject'] {
+  return {
+    idpUserId: record.id,
+    ...fitting('login', record.userName),
+    ...(record.email !== undefined && looksLikeEmail(record.email.trim())
+      ? fitting('email', record.email)
+      : {}),
+    ...fitting('externalId', record.externalId),
+  };
 }
 
 function fitting(

@@ -4,11 +4,18 @@ import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
   DeprovisionRequestSchema,
+  type GroupScope,
   SubjectSchema,
 } from '#core/domain/deprovision-request.ts';
 
 /** The event type that means "deprovision this person"; every other type is acknowledged and ignored. */
 export const SIGNED_WEBHOOK_DEPROVISION_TYPE = 'user.deprovisioned';
+/**
+ * "This person left the IdP group `idpGroupId`": removes exactly the Help Center membership
+ * GROUP_MAPPING maps that group to; an unmapped group is ignored. `user.deprovisioned` with an
+ * `idpGroupId` means the same (it never widens to a full deprovision).
+ */
+export const SIGNED_WEBHOOK_GROUP_TYPE = 'group.membership.removed';
 
 /** Standard Webhooks allows this much clock skew, in either direction. */
 export const SIGNED_WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
@@ -21,7 +28,8 @@ export const SignedWebhookEventSchema = z.looseObject({
 });
 
 export const SignedWebhookDeprovisionSchema = z.looseObject({
-  type: z.literal(SIGNED_WEBHOOK_DEPROVISION_TYPE),
+  type: z.enum([SIGNED_WEBHOOK_DEPROVISION_TYPE, SIGNED_WEBHOOK_GROUP_TYPE]),
+  idpGroupId: z.string().trim().min(1).max(512).optional(),
   subject: SubjectSchema,
   reason: z.string().trim().min(1).max(512).optional(),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
@@ -80,13 +88,15 @@ export function timestampIsFresh(timestamp: string, now: Date): boolean {
 }
 
 /**
- * Turns a verified `user.deprovisioned` event into the normalised request. `requestId` is the
+ * Turns a verified `user.deprovisioned` event into the normalised request (group-level with
+ * `scope`). `requestId` is the
  * `webhook-id`, so a redelivery dedupes downstream; `occurredAt` defaults to the signed timestamp.
  * Returns the zod error when the result is not a valid request (for example an over-long id).
  */
 export function signedWebhookToRequest(
   event: z.infer<typeof SignedWebhookDeprovisionSchema>,
   meta: { webhookId: string; timestamp: string; receivedAt: Date },
+  scope?: GroupScope,
 ) {
   const candidate: DeprovisionRequest = {
     schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
@@ -97,6 +107,7 @@ export function signedWebhookToRequest(
     occurredAt: new Date(event.occurredAt ?? Number(meta.timestamp) * 1000).toISOString(),
     receivedAt: meta.receivedAt.toISOString(),
     ...(event.helpCenterIds ? { helpCenterIds: event.helpCenterIds } : {}),
+    ...(scope ? { scope } : {}),
   };
   return DeprovisionRequestSchema.safeParse(candidate);
 }

@@ -1,3 +1,4 @@
+import { type GroupMapping, mappedScope } from '#core/config/group-mapping.ts';
 import {
   ConfigError,
   PayloadTooLargeError,
@@ -8,6 +9,7 @@ import { type HttpRequest, readJsonBody } from '#core/http/http.ts';
 import {
   decodeSigningSecret,
   SIGNED_WEBHOOK_DEPROVISION_TYPE,
+  SIGNED_WEBHOOK_GROUP_TYPE,
   SignedWebhookDeprovisionSchema,
   SignedWebhookEventSchema,
   signedWebhookToRequest,
@@ -25,6 +27,8 @@ export interface SignedWebhookDeps {
   clock: Clock;
   logger: Logger;
   maxBodyBytes: number;
+  /** IdP group → Help Center group, for group-level events. */
+  groupMapping?: GroupMapping;
 }
 
 export interface SignedWebhookResult {
@@ -33,8 +37,9 @@ export interface SignedWebhookResult {
 
 /**
  * Receives one Standard Webhooks delivery: checks the timestamp and the signature over the exact
- * raw body bytes before parsing anything, then enqueues one request for `user.deprovisioned`
- * (other types are acknowledged and ignored). Resolves only after the request is on the queue.
+ * raw body bytes before parsing anything, then enqueues one request for `user.deprovisioned`, or a
+ * group-level one for `group.membership.removed` (or any with `idpGroupId`) of a mapped group
+ * (other types and unmapped groups are acknowledged and ignored). Resolves only after the request is on the queue.
  * @throws PayloadTooLargeError, UnauthorizedError (bad/missing signature, stale timestamp),
  * ValidationError (invalid body), ConfigError (unusable signing secret), QueueError.
  */
@@ -65,7 +70,8 @@ export async function receiveSignedWebhook(
 
   const event = SignedWebhookEventSchema.safeParse(readJsonBody(request, deps.maxBodyBytes));
   if (!event.success) throw new ValidationError('Body must be a JSON object with a "type"');
-  if (event.data.type !== SIGNED_WEBHOOK_DEPROVISION_TYPE) {
+  const { type } = event.data;
+  if (type !== SIGNED_WEBHOOK_DEPROVISION_TYPE && type !== SIGNED_WEBHOOK_GROUP_TYPE) {
     deps.logger.info('signed webhook ignored', {
       source: 'webhook',
       webhookId,
@@ -76,14 +82,24 @@ export async function receiveSignedWebhook(
   const deprovision = SignedWebhookDeprovisionSchema.safeParse(event.data);
   if (!deprovision.success) {
     throw new ValidationError(
-      `Invalid ${SIGNED_WEBHOOK_DEPROVISION_TYPE} event (check ${issuePaths(deprovision.error.issues)})`,
+      `Invalid ${type} event (check ${issuePaths(deprovision.error.issues)})`,
     );
   }
-  const normalised = signedWebhookToRequest(deprovision.data, {
-    webhookId,
-    timestamp,
-    receivedAt: now,
-  });
+  const { idpGroupId } = deprovision.data;
+  if (type === SIGNED_WEBHOOK_GROUP_TYPE && idpGroupId === undefined) {
+    throw new ValidationError(`Invalid ${type} event (check idpGroupId)`);
+  }
+  const scope = idpGroupId === undefined ? undefined : mappedScope(deps.groupMapping, idpGroupId);
+  if (idpGroupId !== undefined && scope === undefined) {
+    // Group-level by its sender: an unmapped group is ignored, never widened to every group.
+    deps.logger.info('signed webhook ignored: group not mapped', { source: 'webhook', webhookId });
+    return { enqueued: 0 };
+  }
+  const normalised = signedWebhookToRequest(
+    deprovision.data,
+    { webhookId, timestamp, receivedAt: now },
+    scope,
+  );
   if (!normalised.success) {
     throw new ValidationError(
       `The event does not make a valid request (check ${issuePaths(normalised.error.issues)})`,

@@ -1,3 +1,4 @@
+import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
 import type { IdentityRecord, IdentityStore } from '#core/ports/identity-store.ts';
 import { silentLogger } from '#core/ports/logger.ts';
@@ -13,6 +14,7 @@ const SECRET_ID = 'webhook-secret';
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** An identity record as POST /Users would have stored it. */
@@ -39,7 +41,11 @@ export function seededUser(id: string, extra: Partial<IdentityRecord> = {}): Ide
 
 export function setup(
   seed: IdentityRecord[] = [],
-  options: { maxBodyBytes?: number; identityStore?: IdentityStore } = {},
+  options: {
+    maxBodyBytes?: number;
+    identityStore?: IdentityStore;
+    groupMapping?: GroupMapping;
+  } = {},
 ) {
   const queue = new InMemoryWorkQueue();
   const store = new InMemoryIdentityStore(seed);
@@ -49,6 +55,7 @@ export function setup(
       webhookSecretId: SECRET_ID,
       oktaDeprovisionEventTypes: ['user.lifecycle.deactivate'],
       maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
+      ...(options.groupMapping ? { groupMapping: options.groupMapping } : {}),
     },
     queue,
     secretSource: new StaticSecretSource({

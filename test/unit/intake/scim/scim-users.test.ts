@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 import {
   ERROR,
+  GROUP,
   LIST,
   NOW,
   patchBody,
@@ -447,10 +448,10 @@ describe('SCIM discovery and /Groups', () => {
     });
   });
 
-  it('lists the User resource type and the schemas as ListResponses', async () => {
+  it('lists the User and Group resource types and the schemas as ListResponses', async () => {
     const { send } = setup();
     const types = await send('GET', '/scim/ResourceTypes');
-    expect(types.json).toMatchObject({ schemas: [LIST], totalResults: 1 });
+    expect(types.json).toMatchObject({ schemas: [LIST], totalResults: 2 });
     expect((await send('GET', '/scim/ResourceTypes/User')).json).toMatchObject({
       id: 'User',
       endpoint: '/Users',
@@ -462,8 +463,8 @@ describe('SCIM discovery and /Groups', () => {
     expect((await send('GET', '/scim/v2/Schemas/urn:nope')).status).toBe(404);
   });
 
-  it('answers an empty list for /Groups, 404 for a group id and 501 for creating one', async () => {
-    const { send } = setup();
+  it('answers an empty list for /Groups, 404 for a group id it never issued, 201 for creating one', async () => {
+    const { send, queue } = setup();
     const list = await send('GET', '/scim/v2/Groups', {
       query: { excludedAttributes: 'members', filter: 'displayName eq "x"' },
     });
@@ -478,7 +479,8 @@ describe('SCIM discovery and /Groups', () => {
     const create = await send('POST', '/scim/v2/Groups', {
       body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'g' },
     });
-    expect(create.status).toBe(501);
-    expect(create.json).toMatchObject({ schemas: [ERROR], status: '501' });
+    expect(create.status).toBe(201);
+    expect(create.json).toMatchObject({ schemas: [GROUP], displayName: 'g' });
+    expect(queue.sent).toEqual([]);
   });
 });
