@@ -428,6 +428,7 @@ export async function startLocalService(
         maxInCallRetries: config.MAX_IN_CALL_RETRIES,
         dryRun: config.DRY_RUN,
         verifyAfterRemove: config.VERIFY_AFTER_REMOVE,
+        removePortalAccess: config.REMOVE_PORTAL_ACCESS,
         guardMaxRequests: config.GUARD_MAX_REQUESTS,
         guardWindowSeconds: config.GUARD_WINDOW_SECONDS,
         groupMapping: parseGroupMapping(config.GROUP_MAPPING),

@@ -85,6 +85,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     helpCenters: deps.helpCenterIds.length,
     dryRun: config.dryRun,
     verifyAfterRemove: config.verifyAfterRemove,
+    removePortalAccess: config.removePortalAccess,
   });
   return createWorkerHandler(deps);
 }

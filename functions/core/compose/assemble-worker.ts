@@ -118,6 +118,8 @@ export async function assembleWorker(
     maxReceiveCount: settings.maxReceiveCount,
     dryRun: settings.dryRun,
     verifyAfterRemove: settings.verifyAfterRemove,
+    // The client itself, not the coalescing wrapper: portal access is per person.
+    ...(settings.removePortalAccess ? { portalAccess: client } : {}),
     groupMapping,
     ...(ports.metrics ? { metrics: ports.metrics } : {}),
     ...(ports.deferMessage ? { deferMessage: ports.deferMessage } : {}),

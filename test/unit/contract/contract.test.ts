@@ -4,7 +4,9 @@ import {
   ALLOWED_REQUESTS,
   buildDissociateUserGroups,
   buildFindUsersByEmail,
+  buildGetUserDetails,
   buildListUserGroups,
+  buildRemovePortalUser,
   buildRemoveUserFromHelpCenterGroups,
   buildRemoveUsersFromGroup,
   buildRemoveUsersFromGroupInHelpCenter,
@@ -77,6 +79,12 @@ const builtRequest = fc.oneof(
     ([g, u]) =>
       () =>
         buildRemoveUsersFromGroup(g, u),
+  ),
+  id.map((u) => () => buildRemovePortalUser(u)),
+  fc.tuple(id, id).map(
+    ([u, hc]) =>
+      () =>
+        buildGetUserDetails(u, hc),
   ),
 );
 
@@ -163,7 +171,9 @@ describe('every sandbox response against the contract response schemas', () => {
         { groupIds: [BETA, '42'] },
       ],
       [204, 'POST', `/api/v1/groups/${ENTERPRISE}/users/remove`, { userIds: [ALICE_A] }],
+      [200, 'GET', `/api/v1/users/${CAROL}?helpCenterId=${HC_A}`],
       [204, 'POST', `/api/v1/portalUsers/${CAROL}/removeUser`],
+      [200, 'GET', `/api/v1/users/${CAROL}`],
       [204, 'DELETE', `/api/v1/helpcenter/${HC_A}/users/${BOB}/groups`],
       [422, 'GET', '/api/v1/users?from=0'],
       [422, 'GET', '/api/v1/users/abc/groups'],
@@ -305,7 +315,8 @@ describe('sandbox responses to arbitrary requests (property)', () => {
       ),
       fc.tuple(
         fc.constantFrom('GET', 'PUT', 'DELETE'),
-        fc.constantFrom('/api/v1/tickets', `/api/v1/users/${ALICE_A}`, '/api/v1/groups'),
+        // Paths the contract has no operation for (GET /api/v1/users/{id} is getUserDetails).
+        fc.constantFrom('/api/v1/tickets', `/api/v1/users/${ALICE_A}/profile`, '/api/v1/groups'),
         query,
         fc.constant(undefined),
       ),

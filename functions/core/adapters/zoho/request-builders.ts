@@ -22,7 +22,9 @@ export type HelpCenterOperation =
   | 'remove-user-from-help-center-groups'
   | 'dissociate-user-groups'
   | 'remove-users-from-group-in-help-center'
-  | 'remove-users-from-group';
+  | 'remove-users-from-group'
+  | 'remove-portal-user'
+  | 'get-user-details';
 
 export interface HelpCenterRequest {
   operation: HelpCenterOperation;
@@ -106,6 +108,18 @@ export const ALLOWED_REQUESTS: readonly AllowedShape[] = [
     method: 'POST',
     path: new RegExp(`^/api/v1/groups/${ID}/users/remove$`),
     bodyIds: 'userIds',
+  },
+  {
+    operation: 'remove-portal-user',
+    contract: 'removePortalUser',
+    method: 'POST',
+    path: new RegExp(`^/api/v1/portalUsers/${ID}/removeUser$`),
+  },
+  {
+    operation: 'get-user-details',
+    contract: 'getUserDetails',
+    method: 'GET',
+    path: new RegExp(`^/api/v1/users/${ID}\\?helpCenterId=${ID}$`),
   },
 ];
 
@@ -253,6 +267,30 @@ export function buildRemoveUsersFromGroup(
     method: 'POST',
     path: `/api/v1/groups/${segment(groupId, 'groupId')}/users/remove`,
     body: JSON.stringify({ userIds: idList(userIds, 'userIds') }),
+  });
+}
+
+/**
+ * removePortalUser (User.json): `POST /api/v1/portalUsers/{userId}/removeUser`, no body. Removes the
+ * user's portal access (opt-in, after the group removal of a full deprovision).
+ */
+export function buildRemovePortalUser(userId: string): HelpCenterRequest {
+  return assertAllowed({
+    operation: 'remove-portal-user',
+    method: 'POST',
+    path: `/api/v1/portalUsers/${segment(userId, 'userId')}/removeUser`,
+  });
+}
+
+/**
+ * getUserDetails (User.json): `GET /api/v1/users/{userId}?helpCenterId=<id>`, whose `status`
+ * (ACTIVE, DISABLED, DELETED) verifies a portal access removal.
+ */
+export function buildGetUserDetails(userId: string, helpCenterId: string): HelpCenterRequest {
+  return assertAllowed({
+    operation: 'get-user-details',
+    method: 'GET',
+    path: `/api/v1/users/${segment(userId, 'userId')}?helpCenterId=${segment(helpCenterId, 'helpCenterId')}`,
   });
 }
 
