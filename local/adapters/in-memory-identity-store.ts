@@ -40,6 +40,28 @@ export class InMemoryIdentityStore implements IdentityStore {
     this.records.set(record.id, structuredClone(record));
   }
 
+  async create(record: IdentityRecord): Promise<boolean> {
+    if (this.records.has(record.id)) return false;
+    this.records.set(record.id, structuredClone(record));
+    return true;
+  }
+
+  async linkHelpCenterUsers(
+    id: string,
+    helpCenterUserIds: Readonly<Record<string, string>>,
+    options: { expectedVersion: number; updatedAt: string },
+  ): Promise<boolean> {
+    const current = this.records.get(id);
+    if (current === undefined || current.version !== options.expectedVersion) return false;
+    this.records.set(id, {
+      ...current,
+      helpCenterUserIds: { ...helpCenterUserIds },
+      version: current.version + 1,
+      updatedAt: options.updatedAt,
+    });
+    return true;
+  }
+
   async delete(id: string): Promise<void> {
     this.records.delete(id);
   }

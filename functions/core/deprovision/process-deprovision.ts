@@ -1,5 +1,6 @@
 import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { PORTAL_ACCESS_REVOKED_STATUSES } from '#core/contract/zoho-desk.ts';
+import { writeBackLinks } from '#core/deprovision/link-write-back.ts';
 import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.ts';
 import { attemptGroupRemoval, isGroupLevel } from '#core/deprovision/process-group-removal.ts';
 import { type OnRetry, type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
@@ -280,6 +281,13 @@ async function attemptRemoval(
     () => mapSubject(deps, request.subject, helpCenterIds),
     onRetry,
   );
+  if (mapping.fromDirectory && !deps.dryRun) {
+    // Exact-email matches only (an ambiguous match threw above; a no-match found nothing).
+    await writeBackLinks(deps, request.subject, mapping.fromDirectory, {
+      requestId: request.requestId,
+      subject: subjectLogId(request.subject),
+    });
+  }
   if (mapping.targets.length === 0) {
     return {
       outcome: 'no-op',
