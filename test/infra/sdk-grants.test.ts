@@ -78,9 +78,10 @@ const USES: Record<FunctionId, SdkUse[]> = {
       commands: ['Invoke'],
     },
     {
+      // Update: the link write-back (linkHelpCenterUsers); Put also carries the conditional create.
       adapter: 'dynamodb-identity-store',
       resource: ENV.IDENTITY_TABLE_NAME,
-      commands: ['Get', 'Query', 'Put', 'Delete', 'Scan'],
+      commands: ['Get', 'Query', 'Put', 'Delete', 'Scan', 'Update'],
     },
     { adapter: 'dynamodb-rate-guard', resource: ENV.IDEMPOTENCY_TABLE_NAME, commands: ['Update'] },
     {
