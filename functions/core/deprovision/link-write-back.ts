@@ -22,6 +22,8 @@ const MAX_ATTEMPTS = 3;
  * externalId) or `externalId`, creating a record with only those keys when there is none. A later
  * request that carries only the IdP id (a Graph `deleted` notification) then resolves from the
  * store. Callers pass only directory matches (never an ambiguous match or a no-match).
+ * `allowCreate: false` only links existing records: a SCIM request's IdP id is our own record id,
+ * and a missing record there means SCIM deleted it, which a write-back must not undo.
  *
  * The write is conditional on the record's version and sets nothing but the links, so it can
  * never undo a SCIM write (a deactivation) that happened between the read and the write; on a
@@ -33,10 +35,11 @@ export async function writeBackLinks(
   subject: Subject,
   found: readonly RemovalTarget[],
   log: Record<string, unknown>,
+  options: { allowCreate: boolean } = { allowCreate: true },
 ): Promise<WriteBackResult> {
   if (found.length === 0) return 'skipped';
   try {
-    const result = await write(deps, subject, found);
+    const result = await write(deps, subject, found, options.allowCreate);
     if (result !== 'skipped' && result !== 'unchanged') {
       deps.logger[result === 'conflict' ? 'warn' : 'info']('identity links written back', {
         ...log,
@@ -59,6 +62,7 @@ async function write(
   deps: { identityStore: IdentityStore; clock: Clock },
   subject: Subject,
   found: readonly RemovalTarget[],
+  allowCreate: boolean,
 ): Promise<WriteBackResult> {
   const links = Object.fromEntries(found.map((t) => [t.helpCenterId, t.userId]));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -77,6 +81,7 @@ async function write(
       if (written) return 'linked';
       continue;
     }
+    if (!allowCreate) return 'skipped';
     const record: IdentityRecord = {
       id: keyed.newId,
       ...(subject.idpUserId ? { idpUserId: subject.idpUserId } : {}),

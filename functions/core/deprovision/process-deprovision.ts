@@ -283,10 +283,14 @@ async function attemptRemoval(
   );
   if (mapping.fromDirectory && !deps.dryRun) {
     // Exact-email matches only (an ambiguous match threw above; a no-match found nothing).
-    await writeBackLinks(deps, request.subject, mapping.fromDirectory, {
-      requestId: request.requestId,
-      subject: subjectLogId(request.subject),
-    });
+    await writeBackLinks(
+      deps,
+      request.subject,
+      mapping.fromDirectory,
+      { requestId: request.requestId, subject: subjectLogId(request.subject) },
+      // A SCIM request names our own record: gone means SCIM deleted it, so never recreate it.
+      { allowCreate: request.source !== 'scim' },
+    );
   }
   if (mapping.targets.length === 0) {
     return {

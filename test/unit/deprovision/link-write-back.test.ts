@@ -190,6 +190,47 @@ describe('the worker writes back the links an exact-email match found', () => {
     expect(group.identityStore.snapshot()).toEqual([]);
   });
 
+  it('never recreates a record for a SCIM request (SCIM DELETE removed it); links an existing one', async () => {
+    const deleted = setup();
+    await processDeprovision(
+      deleted.deps,
+      request({
+        source: 'scim',
+        reason: 'scim.delete',
+        subject: { idpUserId: 'scim-uuid-1', email: 'alice@example.com' },
+      }),
+      delivery,
+    );
+    expect(deleted.identityStore.snapshot()).toEqual([]);
+
+    const scim: IdentityRecord = {
+      id: 'scim-uuid-2',
+      userName: 'alice@example.com',
+      active: false,
+      createdAt: '2026-11-01T00:00:00.000Z',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      version: 2,
+    };
+    const existing = setup({ records: [scim] });
+    await processDeprovision(
+      existing.deps,
+      request({
+        source: 'scim',
+        reason: 'scim.patch.active=false',
+        subject: { idpUserId: 'scim-uuid-2', email: 'alice@example.com' },
+      }),
+      delivery,
+    );
+    expect(existing.identityStore.snapshot()).toEqual([
+      {
+        ...scim,
+        helpCenterUserIds: { [HC1]: '1001', [HC2]: '2001' },
+        version: 3,
+        updatedAt: NOW.toISOString(),
+      },
+    ]);
+  });
+
   it('a store failure is logged and the deprovision still completes', async () => {
     const { deps, identityStore, helpCenter, lines } = setup();
     identityStore.create = async () => {
