@@ -43,9 +43,6 @@ function lazyIdentityStore(tableName: string): IdentityStore {
     get: async (id) => (await load()).get(id),
     findBy: async (key, value) => (await load()).findBy(key, value),
     put: async (record) => (await load()).put(record),
-    create: async (record) => (await load()).create(record),
-    linkHelpCenterUsers: async (id, links, options) =>
-      (await load()).linkHelpCenterUsers(id, links, options),
     delete: async (id) => (await load()).delete(id),
     list: async (options) => (await load()).list(options),
   };

@@ -1,4 +1,5 @@
 import type {
+  IdentityLinkWriter,
   IdentityLookupKey,
   IdentityRecord,
   IdentityStore,
@@ -12,7 +13,7 @@ const CASE_INSENSITIVE_KEYS: ReadonlySet<IdentityLookupKey> = new Set(['userName
  * case-insensitively and externalId / idpUserId exactly. `put` stores the record as given: callers
  * own `version`, `createdAt` and `updatedAt`.
  */
-export class InMemoryIdentityStore implements IdentityStore {
+export class InMemoryIdentityStore implements IdentityStore, IdentityLinkWriter {
   private readonly records = new Map<string, IdentityRecord>();
 
   constructor(initial: readonly IdentityRecord[] = []) {

@@ -78,10 +78,15 @@ const USES: Record<FunctionId, SdkUse[]> = {
       commands: ['Invoke'],
     },
     {
-      // Update: the link write-back (linkHelpCenterUsers); Put also carries the conditional create.
       adapter: 'dynamodb-identity-store',
       resource: ENV.IDENTITY_TABLE_NAME,
-      commands: ['Get', 'Query', 'Put', 'Delete', 'Scan', 'Update'],
+      commands: ['Get', 'Query', 'Put', 'Delete', 'Scan'],
+    },
+    {
+      // The link write-back: a conditional Put (new record) and a version-conditional Update.
+      adapter: 'dynamodb-identity-links',
+      resource: ENV.IDENTITY_TABLE_NAME,
+      commands: ['Put', 'Update'],
     },
     { adapter: 'dynamodb-rate-guard', resource: ENV.IDEMPOTENCY_TABLE_NAME, commands: ['Update'] },
     {

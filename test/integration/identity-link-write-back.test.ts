@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { writeBackLinks } from '#core/deprovision/link-write-back.ts';
 import type { IdentityRecord, IdentityStore } from '#core/ports/identity-store.ts';
@@ -33,9 +34,12 @@ function scimRecord(overrides: Partial<IdentityRecord> = {}): IdentityRecord {
 describe('DynamoDbIdentityStore conditional writes (integration)', () => {
   const aws = new WorkerResources('links');
   let store: DynamoDbIdentityStore;
+  let links: DynamoDbIdentityLinks;
 
   beforeAll(async () => {
-    store = new DynamoDbIdentityStore(aws.documents, await aws.identityTable());
+    const table = await aws.identityTable();
+    store = new DynamoDbIdentityStore(aws.documents, table);
+    links = new DynamoDbIdentityLinks(aws.documents, table);
   }, 60_000);
 
   afterAll(async () => {
@@ -44,14 +48,14 @@ describe('DynamoDbIdentityStore conditional writes (integration)', () => {
 
   it('create writes a new record once and refuses an existing id', async () => {
     const record = scimRecord({ id: 'create-1' });
-    expect(await store.create(record)).toBe(true);
-    expect(await store.create({ ...record, active: false, version: 9 })).toBe(false);
+    expect(await links.create(record)).toBe(true);
+    expect(await links.create({ ...record, active: false, version: 9 })).toBe(false);
     expect(await store.get('create-1')).toEqual(record);
   });
 
   it('linkHelpCenterUsers sets only the links, version and updatedAt, while the version matches', async () => {
     await store.put(scimRecord({ id: 'link-1' }));
-    const ok = await store.linkHelpCenterUsers(
+    const ok = await links.linkHelpCenterUsers(
       'link-1',
       { [HC1]: '7001000000118001' },
       { expectedVersion: 3, updatedAt: '2026-12-04T19:00:00.000Z' },
@@ -65,14 +69,14 @@ describe('DynamoDbIdentityStore conditional writes (integration)', () => {
     });
     // A stale version, or a record that does not exist, writes nothing.
     expect(
-      await store.linkHelpCenterUsers(
+      await links.linkHelpCenterUsers(
         'link-1',
         { [HC2]: '7001000000218001' },
         { expectedVersion: 3, updatedAt: '2026-12-04T19:01:00.000Z' },
       ),
     ).toBe(false);
     expect(
-      await store.linkHelpCenterUsers(
+      await links.linkHelpCenterUsers(
         'nobody',
         { [HC1]: '1' },
         { expectedVersion: 1, updatedAt: '2026-12-04T19:01:00.000Z' },
@@ -99,14 +103,12 @@ describe('DynamoDbIdentityStore conditional writes (integration)', () => {
         return found;
       },
       put: (record) => store.put(record),
-      create: (record) => store.create(record),
-      linkHelpCenterUsers: (id, links, options) => store.linkHelpCenterUsers(id, links, options),
       delete: (id) => store.delete(id),
       list: (options) => store.list(options),
     };
 
     const result = await writeBackLinks(
-      { identityStore: racing, clock, logger: silentLogger },
+      { identityStore: racing, identityLinks: links, clock, logger: silentLogger },
       { idpUserId: 'entra-obj-race', email: 'dave@example.com' },
       [{ helpCenterId: HC1, userId: '7001000000118009' }],
       { requestId: 'r-race' },
@@ -131,7 +133,7 @@ describe('DynamoDbIdentityStore conditional writes (integration)', () => {
     await store.put({ ...current, active: false, version: current.version + 1 });
     // The conditional write with the version it read is refused...
     expect(
-      await store.linkHelpCenterUsers(
+      await links.linkHelpCenterUsers(
         'race-2',
         { [HC1]: '1' },
         { expectedVersion: read.version, updatedAt: '2026-12-04T19:00:00.000Z' },
@@ -142,7 +144,7 @@ describe('DynamoDbIdentityStore conditional writes (integration)', () => {
 
   it('creates a record keyed by the IdP id when none exists; a later lookup by that id finds the links', async () => {
     const result = await writeBackLinks(
-      { identityStore: store, clock, logger: silentLogger },
+      { identityStore: store, identityLinks: links, clock, logger: silentLogger },
       { idpUserId: '00uNEW0000000000001', email: 'new@example.com' },
       [
         { helpCenterId: HC1, userId: '7001000000118011' },

@@ -2,8 +2,19 @@ import type { RemovalTarget } from '#core/deprovision/map-subject.ts';
 import type { Subject } from '#core/domain/deprovision-request.ts';
 import { classifyFailure } from '#core/domain/errors.ts';
 import type { Clock } from '#core/ports/clock.ts';
-import type { IdentityRecord, IdentityStore } from '#core/ports/identity-store.ts';
+import type {
+  IdentityLinkWriter,
+  IdentityRecord,
+  IdentityStore,
+} from '#core/ports/identity-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
+
+/** Reads through the identity store; writes through the link writer (often the same store). */
+export interface WriteBackDeps {
+  identityStore: IdentityStore;
+  identityLinks: IdentityLinkWriter;
+  clock: Clock;
+}
 
 export type WriteBackResult =
   | 'linked'
@@ -31,7 +42,7 @@ const MAX_ATTEMPTS = 3;
  * email) and does not fail the deprovision.
  */
 export async function writeBackLinks(
-  deps: { identityStore: IdentityStore; clock: Clock; logger: Logger },
+  deps: WriteBackDeps & { logger: Logger },
   subject: Subject,
   found: readonly RemovalTarget[],
   log: Record<string, unknown>,
@@ -59,7 +70,7 @@ export async function writeBackLinks(
 }
 
 async function write(
-  deps: { identityStore: IdentityStore; clock: Clock },
+  deps: WriteBackDeps,
   subject: Subject,
   found: readonly RemovalTarget[],
   allowCreate: boolean,
@@ -74,7 +85,7 @@ async function write(
       // Links already recorded win: they came from SCIM, an import or an operator.
       const merged = { ...links, ...existing };
       if (Object.keys(merged).length === Object.keys(existing).length) return 'unchanged';
-      const written = await deps.identityStore.linkHelpCenterUsers(keyed.record.id, merged, {
+      const written = await deps.identityLinks.linkHelpCenterUsers(keyed.record.id, merged, {
         expectedVersion: keyed.record.version,
         updatedAt: now,
       });
@@ -93,7 +104,7 @@ async function write(
       updatedAt: now,
       version: 1,
     };
-    if (await deps.identityStore.create(record)) return 'created';
+    if (await deps.identityLinks.create(record)) return 'created';
   }
   return 'conflict';
 }

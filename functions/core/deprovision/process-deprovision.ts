@@ -21,13 +21,18 @@ import type {
   PortalRemovalResult,
   RemovalResult,
 } from '#core/ports/help-center.ts';
-import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { IdentityLinkWriter, IdentityStore } from '#core/ports/identity-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
 
 export interface ProcessDeps {
   helpCenter: HelpCenter;
   identityStore: IdentityStore;
+  /**
+   * Link write-back: when set, the Help Center ids an exact-email match found are recorded on the
+   * identity record keyed by the request's IdP id (see writeBackLinks).
+   */
+  identityLinks?: IdentityLinkWriter;
   directory: DirectoryCache;
   deadLetters: DeadLetterQueue;
   guard: RateGuard;
@@ -281,10 +286,10 @@ async function attemptRemoval(
     () => mapSubject(deps, request.subject, helpCenterIds),
     onRetry,
   );
-  if (mapping.fromDirectory && !deps.dryRun) {
+  if (deps.identityLinks && mapping.fromDirectory && !deps.dryRun) {
     // Exact-email matches only (an ambiguous match threw above; a no-match found nothing).
     await writeBackLinks(
-      deps,
+      { ...deps, identityLinks: deps.identityLinks },
       request.subject,
       mapping.fromDirectory,
       { requestId: request.requestId, subject: subjectLogId(request.subject) },

@@ -26,6 +26,19 @@ export interface IdentityStore {
   findBy(key: IdentityLookupKey, value: string): Promise<IdentityRecord[]>;
   /** Creates or replaces the record. */
   put(record: IdentityRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Pages through every record, ordered by id (SCIM list without a filter). */
+  list(options: {
+    startIndex: number;
+    count: number;
+  }): Promise<{ total: number; records: IdentityRecord[] }>;
+}
+
+/**
+ * The worker's conditional writes to the identity store (link write-back). Separate from
+ * IdentityStore so that functions that never write links (ingest) do not carry them.
+ */
+export interface IdentityLinkWriter {
   /**
    * Creates the record only if no record has its id (conditional create).
    * @returns false when a record with that id already exists (nothing written)
@@ -43,10 +56,4 @@ export interface IdentityStore {
     helpCenterUserIds: Readonly<Record<string, string>>,
     options: { expectedVersion: number; updatedAt: string },
   ): Promise<boolean>;
-  delete(id: string): Promise<void>;
-  /** Pages through every record, ordered by id (SCIM list without a filter). */
-  list(options: {
-    startIndex: number;
-    count: number;
-  }): Promise<{ total: number; records: IdentityRecord[] }>;
 }

@@ -49,6 +49,7 @@ function setup(options: { dryRun?: boolean; records?: IdentityRecord[] } = {}) {
   const deps: ProcessDeps = {
     helpCenter,
     identityStore,
+    identityLinks: identityStore,
     directory: new DirectoryCache(60_000, clock),
     deadLetters: new InMemoryDeadLetterQueue(),
     guard: new InMemoryRateGuard(100, 300, clock),

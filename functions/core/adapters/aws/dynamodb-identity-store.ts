@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, translateAwsError } from '#core/adapters/aws/aws-errors.ts';
+import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
 import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import type {
   IdentityLookupKey,
@@ -81,69 +81,6 @@ export class DynamoDbIdentityStore implements IdentityStore {
     await this.call('Put', (c) =>
       c.send(new PutCommand({ TableName: this.tableName, Item: toItem(record) })),
     );
-  }
-
-  /** PutItem with `attribute_not_exists(id)`: false when a record with that id exists. */
-  async create(record: IdentityRecord): Promise<boolean> {
-    const { PutCommand } = await commands();
-    return this.conditional('Put', (c) =>
-      c.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(record),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      ),
-    );
-  }
-
-  /**
-   * UpdateItem that SETs only `helpCenterUserIds`, `version` and `updatedAt`, on the condition that
-   * the record exists with `version = expectedVersion`. Never writes `active` or any SCIM field.
-   */
-  async linkHelpCenterUsers(
-    id: string,
-    helpCenterUserIds: Readonly<Record<string, string>>,
-    options: { expectedVersion: number; updatedAt: string },
-  ): Promise<boolean> {
-    const { UpdateCommand } = await commands();
-    return this.conditional('Update', (c) =>
-      c.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [PK]: id },
-          UpdateExpression: 'SET #links = :links, #version = :next, #updatedAt = :updatedAt',
-          ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-          ExpressionAttributeNames: {
-            '#pk': PK,
-            '#links': 'helpCenterUserIds',
-            '#version': 'version',
-            '#updatedAt': 'updatedAt',
-          },
-          ExpressionAttributeValues: {
-            ':links': { ...helpCenterUserIds },
-            ':next': options.expectedVersion + 1,
-            ':expected': options.expectedVersion,
-            ':updatedAt': options.updatedAt,
-          },
-        }),
-      ),
-    );
-  }
-
-  /** A conditional write: true when written, false when DynamoDB refused it on its condition. */
-  private async conditional(
-    operation: string,
-    send: (client: DynamoDBDocumentClient) => Promise<unknown>,
-  ): Promise<boolean> {
-    try {
-      await send(this.client);
-      return true;
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
-      throw translateAwsError(error, `Identity store ${operation}`);
-    }
   }
 
   async delete(id: string): Promise<void> {
