@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.ts';
 import { killGroup, type Running, sandboxState, startService, until } from './service.ts';
 
 /**
@@ -81,6 +82,18 @@ describe('link write-back through npm start', () => {
       }),
     ]);
     expect(JSON.stringify(file)).not.toContain('bob@example.com');
+    // The operator sees the same link with the CLI.
+    const exported = await runCli(['identities', 'export'], {
+      LOCAL_DATA_DIR: running.dataDir,
+      PORT: new URL(running.url).port,
+    });
+    expect(exported.code).toBe(0);
+    expect(
+      exported.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ idpUserId: BOB_IDP_ID, helpCenterUserIds: { [HC1]: BOB } }]);
 
     // Bob is back in his groups (the seed again; issued tokens kept), and a request names him by
     // the IdP id alone: no email to look him up by.
