@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oktaDelivery, oktaLogEvent } from '../fixtures/okta-events.ts';
 import { killGroup, type Running, sandboxState, startService, until } from './service.ts';
@@ -13,6 +14,15 @@ const BOB = '7001000000118002';
 const REMOVE_PORTAL = `/api/v1/portalUsers/${BOB}/removeUser`;
 
 async function deactivateBob(running: Running, uuid: string): Promise<number> {
+  return deactivate(running, uuid, '00uBOB00000000000001', 'bob@example.com');
+}
+
+async function deactivate(
+  running: Running,
+  uuid: string,
+  userId: string,
+  email: string,
+): Promise<number> {
   const res = await fetch(`${running.url}/webhooks/okta`, {
     method: 'POST',
     headers: { authorization: 'local-okta-secret', 'content-type': 'application/json' },
@@ -22,7 +32,7 @@ async function deactivateBob(running: Running, uuid: string): Promise<number> {
           oktaLogEvent({
             uuid,
             eventType: 'user.lifecycle.deactivate',
-            targets: [{ id: '00uBOB00000000000001', type: 'User', alternateId: 'bob@example.com' }],
+            targets: [{ id: userId, type: 'User', alternateId: email }],
           }),
         ],
         `delivery-${uuid}`,
@@ -91,4 +101,77 @@ describe.each([
     }
     expect(calls.some((c) => /^\/api\/v1\/groups\/\d+$/.test(c.path))).toBe(false);
   }, 30_000);
+});
+
+describe('portal access failure, dead letter and redrive through npm start', () => {
+  let running: Running;
+  const DAVE = '7001000000218004';
+
+  beforeAll(async () => {
+    running = await startService({ REMOVE_PORTAL_ACCESS: 'true' });
+  }, 40_000);
+
+  afterAll(async () => {
+    if (running) {
+      killGroup(running.child, 'SIGKILL');
+      await rm(running.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a refused portal removal dead-letters with the scope hint; the redrive finds the groups gone and completes it', async () => {
+    const fault = await fetch(`${running.sandboxUrl}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        method: 'POST',
+        pathPrefix: '/api/v1/portalUsers/',
+        status: 403,
+        errorCode: 'SCOPE_MISMATCH',
+        times: 1,
+      }),
+    });
+    expect(fault.status).toBe(200);
+    expect(
+      await deactivate(running, 'portal-dave', '00uDAVE0000000000001', 'dave@example.com'),
+    ).toBe(200);
+    const dlqPath = join(running.dataDir, 'dlq.jsonl');
+    const record = await until('the dead letter', async () => {
+      const text = await readFile(dlqPath, 'utf8').catch(() => '');
+      const line = text.trim().split('\n').filter(Boolean)[0];
+      return line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+    });
+    expect(record).toMatchObject({
+      request: { subject: { idpUserId: '00uDAVE0000000000001' } },
+      failure: {
+        kind: 'scope',
+        httpStatus: 403,
+        errorCode: 'SCOPE_MISMATCH',
+        helpCenterId: '7001000000000002',
+        message: expect.stringContaining('removePortalUser'),
+        hint: expect.stringContaining('Desk.settings.DELETE'),
+      },
+    });
+    // The groups went before the portal call failed.
+    const before = await sandboxState(running.sandboxUrl);
+    expect(before.users.find((u) => u.id === DAVE)?.groupIds).toEqual([]);
+
+    const redrive = await fetch(`${running.url}/_local/redrive`, {
+      method: 'POST',
+      body: JSON.stringify({ failureKind: 'scope' }),
+    });
+    expect(redrive.status).toBe(200);
+    await until('the redriven portal removal', async () => {
+      const { calls } = await sandboxState(running.sandboxUrl);
+      return calls.some(
+        (c) => c.path === `/api/v1/portalUsers/${DAVE}/removeUser` && c.status === 204,
+      )
+        ? true
+        : undefined;
+    });
+    await until('the redriven request to finish', async () =>
+      /deprovision finished .*subject=00uDAVE0000000000001.*outcome=removed/.test(running.output())
+        ? true
+        : undefined,
+    );
+  }, 40_000);
 });
