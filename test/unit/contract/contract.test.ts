@@ -17,6 +17,7 @@ import {
   checkRequest,
   DIALECT_OPERATIONS,
   matchOperation,
+  PORTAL_ACCESS_OPERATIONS,
   ZOHO_OPERATIONS,
   ZohoErrorSchema,
 } from '#core/contract/zoho-desk.ts';
@@ -120,6 +121,33 @@ describe('the request builders against the Zoho Desk contract', () => {
     ]);
     for (const name of DIALECT_OPERATIONS['zoho-desk-v1']) {
       expect(ZOHO_OPERATIONS[name].published).toBe(true);
+    }
+  });
+
+  it('the portal access operations as User.json publishes them', () => {
+    expect(PORTAL_ACCESS_OPERATIONS).toEqual(['removePortalUser', 'getUserDetails']);
+    expect(ZOHO_OPERATIONS.removePortalUser).toMatchObject({
+      operationId: 'removePortalUser',
+      source: 'v1.0/User.json',
+      published: true,
+      method: 'POST',
+      path: '/api/v1/portalUsers/{userId}/removeUser',
+      query: {},
+      success: { status: 204, body: null },
+      scopes: ['Desk.settings.DELETE', 'Desk.basic.DELETE'],
+      errors: [403, 404, 500],
+    });
+    expect(ZOHO_OPERATIONS.removePortalUser).not.toHaveProperty('body');
+    expect(ZOHO_OPERATIONS.getUserDetails).toMatchObject({
+      operationId: 'getUserDetails',
+      source: 'v1.0/User.json',
+      method: 'GET',
+      path: '/api/v1/users/{userId}',
+      scopes: ['Desk.contacts.READ', 'Desk.settings.READ', 'Desk.basic.READ'],
+    });
+    // Neither dialect sends them unless REMOVE_PORTAL_ACCESS is on.
+    for (const ops of Object.values(DIALECT_OPERATIONS)) {
+      for (const name of PORTAL_ACCESS_OPERATIONS) expect(ops).not.toContain(name);
     }
   });
 
