@@ -131,6 +131,8 @@ export const StageConfigSchema = z
           .default(DEFAULTS.maxInCallRetries),
         dryRun: z.boolean().default(false),
         verifyAfterRemove: z.boolean().default(false),
+        /** Remove portal access after a full deprovision (needs Desk.settings.DELETE). */
+        removePortalAccess: z.boolean().default(DEFAULTS.removePortalAccess),
       })
       .prefault({}),
     guard: z

@@ -40,6 +40,7 @@ export function banner(config: LocalConfig, service: LocalService): string {
         ]
       : []),
     `  Help centers     ${service.helpCenterIds.join(', ')}   (dialect ${config.HELPCENTER_API}${config.DRY_RUN ? ', DRY RUN' : ''})`,
+    `  Portal access    ${config.REMOVE_PORTAL_ACCESS ? 'removed after a full deprovision (REMOVE_PORTAL_ACCESS=true; token needs Desk.settings.DELETE)' : 'kept (REMOVE_PORTAL_ACCESS=false)'}`,
     ...(service.dlqPath
       ? [
           `  Dead letters     ${service.dlqPath}`,

@@ -44,6 +44,7 @@ const LocalEnvSchema = z.object({
   [ENV.LOG_LEVEL]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.DRY_RUN]: booleanFlag.default(false),
   [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
+  [ENV.REMOVE_PORTAL_ACCESS]: booleanFlag.default(DEFAULTS.removePortalAccess),
   [ENV.MAX_RECEIVE_COUNT]: positiveInt.default(DEFAULTS.maxReceiveCount),
   [ENV.MAX_IN_CALL_RETRIES]: z.coerce
     .number()

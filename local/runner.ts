@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
@@ -35,7 +36,7 @@ import {
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
-import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { IdentityLinkWriter, IdentityStore } from '#core/ports/identity-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
 import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
@@ -111,6 +112,8 @@ interface RunnerPorts {
   secrets: SecretSource & SecretWriter;
   ids: { webhook: string; oauth: string; token: string };
   identityStore: IdentityStore;
+  /** The worker's link write-back (the same file store locally). */
+  identityLinks: IdentityLinkWriter;
   deadLetters: DeadLetterQueue;
   guard: RateGuard;
   persistence: BasePersistenceLayer;
@@ -328,10 +331,12 @@ async function localPorts(
       });
     },
   });
+  const identityStore = await FileIdentityStore.open(identityPath);
   return {
     secrets,
     ids: LOCAL_SECRET_IDS,
-    identityStore: await FileIdentityStore.open(identityPath),
+    identityStore,
+    identityLinks: identityStore,
     deadLetters,
     guard: new InMemoryRateGuard(
       config.GUARD_MAX_REQUESTS,
@@ -363,6 +368,7 @@ function awsPorts(config: LocalConfig, logger: Logger): RunnerPorts {
       token: config.ZOHO_TOKEN_SECRET_ARN!,
     },
     identityStore: new DynamoDbIdentityStore(dynamo, config.IDENTITY_TABLE_NAME!),
+    identityLinks: new DynamoDbIdentityLinks(dynamo, config.IDENTITY_TABLE_NAME!),
     deadLetters: new SqsDeadLetterQueue(sqs, config.DEAD_LETTER_QUEUE_URL!),
     guard: new DynamoDbRateGuard(
       dynamo,
@@ -410,7 +416,8 @@ export async function startLocalService(
       config.mode === 'local'
         ? await localPorts(config, standIns, logger)
         : awsPorts(config, logger);
-    const { secrets, ids, identityStore, deadLetters, guard, persistence, ingestQueue } = ports;
+    const { secrets, ids, identityStore, identityLinks, deadLetters, guard, persistence } = ports;
+    const { ingestQueue } = ports;
     const { localQueue, poller, dlqPath, identityPath } = ports;
 
     const refresher = new InProcessTokenRefresher({
@@ -432,6 +439,7 @@ export async function startLocalService(
         maxInCallRetries: config.MAX_IN_CALL_RETRIES,
         dryRun: config.DRY_RUN,
         verifyAfterRemove: config.VERIFY_AFTER_REMOVE,
+        removePortalAccess: config.REMOVE_PORTAL_ACCESS,
         guardMaxRequests: config.GUARD_MAX_REQUESTS,
         guardWindowSeconds: config.GUARD_WINDOW_SECONDS,
         groupMapping: parseGroupMapping(config.GROUP_MAPPING),
@@ -442,6 +450,7 @@ export async function startLocalService(
         tokenSecretId: ids.token,
         refresher,
         identityStore,
+        identityLinks,
         deadLetters,
         guard,
         persistence,

@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
@@ -61,6 +62,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     tokenSecretId: config.tokenSecretId,
     refresher: lazyTokenRefresher(config.tokenRefresherFunctionName),
     identityStore: new DynamoDbIdentityStore(dynamo, config.identityTableName),
+    identityLinks: new DynamoDbIdentityLinks(dynamo, config.identityTableName),
     deadLetters: new SqsDeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl),
     deferMessage: (record, seconds) => deferrer.defer(record, seconds),
     guard: new DynamoDbRateGuard(
@@ -85,6 +87,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     helpCenters: deps.helpCenterIds.length,
     dryRun: config.dryRun,
     verifyAfterRemove: config.verifyAfterRemove,
+    removePortalAccess: config.removePortalAccess,
   });
   return createWorkerHandler(deps);
 }

@@ -29,6 +29,8 @@ export interface HelpCenterSettings {
   dryRun?: boolean;
   /** @default false */
   verifyAfterRemove?: boolean;
+  /** After a full deprovision, also remove portal access (removePortalUser). @default false */
+  removePortalAccess?: boolean;
 }
 
 export interface DeprovisionWorkerProps {
@@ -94,6 +96,7 @@ export class DeprovisionWorker extends Construct {
         [ENV.MAX_IN_CALL_RETRIES]: String(hc.maxInCallRetries ?? DEFAULTS.maxInCallRetries),
         [ENV.DRY_RUN]: String(hc.dryRun ?? false),
         [ENV.VERIFY_AFTER_REMOVE]: String(hc.verifyAfterRemove ?? false),
+        [ENV.REMOVE_PORTAL_ACCESS]: String(hc.removePortalAccess ?? DEFAULTS.removePortalAccess),
         [ENV.GUARD_MAX_REQUESTS]: String(props.guardMaxRequests ?? DEFAULTS.guardMaxRequests),
         [ENV.GUARD_WINDOW_SECONDS]: String(props.guardWindowSeconds ?? DEFAULTS.guardWindowSeconds),
         [ENV.GROUP_MAPPING]: JSON.stringify(props.groupMapping ?? []),

@@ -34,6 +34,22 @@ export class FileIdentityStore extends InMemoryIdentityStore {
     await this.persist();
   }
 
+  override async create(record: IdentityRecord): Promise<boolean> {
+    const created = await super.create(record);
+    if (created) await this.persist();
+    return created;
+  }
+
+  override async linkHelpCenterUsers(
+    id: string,
+    helpCenterUserIds: Readonly<Record<string, string>>,
+    options: { expectedVersion: number; updatedAt: string },
+  ): Promise<boolean> {
+    const linked = await super.linkHelpCenterUsers(id, helpCenterUserIds, options);
+    if (linked) await this.persist();
+    return linked;
+  }
+
   override async delete(id: string): Promise<void> {
     await super.delete(id);
     await this.persist();

@@ -1,4 +1,5 @@
 import type {
+  IdentityLinkWriter,
   IdentityLookupKey,
   IdentityRecord,
   IdentityStore,
@@ -12,7 +13,7 @@ const CASE_INSENSITIVE_KEYS: ReadonlySet<IdentityLookupKey> = new Set(['userName
  * case-insensitively and externalId / idpUserId exactly. `put` stores the record as given: callers
  * own `version`, `createdAt` and `updatedAt`.
  */
-export class InMemoryIdentityStore implements IdentityStore {
+export class InMemoryIdentityStore implements IdentityStore, IdentityLinkWriter {
   private readonly records = new Map<string, IdentityRecord>();
 
   constructor(initial: readonly IdentityRecord[] = []) {
@@ -38,6 +39,28 @@ export class InMemoryIdentityStore implements IdentityStore {
 
   async put(record: IdentityRecord): Promise<void> {
     this.records.set(record.id, structuredClone(record));
+  }
+
+  async create(record: IdentityRecord): Promise<boolean> {
+    if (this.records.has(record.id)) return false;
+    this.records.set(record.id, structuredClone(record));
+    return true;
+  }
+
+  async linkHelpCenterUsers(
+    id: string,
+    helpCenterUserIds: Readonly<Record<string, string>>,
+    options: { expectedVersion: number; updatedAt: string },
+  ): Promise<boolean> {
+    const current = this.records.get(id);
+    if (current === undefined || current.version !== options.expectedVersion) return false;
+    this.records.set(id, {
+      ...current,
+      helpCenterUserIds: { ...helpCenterUserIds },
+      version: current.version + 1,
+      updatedAt: options.updatedAt,
+    });
+    return true;
   }
 
   async delete(id: string): Promise<void> {

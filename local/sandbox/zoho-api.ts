@@ -109,6 +109,21 @@ export function userRow(user: SandboxUser) {
   };
 }
 
+/** getUserDetails body (User.json userDetailViewJson): `email[]` instead of `emailAddress`. */
+export function userDetails(user: SandboxUser) {
+  return {
+    id: user.id,
+    name: user.name ?? displayName(user.email),
+    photoUrl: null,
+    lastAccessedTime: null,
+    contactId: null,
+    userType: user.userType ?? 'ENDUSER',
+    label: null,
+    email: [{ emailAddress: user.email, isVerified: true, isPrimary: true }],
+    status: user.status ?? 'ACTIVE',
+  };
+}
+
 /** getUserGroups row (HelpcenterGroups.json groupMetaResponse). */
 export function groupRow(group: SandboxGroup) {
   return {
@@ -178,6 +193,17 @@ const handlers: Record<ZohoOperationName, Handler> = {
     if (store.group(groupId) === undefined) return unknownId('groupId');
     store.removeMembers(groupId, jsonBody(request).userIds ?? []);
     return noContent();
+  },
+  getUserDetails: (store, request, { userId = '' }) => {
+    const user = store.user(userId);
+    const helpCenterId = request.query.get('helpCenterId');
+    if (helpCenterId !== null && !store.helpCenterExists(helpCenterId)) {
+      return unknownId('helpCenterId');
+    }
+    if (user === undefined || (helpCenterId !== null && user.helpCenterId !== helpCenterId)) {
+      return unknownId('userId');
+    }
+    return { status: 200, body: userDetails(user) };
   },
   removePortalUser: (store, _request, { userId = '' }) => {
     const user = store.user(userId);

@@ -2,20 +2,26 @@ import type {
   HelpCenter,
   HelpCenterGroup,
   HelpCenterUser,
+  PortalAccess,
+  PortalRemovalResult,
   RemovalResult,
 } from '#core/ports/help-center.ts';
 
 interface MemberUser extends HelpCenterUser {
   groupIds: string[];
+  /** Portal status (ACTIVE unless set); removePortalUser makes it DELETED. */
+  status?: string;
 }
 
 /**
  * In-memory Help Center port for use-case tests (the real client is tested over sockets against the
  * sandbox). `failures` queues errors thrown by the next calls of a method.
  */
-export class InMemoryHelpCenter implements HelpCenter {
+export class InMemoryHelpCenter implements HelpCenter, PortalAccess {
   readonly calls: string[] = [];
-  readonly failures: Partial<Record<'find' | 'remove' | 'list', unknown[]>> = {};
+  readonly failures: Partial<Record<'find' | 'remove' | 'list' | 'portal', unknown[]>> = {};
+  /** When set, removePortalUser answers but the user stays ACTIVE (to exercise verify-after). */
+  portalRemovalIsIneffective = false;
   /** When set, removal leaves the groups in place (to exercise verify-after). */
   removalIsIneffective = false;
 
@@ -24,7 +30,7 @@ export class InMemoryHelpCenter implements HelpCenter {
     readonly groups: HelpCenterGroup[],
   ) {}
 
-  private failIfQueued(method: 'find' | 'remove' | 'list'): void {
+  private failIfQueued(method: 'find' | 'remove' | 'list' | 'portal'): void {
     const queue = this.failures[method];
     if (queue && queue.length > 0) throw queue.shift();
   }
@@ -83,5 +89,34 @@ export class InMemoryHelpCenter implements HelpCenter {
     this.failIfQueued('list');
     const user = this.users.find((u) => u.id === userId);
     return this.groups.filter((g) => user?.groupIds.includes(g.id));
+  }
+
+  async removePortalUser(
+    helpCenterId: string,
+    userId: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<PortalRemovalResult> {
+    this.calls.push(`portal ${helpCenterId} ${userId}${options.dryRun ? ' (dry run)' : ''}`);
+    this.failIfQueued('portal');
+    const user = this.users.find((u) => u.id === userId && u.helpCenterId === helpCenterId);
+    const dryRun = options.dryRun ?? false;
+    if (user === undefined) {
+      return {
+        helpCenterId,
+        userId,
+        outcome: 'already-removed',
+        httpStatus: 404,
+        calls: 1,
+        dryRun,
+      };
+    }
+    if (!dryRun && !this.portalRemovalIsIneffective) user.status = 'DELETED';
+    return { helpCenterId, userId, outcome: 'removed', httpStatus: 204, calls: 1, dryRun };
+  }
+
+  async portalUserStatus(helpCenterId: string, userId: string): Promise<string | undefined> {
+    this.calls.push(`status ${helpCenterId} ${userId}`);
+    const user = this.users.find((u) => u.id === userId && u.helpCenterId === helpCenterId);
+    return user?.status ?? (user ? 'ACTIVE' : undefined);
   }
 }

@@ -82,6 +82,12 @@ const USES: Record<FunctionId, SdkUse[]> = {
       resource: ENV.IDENTITY_TABLE_NAME,
       commands: ['Get', 'Query', 'Put', 'Delete', 'Scan'],
     },
+    {
+      // The link write-back: a conditional Put (new record) and a version-conditional Update.
+      adapter: 'dynamodb-identity-links',
+      resource: ENV.IDENTITY_TABLE_NAME,
+      commands: ['Put', 'Update'],
+    },
     { adapter: 'dynamodb-rate-guard', resource: ENV.IDEMPOTENCY_TABLE_NAME, commands: ['Update'] },
     {
       adapter: POWERTOOLS_IDEMPOTENCY,

@@ -288,7 +288,8 @@ describe('DynamoDB guard', () => {
 
 describe('DynamoDB identity store', () => {
   it('finds records by each key, case-insensitively on userName and email, and pages the list', async () => {
-    const store = new DynamoDbIdentityStore(resources.documents, env.identityTable);
+    // A table of its own: the worker tests above write links back to the shared one.
+    const store = new DynamoDbIdentityStore(resources.documents, await resources.identityTable());
     const now = '2026-11-26T09:00:00.000Z';
     await store.put({
       id: 'id-a',

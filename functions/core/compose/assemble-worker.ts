@@ -14,7 +14,7 @@ import { defaultRetryPolicy } from '#core/deprovision/retry.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
 import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
-import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { IdentityLinkWriter, IdentityStore } from '#core/ports/identity-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { MetricsSink } from '#core/ports/metrics.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
@@ -29,6 +29,8 @@ export interface WorkerPorts {
   tokenSecretId: string;
   refresher: TokenRefresher;
   identityStore: IdentityStore;
+  /** The link write-back's writer (the worker records links found by email); none turns it off. */
+  identityLinks?: IdentityLinkWriter;
   deadLetters: DeadLetterQueue;
   guard: RateGuard;
   /** Powertools idempotency persistence (DynamoDB in AWS); none disables deduplication. */
@@ -116,6 +118,7 @@ export async function assembleWorker(
   return {
     helpCenter,
     identityStore: ports.identityStore,
+    ...(ports.identityLinks ? { identityLinks: ports.identityLinks } : {}),
     directory: new DirectoryCache(settings.directoryCacheTtlMs ?? 60_000, clock),
     deadLetters: ports.deadLetters,
     guard: ports.guard,
@@ -128,6 +131,8 @@ export async function assembleWorker(
     maxReceiveCount: settings.maxReceiveCount,
     dryRun: settings.dryRun,
     verifyAfterRemove: settings.verifyAfterRemove,
+    // The client itself, not the coalescing wrapper: portal access is per person.
+    ...(settings.removePortalAccess ? { portalAccess: client } : {}),
     groupMapping,
     ...(ports.metrics ? { metrics: ports.metrics } : {}),
     ...(ports.deferMessage ? { deferMessage: ports.deferMessage } : {}),

@@ -30,6 +30,7 @@ export const WorkerConfigSchema = z.object({
     .default(DEFAULTS.maxInCallRetries),
   [ENV.DRY_RUN]: booleanFlag.default(false),
   [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
+  [ENV.REMOVE_PORTAL_ACCESS]: booleanFlag.default(DEFAULTS.removePortalAccess),
   [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(DEFAULTS.guardMaxRequests),
   [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(DEFAULTS.guardWindowSeconds),
   [ENV.GROUP_MAPPING]: z.string().optional(),
@@ -44,6 +45,8 @@ export interface ProcessingSettings {
   maxInCallRetries: number;
   dryRun: boolean;
   verifyAfterRemove: boolean;
+  /** Also remove portal access after a full deprovision (REMOVE_PORTAL_ACCESS; default off). */
+  removePortalAccess?: boolean;
   guardMaxRequests: number;
   guardWindowSeconds: number;
   /**
@@ -84,6 +87,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     maxInCallRetries: c[ENV.MAX_IN_CALL_RETRIES],
     dryRun: c[ENV.DRY_RUN],
     verifyAfterRemove: c[ENV.VERIFY_AFTER_REMOVE],
+    removePortalAccess: c[ENV.REMOVE_PORTAL_ACCESS],
     guardMaxRequests: c[ENV.GUARD_MAX_REQUESTS],
     guardWindowSeconds: c[ENV.GUARD_WINDOW_SECONDS],
     groupMapping: parseGroupMapping(c[ENV.GROUP_MAPPING]),

@@ -17,6 +17,8 @@ export const DEFAULTS = {
   maxReceiveCount: 5,
   /** In-call retries of a transient Help Center failure. */
   maxInCallRetries: 3,
+  /** Portal access removal after a full deprovision is opt-in (REMOVE_PORTAL_ACCESS). */
+  removePortalAccess: false,
   guardMaxRequests: 100,
   guardWindowSeconds: 300,
   /** 256 KiB: SQS's classic message limit and far above any real webhook delivery. */

@@ -50,6 +50,12 @@ export const ENV = {
   MAX_IN_CALL_RETRIES: 'MAX_IN_CALL_RETRIES',
   DRY_RUN: 'DRY_RUN',
   VERIFY_AFTER_REMOVE: 'VERIFY_AFTER_REMOVE',
+  /**
+   * Opt-in: after a full deprovision removed the person from every group, also remove their portal
+   * access (Zoho removePortalUser; the token needs Desk.settings.DELETE). Never for group-level
+   * requests. Default false.
+   */
+  REMOVE_PORTAL_ACCESS: 'REMOVE_PORTAL_ACCESS',
   /** Guard: hold requests when more than GUARD_MAX_REQUESTS arrive within GUARD_WINDOW_SECONDS. */
   GUARD_MAX_REQUESTS: 'GUARD_MAX_REQUESTS',
   GUARD_WINDOW_SECONDS: 'GUARD_WINDOW_SECONDS',

@@ -129,6 +129,36 @@ export const ZohoUserRowShape = {
 };
 export const ZohoUserRowSchema = z.strictObject(ZohoUserRowShape);
 
+/**
+ * getUserDetails 200 (User.json components.responses.userDetailViewJson = userDefaultJson +
+ * `lastAccessedTime, contactId, userType, label, email[], status`). Zoho's own example adds
+ * `photoURL` and `type`, so unknown keys are tolerated here; `status` is what we read.
+ */
+export const GetUserDetailsResponseSchema = z.looseObject({
+  id: IdOut,
+  name: Nullable(z.string().max(100)).optional(),
+  photoUrl: Nullable(z.string().max(200)).optional(),
+  contactId: Nullable(IdOut).optional(),
+  userType: Nullable(UserType).optional(),
+  email: Nullable(
+    z.array(
+      z.looseObject({
+        emailAddress: Nullable(z.string().max(100)),
+        isVerified: z.unknown().optional(),
+        isPrimary: z.unknown().optional(),
+      }),
+    ),
+  ).optional(),
+  status: Nullable(UserStatus),
+});
+
+/**
+ * Portal access after removePortalUser: the spec documents the operation ("Removes a portal user
+ * from the help center", 204) and the user statuses ACTIVE, DISABLED, DELETED; anything but
+ * ACTIVE is no longer access to the portal.
+ */
+export const PORTAL_ACCESS_REVOKED_STATUSES: readonly ZohoUserStatus[] = ['DISABLED', 'DELETED'];
+
 /** getUsers 200 (User.json components.responses.getUsersResponse): `data[]`, `count` with include=count. */
 export const GetUsersResponseSchema = z.strictObject({
   data: z.array(ZohoUserRowSchema),
@@ -352,7 +382,24 @@ export const ZOHO_OPERATIONS = {
     scopes: ['Desk.contacts.UPDATE', 'Desk.settings.UPDATE'],
     errors: [403, 404, 422, 500],
   },
-  /** User.json operationId removePortalUser (the spec lists no orgId parameter for it). */
+  /** User.json operationId getUserDetails (verify-after of the portal access removal). */
+  getUserDetails: {
+    operationId: 'getUserDetails',
+    source: 'v1.0/User.json',
+    published: true,
+    method: 'GET',
+    path: '/api/v1/users/{userId}',
+    query: { include: { type: 'enum', values: ['contact'] }, helpCenterId },
+    success: { status: 200, body: GetUserDetailsResponseSchema },
+    scopes: ['Desk.contacts.READ', 'Desk.settings.READ', 'Desk.basic.READ'],
+    errors: [403, 422, 500],
+  },
+  /**
+   * User.json operationId removePortalUser, `POST /api/v1/portalUsers/{userId}/removeUser`:
+   * "Removes a portal user from the help center"; 204 emptyResponse, documented errors 403, 404
+   * (urlNotFoundErrorResponse), 500; security iam-oauth2-schema Desk.settings.DELETE or
+   * Desk.basic.DELETE. The spec lists no orgId parameter for it (we send the header anyway).
+   */
   removePortalUser: {
     operationId: 'removePortalUser',
     source: 'v1.0/User.json',
@@ -457,6 +504,12 @@ export const DIALECT_OPERATIONS = {
   ],
   'zoho-desk-v1': ['getUsers', 'getUserGroups', 'deleteGroupsFromUsers', 'deleteHCGroupUsers'],
 } as const satisfies Record<string, readonly ZohoOperationName[]>;
+
+/** Operations the opt-in portal access removal adds to either dialect (REMOVE_PORTAL_ACCESS). */
+export const PORTAL_ACCESS_OPERATIONS = [
+  'removePortalUser',
+  'getUserDetails',
+] as const satisfies readonly ZohoOperationName[];
 
 /** "Desk.a or Desk.b" for one operation's scopes. */
 export function describeScopes(name: ZohoOperationName): string {

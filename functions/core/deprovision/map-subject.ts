@@ -17,6 +17,8 @@ export interface MappingResult {
   /** Why nothing was found, when `targets` is empty. */
   reason?: string;
   identity?: IdentityRecord;
+  /** The targets found by exact email in the directory (not from identity store links). */
+  fromDirectory?: RemovalTarget[];
 }
 
 /**
@@ -109,6 +111,7 @@ export async function mapSubject(
     (u) => u.email.trim().toLowerCase() === email,
   );
   const targets = [...linkedTargets];
+  const fromDirectory: RemovalTarget[] = [];
   for (const hc of helpCenterIds) {
     if (linked[hc] !== undefined) continue;
     const matches = users.filter((u) => u.helpCenterId === hc);
@@ -119,12 +122,16 @@ export async function mapSubject(
         matches.map((m) => m.id),
       );
     }
-    if (matches[0]) targets.push({ helpCenterId: hc, userId: matches[0].id });
+    if (matches[0]) {
+      targets.push({ helpCenterId: hc, userId: matches[0].id });
+      fromDirectory.push({ helpCenterId: hc, userId: matches[0].id });
+    }
   }
   return {
     targets,
     via: targets.length === 0 ? 'none' : 'directory',
     ...(targets.length === 0 ? { reason: 'no Help Center user has this email' } : {}),
     ...(identity ? { identity } : {}),
+    ...(fromDirectory.length > 0 ? { fromDirectory } : {}),
   };
 }

@@ -1,4 +1,6 @@
 import type { GroupMapping } from '#core/config/group-mapping.ts';
+import { PORTAL_ACCESS_REVOKED_STATUSES } from '#core/contract/zoho-desk.ts';
+import { writeBackLinks } from '#core/deprovision/link-write-back.ts';
 import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.ts';
 import { attemptGroupRemoval, isGroupLevel } from '#core/deprovision/process-group-removal.ts';
 import { type OnRetry, type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
@@ -13,14 +15,24 @@ import {
 } from '#core/domain/errors.ts';
 import type { Clock } from '#core/ports/clock.ts';
 import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
-import type { HelpCenter, RemovalResult } from '#core/ports/help-center.ts';
-import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type {
+  HelpCenter,
+  PortalAccess,
+  PortalRemovalResult,
+  RemovalResult,
+} from '#core/ports/help-center.ts';
+import type { IdentityLinkWriter, IdentityStore } from '#core/ports/identity-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
 
 export interface ProcessDeps {
   helpCenter: HelpCenter;
   identityStore: IdentityStore;
+  /**
+   * Link write-back: when set, the Help Center ids an exact-email match found are recorded on the
+   * identity record keyed by the request's IdP id (see writeBackLinks).
+   */
+  identityLinks?: IdentityLinkWriter;
   directory: DirectoryCache;
   deadLetters: DeadLetterQueue;
   guard: RateGuard;
@@ -37,6 +49,12 @@ export interface ProcessDeps {
   quotaWaitSeconds?: number;
   dryRun: boolean;
   verifyAfterRemove: boolean;
+  /**
+   * Set when portal access removal is on (REMOVE_PORTAL_ACCESS): after a full deprovision removed
+   * the person from every group of a help center, their portal access there is removed too.
+   * Group-level requests never use it.
+   */
+  portalAccess?: PortalAccess;
   /** IdP group → Help Center group; a group-level request acts only on an exact entry. */
   groupMapping?: GroupMapping;
   /**
@@ -57,6 +75,8 @@ export interface Attempt {
       'helpCenterId' | 'userId' | 'outcome' | 'httpStatus' | 'calls' | 'dryRun'
     > & {
       groupIds?: string[];
+      /** Portal access removal in that help center, when REMOVE_PORTAL_ACCESS is on. */
+      portalAccess?: PortalRemovalResult['outcome'];
     }
   >;
   via: string;
@@ -176,6 +196,7 @@ export async function processDeprovision(
         outcome: r.outcome,
         status: r.httpStatus,
         ...(r.groupIds ? { groupsRemoved: r.groupIds.length } : {}),
+        ...(r.portalAccess ? { portalAccess: r.portalAccess } : {}),
       })),
       dryRun: deps.dryRun,
     });
@@ -265,6 +286,17 @@ async function attemptRemoval(
     () => mapSubject(deps, request.subject, helpCenterIds),
     onRetry,
   );
+  if (deps.identityLinks && mapping.fromDirectory && !deps.dryRun) {
+    // Exact-email matches only (an ambiguous match threw above; a no-match found nothing).
+    await writeBackLinks(
+      { ...deps, identityLinks: deps.identityLinks },
+      request.subject,
+      mapping.fromDirectory,
+      { requestId: request.requestId, subject: subjectLogId(request.subject) },
+      // A SCIM request names our own record: gone means SCIM deleted it, so never recreate it.
+      { allowCreate: request.source !== 'scim' },
+    );
+  }
   if (mapping.targets.length === 0) {
     return {
       outcome: 'no-op',
@@ -335,7 +367,7 @@ async function removeFromOneHelpCenter(
       );
     }
   }
-  return {
+  const removal: Removal = {
     helpCenterId: result.helpCenterId,
     userId: result.userId,
     outcome: result.outcome,
@@ -344,6 +376,46 @@ async function removeFromOneHelpCenter(
     dryRun: result.dryRun,
     ...(result.groupIds ? { groupIds: result.groupIds } : {}),
   };
+  if (deps.portalAccess === undefined) return removal;
+  // After the groups, never before: a redrive after a portal failure finds the groups gone (a
+  // no-op or an idempotent 204) and goes on to the portal removal.
+  const portal = await removePortalAccess(deps, deps.portalAccess, target, onRetry);
+  return {
+    ...removal,
+    // Removing the portal access is a change even when the person was in no group any more.
+    outcome: portal.outcome === 'removed' ? 'removed' : removal.outcome,
+    calls: removal.calls + portal.calls,
+    portalAccess: portal.outcome,
+  };
+}
+
+async function removePortalAccess(
+  deps: ProcessDeps,
+  portalAccess: PortalAccess,
+  target: { helpCenterId: string; userId: string },
+  onRetry: OnRetry,
+): Promise<PortalRemovalResult> {
+  const result = await withRetries(
+    deps.retry,
+    () =>
+      portalAccess.removePortalUser(target.helpCenterId, target.userId, { dryRun: deps.dryRun }),
+    onRetry,
+  );
+  if (deps.verifyAfterRemove && !deps.dryRun) {
+    const status = await withRetries(
+      deps.retry,
+      () => portalAccess.portalUserStatus(target.helpCenterId, target.userId),
+      onRetry,
+    );
+    if (!PORTAL_ACCESS_REVOKED_STATUSES.some((revoked) => revoked === status)) {
+      throw new VerifyFailedError(
+        `User ${target.userId} is ${status ?? 'of unknown status'} in help center ${target.helpCenterId} after the portal access removal`,
+        target.helpCenterId,
+        'the Help Center does not report the user DISABLED or DELETED after removePortalUser',
+      );
+    }
+  }
+  return result;
 }
 
 /** Verify-after found groups left: retrying may help (eventual consistency), so it is transient. */
@@ -351,9 +423,8 @@ export class VerifyFailedError extends TransientError {
   constructor(
     message: string,
     readonly helpCenterId: string,
+    hint = 'the Help Center still lists group memberships after the removal call',
   ) {
-    super(message, {
-      hint: 'the Help Center still lists group memberships after the removal call',
-    });
+    super(message, { hint });
   }
 }

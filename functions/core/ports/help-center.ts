@@ -52,3 +52,29 @@ export interface HelpCenter {
   /** Groups the user is still in (verify-after), optionally of one help center only. */
   listUserGroups(userId: string, helpCenterId?: string): Promise<HelpCenterGroup[]>;
 }
+
+/** What removing one Help Center user's portal access did. */
+export interface PortalRemovalResult {
+  helpCenterId: string;
+  userId: string;
+  /** `removed`: the call succeeded (or would have, in dry run); `already-removed`: Zoho knows no such portal user. */
+  outcome: 'removed' | 'already-removed';
+  httpStatus: number;
+  calls: number;
+  dryRun: boolean;
+}
+
+/**
+ * Portal access of Help Center users (opt-in, REMOVE_PORTAL_ACCESS): used after a full
+ * deprovision removed the person from every group, never for group-level requests.
+ */
+export interface PortalAccess {
+  /** Removes the user's portal access (Zoho removePortalUser). @throws TransientError, PermanentError */
+  removePortalUser(
+    helpCenterId: string,
+    userId: string,
+    options?: { dryRun?: boolean },
+  ): Promise<PortalRemovalResult>;
+  /** The user's status in the help center (verify-after): ACTIVE, DISABLED or DELETED. */
+  portalUserStatus(helpCenterId: string, userId: string): Promise<string | undefined>;
+}

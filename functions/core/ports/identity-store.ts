@@ -33,3 +33,27 @@ export interface IdentityStore {
     count: number;
   }): Promise<{ total: number; records: IdentityRecord[] }>;
 }
+
+/**
+ * The worker's conditional writes to the identity store (link write-back). Separate from
+ * IdentityStore so that functions that never write links (ingest) do not carry them.
+ */
+export interface IdentityLinkWriter {
+  /**
+   * Creates the record only if no record has its id (conditional create).
+   * @returns false when a record with that id already exists (nothing written)
+   */
+  create(record: IdentityRecord): Promise<boolean>;
+  /**
+   * Sets the record's Help Center links to `helpCenterUserIds`, bumps `version` and sets
+   * `updatedAt`, and changes nothing else (never `active`), only while the stored `version` still
+   * equals `expectedVersion` (optimistic concurrency: the worker's write-back must not undo a SCIM
+   * write it did not see).
+   * @returns false when the record is gone or its version moved on (nothing written)
+   */
+  linkHelpCenterUsers(
+    id: string,
+    helpCenterUserIds: Readonly<Record<string, string>>,
+    options: { expectedVersion: number; updatedAt: string },
+  ): Promise<boolean>;
+}

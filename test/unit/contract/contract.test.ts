@@ -4,7 +4,9 @@ import {
   ALLOWED_REQUESTS,
   buildDissociateUserGroups,
   buildFindUsersByEmail,
+  buildGetUserDetails,
   buildListUserGroups,
+  buildRemovePortalUser,
   buildRemoveUserFromHelpCenterGroups,
   buildRemoveUsersFromGroup,
   buildRemoveUsersFromGroupInHelpCenter,
@@ -15,6 +17,7 @@ import {
   checkRequest,
   DIALECT_OPERATIONS,
   matchOperation,
+  PORTAL_ACCESS_OPERATIONS,
   ZOHO_OPERATIONS,
   ZohoErrorSchema,
 } from '#core/contract/zoho-desk.ts';
@@ -78,6 +81,12 @@ const builtRequest = fc.oneof(
       () =>
         buildRemoveUsersFromGroup(g, u),
   ),
+  id.map((u) => () => buildRemovePortalUser(u)),
+  fc.tuple(id, id).map(
+    ([u, hc]) =>
+      () =>
+        buildGetUserDetails(u, hc),
+  ),
 );
 
 describe('the request builders against the Zoho Desk contract', () => {
@@ -112,6 +121,33 @@ describe('the request builders against the Zoho Desk contract', () => {
     ]);
     for (const name of DIALECT_OPERATIONS['zoho-desk-v1']) {
       expect(ZOHO_OPERATIONS[name].published).toBe(true);
+    }
+  });
+
+  it('the portal access operations as User.json publishes them', () => {
+    expect(PORTAL_ACCESS_OPERATIONS).toEqual(['removePortalUser', 'getUserDetails']);
+    expect(ZOHO_OPERATIONS.removePortalUser).toMatchObject({
+      operationId: 'removePortalUser',
+      source: 'v1.0/User.json',
+      published: true,
+      method: 'POST',
+      path: '/api/v1/portalUsers/{userId}/removeUser',
+      query: {},
+      success: { status: 204, body: null },
+      scopes: ['Desk.settings.DELETE', 'Desk.basic.DELETE'],
+      errors: [403, 404, 500],
+    });
+    expect(ZOHO_OPERATIONS.removePortalUser).not.toHaveProperty('body');
+    expect(ZOHO_OPERATIONS.getUserDetails).toMatchObject({
+      operationId: 'getUserDetails',
+      source: 'v1.0/User.json',
+      method: 'GET',
+      path: '/api/v1/users/{userId}',
+      scopes: ['Desk.contacts.READ', 'Desk.settings.READ', 'Desk.basic.READ'],
+    });
+    // Neither dialect sends them unless REMOVE_PORTAL_ACCESS is on.
+    for (const ops of Object.values(DIALECT_OPERATIONS)) {
+      for (const name of PORTAL_ACCESS_OPERATIONS) expect(ops).not.toContain(name);
     }
   });
 
@@ -163,7 +199,9 @@ describe('every sandbox response against the contract response schemas', () => {
         { groupIds: [BETA, '42'] },
       ],
       [204, 'POST', `/api/v1/groups/${ENTERPRISE}/users/remove`, { userIds: [ALICE_A] }],
+      [200, 'GET', `/api/v1/users/${CAROL}?helpCenterId=${HC_A}`],
       [204, 'POST', `/api/v1/portalUsers/${CAROL}/removeUser`],
+      [200, 'GET', `/api/v1/users/${CAROL}`],
       [204, 'DELETE', `/api/v1/helpcenter/${HC_A}/users/${BOB}/groups`],
       [422, 'GET', '/api/v1/users?from=0'],
       [422, 'GET', '/api/v1/users/abc/groups'],
@@ -305,7 +343,8 @@ describe('sandbox responses to arbitrary requests (property)', () => {
       ),
       fc.tuple(
         fc.constantFrom('GET', 'PUT', 'DELETE'),
-        fc.constantFrom('/api/v1/tickets', `/api/v1/users/${ALICE_A}`, '/api/v1/groups'),
+        // Paths the contract has no operation for (GET /api/v1/users/{id} is getUserDetails).
+        fc.constantFrom('/api/v1/tickets', `/api/v1/users/${ALICE_A}/profile`, '/api/v1/groups'),
         query,
         fc.constant(undefined),
       ),

@@ -23,6 +23,8 @@ export type HelpCenterOperation =
   | 'dissociate-user-groups'
   | 'remove-users-from-group-in-help-center'
   | 'remove-users-from-group'
+  | 'remove-portal-user'
+  | 'get-user-details'
   | PreflightOperation;
 
 /** Read-only requests of preflight and the start-up check (PREFLIGHT_REQUESTS). */
@@ -120,6 +122,18 @@ export const ALLOWED_REQUESTS: readonly AllowedShape[] = [
     method: 'POST',
     path: new RegExp(`^/api/v1/groups/${ID}/users/remove$`),
     bodyIds: 'userIds',
+  },
+  {
+    operation: 'remove-portal-user',
+    contract: 'removePortalUser',
+    method: 'POST',
+    path: new RegExp(`^/api/v1/portalUsers/${ID}/removeUser$`),
+  },
+  {
+    operation: 'get-user-details',
+    contract: 'getUserDetails',
+    method: 'GET',
+    path: new RegExp(`^/api/v1/users/${ID}\\?helpCenterId=${ID}$`),
   },
 ];
 
@@ -324,6 +338,18 @@ export function buildListHelpCenterGroups(
 }
 
 /**
+ * removePortalUser (User.json): `POST /api/v1/portalUsers/{userId}/removeUser`, no body. Removes the
+ * user's portal access (opt-in, after the group removal of a full deprovision).
+ */
+export function buildRemovePortalUser(userId: string): HelpCenterRequest {
+  return assertAllowed({
+    operation: 'remove-portal-user',
+    method: 'POST',
+    path: `/api/v1/portalUsers/${segment(userId, 'userId')}/removeUser`,
+  });
+}
+
+/**
  * Dialect probe: `GET` on the path of one of the mission's unpublished DELETE endpoints, with id 0
  * (PROBE_ID) for the user or group. An org serving the endpoint routes the path and refuses the
  * method (405 METHOD_NOT_ALLOWED, Common.json errorJson.errorCode); an org without it answers 404
@@ -347,6 +373,18 @@ export function buildDialectProbe(
           path: `/api/v1/helpcenter/${hc}/groups/${PROBE_ID}/users`,
         },
   );
+}
+
+/**
+ * getUserDetails (User.json): `GET /api/v1/users/{userId}?helpCenterId=<id>`, whose `status`
+ * (ACTIVE, DISABLED, DELETED) verifies a portal access removal.
+ */
+export function buildGetUserDetails(userId: string, helpCenterId: string): HelpCenterRequest {
+  return assertAllowed({
+    operation: 'get-user-details',
+    method: 'GET',
+    path: `/api/v1/users/${segment(userId, 'userId')}?helpCenterId=${segment(helpCenterId, 'helpCenterId')}`,
+  });
 }
 
 function bodyMatches(key: AllowedShape['bodyIds'], body: string | undefined): boolean {

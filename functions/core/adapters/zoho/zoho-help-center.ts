@@ -14,8 +14,10 @@ import {
   assertAllowed,
   buildDissociateUserGroups,
   buildFindUsersByEmail,
+  buildGetUserDetails,
   buildListHelpCenterGroups,
   buildListUserGroups,
+  buildRemovePortalUser,
   buildRemoveUserFromHelpCenterGroups,
   buildRemoveUsersFromGroup,
   buildRemoveUsersFromGroupInHelpCenter,
@@ -29,6 +31,7 @@ import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dial
 import {
   describeScopes,
   dialectScopeHint,
+  GetUserDetailsResponseSchema,
   ZOHO_ERROR,
   ZOHO_FIRST_INDEX,
   ZOHO_OPERATIONS,
@@ -47,6 +50,8 @@ import type {
   HelpCenter,
   HelpCenterGroup,
   HelpCenterUser,
+  PortalAccess,
+  PortalRemovalResult,
   RemovalResult,
 } from '#core/ports/help-center.ts';
 import type { Logger } from '#core/ports/logger.ts';
@@ -142,7 +147,7 @@ interface Exchange {
  * concurrency, and turns every failure into TransientError or PermanentError (with kind, hint,
  * httpStatus and errorCode). It retries nothing except one request after an INVALID_OAUTH refresh.
  */
-export class ZohoHelpCenterClient implements HelpCenter {
+export class ZohoHelpCenterClient implements HelpCenter, PortalAccess {
   private readonly origin: string;
   private readonly orgId: string;
   private readonly dialect: HelpCenterDialect;
@@ -386,6 +391,43 @@ export class ZohoHelpCenterClient implements HelpCenter {
     }
     const errorCode = res.status >= 400 ? zohoErrorCode(res) : undefined;
     return { status: res.status, ...(errorCode ? { errorCode } : {}) };
+  }
+
+  /**
+   * Removes one Help Center user's portal access (removePortalUser, User.json). In dry run, logs
+   * the request and sends nothing. Zoho documents 404 for this operation when there is no such
+   * portal user: that is `already-removed` (a redrive after a removal that did succeed).
+   * @throws TransientError, PermanentError (403 SCOPE_MISMATCH: Desk.settings.DELETE)
+   */
+  async removePortalUser(
+    helpCenterId: string,
+    userId: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<PortalRemovalResult> {
+    this.assertConfigured(helpCenterId);
+    const request = buildRemovePortalUser(userId);
+    const base = { helpCenterId, userId, dryRun: options.dryRun ?? false };
+    if (base.dryRun) {
+      this.logDryRun(request, base);
+      return { ...base, outcome: 'removed', httpStatus: 0, calls: 0 };
+    }
+    const calls = { count: 0 };
+    try {
+      const res = await this.send(request, calls);
+      return { ...base, outcome: 'removed', httpStatus: res.status, calls: calls.count };
+    } catch (error) {
+      if (error instanceof PermanentError && error.httpStatus === 404) {
+        return { ...base, outcome: 'already-removed', httpStatus: 404, calls: calls.count };
+      }
+      throw error;
+    }
+  }
+
+  /** The user's `status` from getUserDetails (User.json userDetailViewJson). */
+  async portalUserStatus(helpCenterId: string, userId: string): Promise<string | undefined> {
+    this.assertConfigured(helpCenterId);
+    const res = await this.send(buildGetUserDetails(userId, helpCenterId));
+    return parseBody(GetUserDetailsResponseSchema, res, 'getUserDetails').status ?? undefined;
   }
 
   private assertConfigured(helpCenterId: string): void {

@@ -5,7 +5,9 @@ import {
   assertAllowed,
   buildDissociateUserGroups,
   buildFindUsersByEmail,
+  buildGetUserDetails,
   buildListUserGroups,
+  buildRemovePortalUser,
   buildRemoveUserFromHelpCenterGroups,
   buildRemoveUsersFromGroup,
   buildRemoveUsersFromGroupInHelpCenter,
@@ -57,6 +59,62 @@ describe('Help Center request builders', () => {
     const remove = buildRemoveUsersFromGroup(GROUP, [USER]);
     expect(remove).toMatchObject({ method: 'POST', path: `/api/v1/groups/${GROUP}/users/remove` });
     expect(JSON.parse(remove.body ?? '')).toEqual({ userIds: [USER] });
+  });
+
+  it('builds the portal access removal (removePortalUser) and its verify read (getUserDetails)', () => {
+    expect(buildRemovePortalUser(USER)).toEqual({
+      operation: 'remove-portal-user',
+      method: 'POST',
+      path: `/api/v1/portalUsers/${USER}/removeUser`,
+    });
+    expect(buildGetUserDetails(USER, HC)).toEqual({
+      operation: 'get-user-details',
+      method: 'GET',
+      path: `/api/v1/users/${USER}?helpCenterId=${HC}`,
+    });
+  });
+
+  it('builds only POST /api/v1/portalUsers/{id}/removeUser with the portal builder, whatever the input (property)', () => {
+    const input = fc.oneof(
+      fc.string(),
+      fc.stringMatching(/^[0-9]{1,20}$/),
+      fc.constantFrom('..', '/', '%2F', GROUP, `${GROUP}/`, `../groups/${GROUP}`, ''),
+    );
+    fc.assert(
+      fc.property(input, (userId) => {
+        let request: HelpCenterRequest;
+        try {
+          request = buildRemovePortalUser(userId);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PermanentError);
+          return;
+        }
+        expect(request.method).toBe('POST');
+        expect(request.body).toBeUndefined();
+        expect(request.path).toBe(`/api/v1/portalUsers/${userId}/removeUser`);
+        expect(request.path).toMatch(/^\/api\/v1\/portalUsers\/[0-9]{1,19}\/removeUser$/);
+      }),
+      { numRuns: 1000 },
+    );
+    // The allowlist entry accepts nothing else under that operation name.
+    for (const [method, path] of [
+      ['DELETE', `/api/v1/groups/${GROUP}`],
+      ['DELETE', `/api/v1/portalUsers/${USER}/removeUser`],
+      ['POST', `/api/v1/portalUsers/${USER}/removeUser?x=1`],
+      ['POST', `/api/v1/portalUsers/${USER}`],
+    ] as const) {
+      expect(() => assertAllowed({ operation: 'remove-portal-user', method, path })).toThrow(
+        PermanentError,
+      );
+    }
+    expect(() =>
+      assertAllowed({
+        operation: 'remove-portal-user',
+        method: 'POST',
+        path: `/api/v1/portalUsers/${USER}/removeUser`,
+        body: '{"userIds":["1"]}',
+      }),
+    ).toThrow(PermanentError);
   });
 
   it('refuses an empty user or group list', () => {
@@ -186,6 +244,8 @@ describe('Help Center request builders', () => {
       (a, b, c) => buildDissociateUserGroups(a, b, c),
       (a, b, c) => buildRemoveUsersFromGroupInHelpCenter(a, b, c),
       (a, _b, c) => buildRemoveUsersFromGroup(a, c),
+      (a) => buildRemovePortalUser(a),
+      (a, b) => buildGetUserDetails(a, b),
     ];
     fc.assert(
       fc.property(fc.nat(builders.length - 1), anyString, anyString, ids, (which, a, b, c) => {
@@ -206,8 +266,8 @@ describe('Help Center request builders', () => {
     );
   });
 
-  it('allowlists exactly six request shapes, none of them a group deletion', () => {
-    expect(ALLOWED_REQUESTS).toHaveLength(6);
+  it('allowlists exactly eight request shapes, none of them a group deletion', () => {
+    expect(ALLOWED_REQUESTS).toHaveLength(8);
     for (const { operation } of ALLOWED_REQUESTS) {
       expect(() =>
         assertAllowed({ operation, method: 'DELETE', path: `/api/v1/groups/${GROUP}` }),
