@@ -5,6 +5,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { LambdaTokenRefresher } from '#core/adapters/aws/lambda-token-refresher.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
@@ -14,6 +15,7 @@ import type { Dispatcher } from '#core/adapters/http/transport.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
+import { booleanFlag } from '#core/config/parse-env.ts';
 import { HELPCENTER_DIALECTS } from '#core/config/worker-config.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
@@ -21,7 +23,7 @@ import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { ConfigError, SecretError } from '#core/domain/errors.ts';
 import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
-import type { IdentityStore } from '#core/ports/identity-store.ts';
+import type { IdentityLinkWriter, IdentityStore } from '#core/ports/identity-store.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
 import type { TokenRefresher } from '#core/ports/token-source.ts';
@@ -136,6 +138,17 @@ async function readStackOutputs(stage: string): Promise<Record<string, string>> 
 }
 
 /** The value of a required env name. @throws ConfigError naming it */
+/** A boolean setting read the way the functions read it (booleanFlag); unset gives `fallback`. */
+function parseFlag(target: AwsTarget, name: string, fallback: boolean): boolean {
+  const value = target.env[name];
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = booleanFlag.safeParse(value.trim());
+  if (!parsed.success) {
+    throw new ConfigError(`${name} must be true or false (got an unreadable value)`, [name]);
+  }
+  return parsed.data;
+}
+
 export function required(target: AwsTarget, name: string): string {
   const value = target.env[name];
   if (value === undefined || value.trim() === '') {
@@ -223,7 +236,13 @@ export class CapturedDeadLetters implements DeadLetterQueue {
 export async function buildWorker(target: Target) {
   const deadLetters = new CapturedDeadLetters();
   const guard = new InMemoryRateGuard(1_000_000, 1, { now: () => new Date() });
-  let settings: { dialect: (typeof HELPCENTER_DIALECTS)[number]; ids?: string[]; base?: string };
+  let settings: {
+    dialect: (typeof HELPCENTER_DIALECTS)[number];
+    ids?: string[];
+    base?: string;
+    removePortalAccess: boolean;
+  };
+  let identityLinks: IdentityLinkWriter | undefined;
   let secrets: SecretSource & SecretWriter;
   let oauthSecretId: string;
   let tokenSecretId: string;
@@ -253,7 +272,12 @@ export async function buildWorker(target: Target) {
     // A copy: the runner owns the file while it runs, so a manual run never rewrites it.
     const file = await FileIdentityStore.open(target.identityPath);
     identityStore = new InMemoryIdentityStore(file.snapshot());
-    settings = { dialect: config.HELPCENTER_API, base, ...(ids ? { ids } : {}) };
+    settings = {
+      dialect: config.HELPCENTER_API,
+      base,
+      ...(ids ? { ids } : {}),
+      removePortalAccess: config.REMOVE_PORTAL_ACCESS,
+    };
     dispatcher = createZohoAgent({ timeoutMs: config.HELPCENTER_TIMEOUT_MS, connections: 5 });
     refresher = inProcessRefresher(secrets, dispatcher, oauthSecretId, tokenSecretId);
   } else {
@@ -273,11 +297,17 @@ export async function buildWorker(target: Target) {
       dialect: dialect as (typeof HELPCENTER_DIALECTS)[number],
       ...(ids && ids.length > 0 ? { ids } : {}),
       ...(base ? { base } : {}),
+      removePortalAccess: parseFlag(target, ENV.REMOVE_PORTAL_ACCESS, DEFAULTS.removePortalAccess),
     };
     oauthSecretId = required(target, ENV.ZOHO_OAUTH_SECRET_ARN);
     tokenSecretId = required(target, ENV.ZOHO_TOKEN_SECRET_ARN);
     secrets = new SecretsManagerSecretSource(secretsClient(), { ttlMs: 30_000 });
     identityStore = new DynamoDbIdentityStore(
+      documentClient(),
+      required(target, ENV.IDENTITY_TABLE_NAME),
+    );
+    // As the worker does: links found by exact email are written back (conditional writes).
+    identityLinks = new DynamoDbIdentityLinks(
       documentClient(),
       required(target, ENV.IDENTITY_TABLE_NAME),
     );
@@ -301,6 +331,7 @@ export async function buildWorker(target: Target) {
       maxInCallRetries: 3,
       dryRun: false,
       verifyAfterRemove: false,
+      removePortalAccess: settings.removePortalAccess,
       guardMaxRequests: 1_000_000,
       guardWindowSeconds: 1,
     },
@@ -310,6 +341,7 @@ export async function buildWorker(target: Target) {
       tokenSecretId,
       refresher,
       identityStore,
+      ...(identityLinks ? { identityLinks } : {}),
       deadLetters,
       guard,
       dispatcher,
@@ -320,6 +352,7 @@ export async function buildWorker(target: Target) {
     deps,
     deadLetters,
     dialect: settings.dialect,
+    removePortalAccess: settings.removePortalAccess,
     close: () => dispatcher.close(),
   };
 }

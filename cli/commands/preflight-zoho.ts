@@ -2,8 +2,10 @@ import {
   buildDialectProbe,
   buildDissociateUserGroups,
   buildFindUsersByEmail,
+  buildGetUserDetails,
   buildListHelpCenterGroups,
   buildListUserGroups,
+  buildRemovePortalUser,
   buildRemoveUserFromHelpCenterGroups,
   buildRemoveUsersFromGroup,
   buildRemoveUsersFromGroupInHelpCenter,
@@ -18,6 +20,7 @@ import { ENV } from '#core/contract/env-names.ts';
 import {
   DIALECT_OPERATIONS,
   describeScopes,
+  PORTAL_ACCESS_OPERATIONS,
   ZOHO_ERROR,
   ZOHO_OPERATIONS,
   type ZohoOperationName,
@@ -156,14 +159,16 @@ const REQUEST_LABEL: Partial<Record<ZohoOperationName, string>> = {
   deleteGroupsFromUsers: 'dissociate',
   deleteHCGroupUsers: 'group-centric remove',
   removePortalUser: 'portal removeUser',
+  getUserDetails: 'user details (portal verify)',
 };
 
 /**
  * The harmless request that shows whether the token may send `name`. Reads are sent as they are
  * (a search for an address that cannot exist, the groups of user 0). Writes name only user 0 (and
- * group 0), which the group-listing read has just shown to be no user: Zoho checks the token's
- * scope (403 SCOPE_MISMATCH, Common.json errorJson) before it looks the ids up, and then refuses
- * the ids (422 INVALID_DATA or 404), so nothing can change.
+ * group 0), which the group-listing read has just shown to be no user: the sandbox checks the
+ * token's scope (403 SCOPE_MISMATCH, Common.json errorJson) before it looks the ids up, and then
+ * refuses the ids (422 INVALID_DATA or 404), so nothing can change. Zoho does not document the
+ * order; the README says what a real org answering ids first would mean (a false pass).
  */
 function scopeProbe(name: ZohoOperationName, helpCenterId: string): HelpCenterRequest | undefined {
   switch (name) {
@@ -181,17 +186,29 @@ function scopeProbe(name: ZohoOperationName, helpCenterId: string): HelpCenterRe
       return buildDissociateUserGroups(PROBE_ID, helpCenterId, [PROBE_ID]);
     case 'deleteHCGroupUsers':
       return buildRemoveUsersFromGroup(PROBE_ID, [PROBE_ID]);
-    // HOOK(portal access, issue 11): when the opt-in portal-access setting and its
-    // `removePortalUser` builder exist, probe `POST /api/v1/portalUsers/0/removeUser` here and add
-    // 'removePortalUser' to `requestsOf` while the setting is on.
+    case 'removePortalUser':
+      return buildRemovePortalUser(PROBE_ID);
+    case 'getUserDetails':
+      return buildGetUserDetails(PROBE_ID, helpCenterId);
     default:
       return undefined;
   }
 }
 
-/** Requests the configured service sends: the dialect's, plus the group list when a mapping is set. */
-function requestsOf(dialect: HelpCenterDialect, mapped: boolean): ZohoOperationName[] {
-  return [...DIALECT_OPERATIONS[dialect], ...(mapped ? (['getHelpCenterGroupList'] as const) : [])];
+/**
+ * Requests the configured service sends: the dialect's, the group list when a mapping is set, and
+ * the portal access requests when REMOVE_PORTAL_ACCESS is on (after the dialect's, so the group
+ * listing read has shown that id 0 names nobody before the portal write probe is sent).
+ */
+function requestsOf(
+  dialect: HelpCenterDialect,
+  options: { mapped: boolean; portalAccess: boolean },
+): ZohoOperationName[] {
+  return [
+    ...DIALECT_OPERATIONS[dialect],
+    ...(options.mapped ? (['getHelpCenterGroupList'] as const) : []),
+    ...(options.portalAccess ? PORTAL_ACCESS_OPERATIONS : []),
+  ];
 }
 
 /**
@@ -204,11 +221,11 @@ export async function scopeChecks(
   client: ProbeClient,
   dialect: DialectFinding,
   helpCenterId: string,
-  mapped: boolean,
+  options: { mapped: boolean; portalAccess: boolean },
 ): Promise<Check[]> {
   const checks: Check[] = [];
   let userZeroIsNobody = false;
-  for (const name of requestsOf(dialect.configured, mapped)) {
+  for (const name of requestsOf(dialect.configured, options)) {
     const operation = ZOHO_OPERATIONS[name];
     const check = `scope for ${REQUEST_LABEL[name] ?? name} (${operation.method} ${operation.path}, ${operation.operationId})`;
     const request = scopeProbe(name, helpCenterId);

@@ -168,7 +168,10 @@ async function zohoProbes(
     });
   }
   checks.push(
-    ...(await scopeChecks(client, dialect.finding, helpCenterId, (mapping?.size ?? 0) > 0)),
+    ...(await scopeChecks(client, dialect.finding, helpCenterId, {
+      mapped: (mapping?.size ?? 0) > 0,
+      portalAccess: w.removePortalAccess,
+    })),
   );
   if (mapping) checks.push(...(await groupMappingChecks(client, mapping)));
   return { checks, dialect: dialect.finding };

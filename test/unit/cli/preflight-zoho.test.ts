@@ -81,7 +81,7 @@ describe('preflight scope checks', () => {
       'list-user-groups': { status: 422, errorCode: 'INVALID_DATA' },
       'remove-user-from-help-center-groups': { status: 403, errorCode: 'SCOPE_MISMATCH' },
     });
-    const checks = await scopeChecks(fake, served, HC, false);
+    const checks = await scopeChecks(fake, served, HC, { mapped: false, portalAccess: false });
     expect(checks.map((c) => c.ok)).toEqual([true, true, false, true]);
     expect(checks[2]?.fix).toMatch(/^add the scope Desk\.settings\.DELETE/);
     const writes = sent.filter((q) => q.method !== 'GET');
@@ -95,7 +95,7 @@ describe('preflight scope checks', () => {
   it('sends no write at all when user 0 turns out to exist (or the read fails)', async () => {
     for (const answer of [{ status: 200 }, { status: 403, errorCode: 'SCOPE_MISMATCH' }]) {
       const { fake, sent } = client({ 'list-user-groups': answer });
-      const checks = await scopeChecks(fake, served, HC, false);
+      const checks = await scopeChecks(fake, served, HC, { mapped: false, portalAccess: false });
       expect(sent.every((q) => q.method === 'GET')).toBe(true);
       expect(checks.slice(2).every((c) => !c.ok && c.detail.startsWith('not checked'))).toBe(true);
     }
@@ -107,7 +107,7 @@ describe('preflight scope checks', () => {
       fake,
       { configured: 'user-groups-delete', served: 'zoho-desk-v1' },
       HC,
-      false,
+      { mapped: false, portalAccess: false },
     );
     expect(sent.every((q) => q.method === 'GET')).toBe(true);
     expect(checks[2]).toMatchObject({ ok: false, fix: 'set HELPCENTER_API=zoho-desk-v1' });
@@ -119,7 +119,7 @@ describe('preflight scope checks', () => {
       fake,
       { configured: 'zoho-desk-v1', served: 'zoho-desk-v1' },
       HC,
-      true,
+      { mapped: true, portalAccess: false },
     );
     expect(checks.map((c) => c.check.split(' (')[0])).toEqual([
       'scope for lookup',
@@ -129,6 +129,33 @@ describe('preflight scope checks', () => {
       'scope for help center groups',
     ]);
     expect(checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it('checks the portal access requests after the dialect reads when REMOVE_PORTAL_ACCESS is on', async () => {
+    const { fake, sent } = client({
+      'list-user-groups': { status: 422 },
+      'remove-portal-user': { status: 403, errorCode: 'SCOPE_MISMATCH' },
+      'get-user-details': { status: 404 },
+    });
+    const checks = await scopeChecks(
+      fake,
+      { configured: 'zoho-desk-v1', served: 'zoho-desk-v1' },
+      HC,
+      { mapped: false, portalAccess: true },
+    );
+    expect(checks.map((c) => c.check.split(' (')[0])).toEqual([
+      'scope for lookup',
+      'scope for group listing',
+      'scope for dissociate',
+      'scope for group-centric remove',
+      'scope for portal removeUser',
+      'scope for user details',
+    ]);
+    const portal = sent.find((q) => q.operation === 'remove-portal-user');
+    expect(portal).toMatchObject({ method: 'POST', path: '/api/v1/portalUsers/0/removeUser' });
+    expect(checks[4]).toMatchObject({ ok: false });
+    expect(checks[4]?.fix).toContain('Desk.settings.DELETE');
+    expect(checks[5]?.ok).toBe(true);
   });
 });
 
