@@ -30,6 +30,11 @@ const LocalEnvSchema = z.object({
   GRAPH_TENANT_ID: z.string().optional(),
   GRAPH_CLIENT_ID: z.string().optional(),
   GRAPH_CLIENT_SECRET: z.string().optional(),
+  /**
+   * Minutes between the runner's Graph delta resyncs (one also runs at start: with no stored link
+   * it is the initial sync, which records the link and removes nobody); 0 turns them off.
+   */
+  GRAPH_DELTA_RESYNC_MINUTES: z.coerce.number().min(0).default(60),
   LOCAL_DATA_DIR: z.string().default('.local'),
   [ENV.HELPCENTER_BASE_URL]: z.url().optional(),
   ZOHO_ACCOUNTS_URL: z.url().optional(),

@@ -3,20 +3,22 @@ import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/gr
 import { type Dispatcher, HttpTransport } from '#core/adapters/http/transport.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import type { GraphWorkerDeps } from '#core/deprovision/graph-check.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
-import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
 import {
   ensureGraphSubscription,
   type GraphSubscriptionDeps,
-  graphSubscriptionMaintenance,
+  type GraphSubscriptionOutcome,
 } from '#core/intake/graph/subscription.ts';
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { createLogger } from '#core/observability.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { GraphStateStore } from '#core/ports/graph-state-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { CountMetric } from '#core/ports/metrics.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export interface GraphWiringInput {
   config: GraphConfig;
@@ -28,18 +30,21 @@ export interface GraphWiringInput {
   metric?: CountMetric;
 }
 
-/** The one transport with short bounds: the webhook must answer Graph within ~3 s. */
+/** The Graph transport (worker and graph-subscription; ingest has none). */
 export function createGraphDispatcher(): Dispatcher {
-  return new HttpTransport({ timeoutMs: 1500, connections: 10, keepAliveTimeoutMs: 30_000 });
+  return new HttpTransport({ timeoutMs: 10_000, connections: 10, keepAliveTimeoutMs: 30_000 });
 }
 
-function buildClient(input: GraphWiringInput): GraphClient {
+function buildClient(
+  input: Pick<GraphWiringInput, 'config' | 'secretSource' | 'clock' | 'dispatcher'>,
+): GraphClient {
   return new GraphClient(input.dispatcher ?? createGraphDispatcher(), {
     baseUrl: input.config.baseUrl,
     loginUrl: input.config.loginUrl,
     credentials: graphCredentialsFromSecret(input.secretSource, input.config.secretId),
     clock: input.clock ?? systemClock,
-    timeoutMs: 1500,
+    // The worker has its whole timeout, not Graph's 3 s webhook budget.
+    timeoutMs: 10_000,
   });
 }
 
@@ -58,24 +63,43 @@ function subscriptionDeps(
 }
 
 /**
- * The Graph part of the ingest function: user lookups, and subscription renewal on lifecycle
- * notifications when GRAPH_NOTIFICATION_URL is known.
+ * The Graph part of the worker: user lookups and delta resyncs (`check` requests), after checking
+ * that the Graph secret has tenantId, clientId and clientSecret (a config error at start).
+ * @throws ConfigError naming the missing keys; SecretError
  */
-export function buildGraphIngestDeps(input: GraphWiringInput): GraphIngestDeps {
-  const client = buildClient(input);
-  const url = input.config.notificationUrl;
-  return {
-    users: client,
-    ...(url
-      ? { subscriptions: graphSubscriptionMaintenance(subscriptionDeps(input, client, url)) }
-      : {}),
-    ...(input.metric ? { metric: input.metric } : {}),
-  };
+export async function buildGraphWorkerDeps(
+  input: Omit<GraphWiringInput, 'webhookSecrets'> & { state: GraphStateStore; queue: WorkQueue },
+): Promise<GraphWorkerDeps> {
+  await graphCredentialsFromSecret(input.secretSource, input.config.secretId)();
+  return { users: buildClient(input), state: input.state, queue: input.queue };
 }
 
-/** The scheduled renewal: ensure the subscription, fail the invocation when that failed. */
-export function createGraphSubscriptionHandler(deps: GraphSubscriptionDeps) {
-  return async (_event?: unknown, _context?: unknown) => ensureGraphSubscription(deps);
+/**
+ * The scheduled renewal: ensure the subscription (fail the invocation when that failed), then
+ * record the outcome where `status` reads it (a failed record write is logged, never fatal: the
+ * subscription itself is what matters).
+ */
+export function createGraphSubscriptionHandler(
+  deps: GraphSubscriptionDeps,
+  state?: GraphStateStore,
+) {
+  return async (_event?: unknown, _context?: unknown): Promise<GraphSubscriptionOutcome> => {
+    const outcome = await ensureGraphSubscription(deps);
+    try {
+      await state?.writeSubscription({
+        subscriptionId: outcome.subscriptionId,
+        action: outcome.action,
+        expirationDateTime: outcome.expirationDateTime,
+        checkedAt: deps.clock.now().toISOString(),
+      });
+    } catch (error) {
+      deps.logger.warn('could not record the graph subscription renewal', {
+        source: 'graph',
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+    return outcome;
+  };
 }
 
 export const GraphSubscriptionConfigSchema = z.object({
@@ -99,6 +123,8 @@ export async function checkGraphSubscriptionSecrets(input: GraphWiringInput): Pr
 /** What the graph-subscription composition root takes from outside the environment. */
 export interface GraphSubscriptionAdapters {
   secretSource: SecretSource;
+  /** Where the renewal is recorded for `status` (DynamoDB in AWS). */
+  state?: GraphStateStore;
   logger?: Logger;
   clock?: Clock;
   dispatcher?: Dispatcher;
@@ -128,5 +154,6 @@ export async function buildGraphSubscription(
   await checkGraphSubscriptionSecrets(input);
   return createGraphSubscriptionHandler(
     subscriptionDeps(input, buildClient(input), config.notificationUrl),
+    adapters.state,
   );
 }

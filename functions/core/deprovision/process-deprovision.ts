@@ -1,4 +1,5 @@
 import type { GroupMapping } from '#core/config/group-mapping.ts';
+import { attemptGraphCheck, type GraphWorkerDeps } from '#core/deprovision/graph-check.ts';
 import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.ts';
 import { attemptGroupRemoval, isGroupLevel } from '#core/deprovision/process-group-removal.ts';
 import { type OnRetry, type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
@@ -39,6 +40,8 @@ export interface ProcessDeps {
   verifyAfterRemove: boolean;
   /** IdP group → Help Center group; a group-level request acts only on an exact entry. */
   groupMapping?: GroupMapping;
+  /** Graph lookups and delta resyncs for requests with a `check`; none: they dead-letter (config). */
+  graph?: GraphWorkerDeps;
   /**
    * Wraps the removal so a completed requestId is not removed twice (Powertools idempotency in
    * Lambda). Only removed/no-op outcomes complete; a throw leaves the request runnable again.
@@ -142,7 +145,8 @@ export async function processDeprovision(
   try {
     // Checked on every receive (admission is per requestId, so a retry is not counted twice and a
     // guard that failed on the first receive is not skipped on the next).
-    if (!delivery.guardReleased) {
+    // A delta resync removes nobody itself: the requests it enqueues each pass the guard.
+    if (!delivery.guardReleased && request.check?.kind !== 'graph-delta') {
       if (!(await withRetries(deps.retry, () => deps.guard.admit(request.requestId), onRetry))) {
         throw new HeldError('Guard tripped: too many deprovisions in the window', {
           hint: 'a mass deactivation may be under way: check the IdP, then redrive with failureKind=held to release',
@@ -152,6 +156,11 @@ export async function processDeprovision(
     let executed = false;
     const run = (r: DeprovisionRequest) => {
       executed = true;
+      if (r.check) {
+        return attemptGraphCheck(deps, r, (subject) =>
+          attemptRemoval(deps, { ...r, subject }, onRetry),
+        );
+      }
       return isGroupLevel(r) ? attemptGroupRemoval(deps, r) : attemptRemoval(deps, r, onRetry);
     };
     // A dry run must not mark the request complete, or the real run after it would be skipped.

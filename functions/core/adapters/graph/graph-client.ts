@@ -8,6 +8,7 @@ import {
 } from '#core/adapters/http/transport.ts';
 import {
   ConfigError,
+  DeltaLinkExpiredError,
   isAppError,
   PermanentError,
   SecretError,
@@ -16,6 +17,8 @@ import {
 import {
   type GraphCredentials,
   GraphCredentialsSchema,
+  type GraphDeltaPage,
+  GraphDeltaPageSchema,
   GraphErrorBodySchema,
   type GraphSubscription,
   GraphSubscriptionListSchema,
@@ -25,7 +28,12 @@ import {
   TokenResponseSchema,
 } from '#core/intake/graph/schemas.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
-import type { GraphSubscriptions, GraphUsers, NewGraphSubscription } from '#core/ports/graph.ts';
+import type {
+  GraphSubscriptions,
+  GraphUserDelta,
+  GraphUsers,
+  NewGraphSubscription,
+} from '#core/ports/graph.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
 
 export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
@@ -45,6 +53,8 @@ export interface GraphClientOptions {
   timeoutMs?: number;
   /** Subscription calls wait for Graph to validate the notification URL, so they get longer. */
   subscriptionTimeoutMs?: number;
+  /** Delta pages can be large; they get a longer timeout than single-user lookups. */
+  deltaTimeoutMs?: number;
   /** Refresh the cached token this long before it expires. */
   tokenMarginMs?: number;
   scope?: string;
@@ -66,7 +76,7 @@ interface GraphResponse {
  * concurrent callers share one token request), `GET /users/{id}` and `/subscriptions`.
  * Translates HTTP failures into TransientError / PermanentError; never logs or exposes the token.
  */
-export class GraphClient implements GraphUsers, GraphSubscriptions {
+export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptions {
   private token: Promise<CachedToken> | undefined;
   private readonly baseUrl: string;
   private readonly loginUrl: string;
@@ -83,6 +93,34 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
     const res = await this.call('GET', `/users/${encodeURIComponent(id)}?$select=${USER_SELECT}`);
     if (res.status === 404) return undefined;
     return this.parse(GraphUserSchema, res, 'user');
+  }
+
+  /**
+   * One page of the users delta query. Without `link`, the first page of a new round with
+   * `$select=id,accountEnabled,userPrincipalName,mail` (query parameters carry over into the
+   * returned links: learn.microsoft.com/graph/delta-query-users). A link must point at this
+   * client's base URL: a stored link is never followed to another host (the token would go there).
+   * @throws DeltaLinkExpiredError on 410 Gone; TransientError, PermanentError
+   */
+  async usersDelta(link?: string): Promise<GraphDeltaPage> {
+    let path = `/users/delta?$select=${USER_SELECT}`;
+    if (link !== undefined) {
+      if (!link.startsWith(`${this.baseUrl}/`)) {
+        throw new PermanentError('The Graph delta link does not point at GRAPH_BASE_URL', 'config');
+      }
+      path = link.slice(this.baseUrl.length);
+    }
+    const res = await this.call('GET', path, undefined, this.options.deltaTimeoutMs ?? 20_000);
+    if (res.status === 404) {
+      throw new PermanentError(
+        'Microsoft Graph answered 404 to the users delta query',
+        'permanent',
+        {
+          httpStatus: 404,
+        },
+      );
+    }
+    return this.parse(GraphDeltaPageSchema, res, 'delta page');
   }
 
   async listSubscriptions(): Promise<GraphSubscription[]> {
@@ -217,6 +255,9 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
       ...(res.retryAfterMs === undefined ? {} : { retryAfterMs: res.retryAfterMs }),
     };
     const message = `Microsoft Graph ${what} failed with ${res.status}${errorCode ? ` ${errorCode}` : ''}`;
+    // 410 Gone on a delta link: the state token expired, a new round must start from scratch
+    // (learn.microsoft.com/graph/delta-query-overview, "Synchronization reset").
+    if (res.status === 410) throw new DeltaLinkExpiredError(message, 'permanent', options);
     if (res.status === 429 || res.status >= 500) throw new TransientError(message, options);
     if (res.status === 401 || res.status === 403) {
       throw new PermanentError(message, 'auth', { ...options, hint: CONSENT_HINT });

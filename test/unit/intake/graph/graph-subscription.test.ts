@@ -7,7 +7,6 @@ import { ConfigError } from '#core/domain/errors.ts';
 import {
   ensureGraphSubscription,
   type GraphSubscriptionDeps,
-  graphSubscriptionMaintenance,
   renewGraphSubscription,
 } from '#core/intake/graph/subscription.ts';
 import { createIngestRouter } from '#core/intake/ingest-handler.ts';
@@ -157,9 +156,8 @@ describe('ensureGraphSubscription against the Graph stand-in', () => {
 });
 
 describe('Graph subscription end to end over HTTP', () => {
-  it('Graph validates our notification URL on create, and a reauthorizationRequired notification renews it', async () => {
+  it('Graph validates our notification URL on create; reauthorizationRequired is accepted and the scheduled run renews', async () => {
     const queue = new InMemoryWorkQueue();
-    let deps: GraphSubscriptionDeps | undefined;
     const ingest = {
       config: loadIngestConfig({
         WORK_QUEUE_URL: 'http://queue.local/work',
@@ -173,18 +171,13 @@ describe('Graph subscription end to end over HTTP', () => {
       }),
       logger: silentLogger,
     };
-    const server = await serve((req) =>
-      createIngestRouter({
-        ...ingest,
-        ...(deps ? { graph: { subscriptions: graphSubscriptionMaintenance(deps) } } : {}),
-      })(req),
-    );
+    const server = await serve((req) => createIngestRouter(ingest)(req));
     open.push(server);
     const setupResult = await setup({
       validate: true,
       notificationUrl: `${server.url}/webhooks/graph`,
     });
-    deps = setupResult.deps;
+    const deps = setupResult.deps;
     const created = await ensureGraphSubscription(deps);
     expect(created.action).toBe('created');
     expect(server.requests).toEqual(['POST /webhooks/graph 200']);
@@ -206,11 +199,15 @@ describe('Graph subscription end to end over HTTP', () => {
       }),
     });
     expect(res.status).toBe(202);
+    expect(queue.sent).toHaveLength(0);
+    // Ingest called nothing; the next scheduled run near expiry renews (so reauthorizes) it.
+    setupResult.clock.ms = Date.parse(created.expirationDateTime) - 12 * 60 * 60_000;
+    const renewed = await ensureGraphSubscription(deps);
+    expect(renewed.action).toBe('renewed');
     const [subscription] = setupResult.standin.state().subscriptions;
     expect(Date.parse(subscription?.expirationDateTime ?? '')).toBeGreaterThan(
       Date.parse(created.expirationDateTime),
     );
-    expect(queue.sent).toHaveLength(0);
   });
 
   it('Graph refuses the subscription when the notification URL does not echo the token', async () => {
