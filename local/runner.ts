@@ -17,7 +17,7 @@ import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
-import { buildGraphWorkerDeps } from '#core/compose/graph-wiring.ts';
+import { buildGraphWorkerDeps } from '#core/compose/graph-worker-wiring.ts';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { LOCAL_ROUTE } from '#core/contract/routes.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';

@@ -13,7 +13,7 @@ import { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
-import { buildGraphWorkerDeps } from '#core/compose/graph-wiring.ts';
+import { buildGraphWorkerDeps } from '#core/compose/graph-worker-wiring.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';

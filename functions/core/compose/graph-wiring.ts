@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
-import { type Dispatcher, HttpTransport } from '#core/adapters/http/transport.ts';
+import { graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
+import { GraphSubscriptionClient } from '#core/adapters/graph/graph-subscription-client.ts';
+import type { Dispatcher } from '#core/adapters/http/transport.ts';
+import { createGraphDispatcher } from '#core/compose/graph-worker-wiring.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
-import type { GraphWorkerDeps } from '#core/deprovision/graph-check.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
 import {
@@ -14,11 +15,11 @@ import {
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { createLogger } from '#core/observability.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { GraphSubscriptions } from '#core/ports/graph.ts';
 import type { GraphStateStore } from '#core/ports/graph-state-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { CountMetric } from '#core/ports/metrics.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
-import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export interface GraphWiringInput {
   config: GraphConfig;
@@ -30,27 +31,9 @@ export interface GraphWiringInput {
   metric?: CountMetric;
 }
 
-/** The Graph transport (worker and graph-subscription; ingest has none). */
-export function createGraphDispatcher(): Dispatcher {
-  return new HttpTransport({ timeoutMs: 10_000, connections: 10, keepAliveTimeoutMs: 30_000 });
-}
-
-function buildClient(
-  input: Pick<GraphWiringInput, 'config' | 'secretSource' | 'clock' | 'dispatcher'>,
-): GraphClient {
-  return new GraphClient(input.dispatcher ?? createGraphDispatcher(), {
-    baseUrl: input.config.baseUrl,
-    loginUrl: input.config.loginUrl,
-    credentials: graphCredentialsFromSecret(input.secretSource, input.config.secretId),
-    clock: input.clock ?? systemClock,
-    // The worker has its whole timeout, not Graph's 3 s webhook budget.
-    timeoutMs: 10_000,
-  });
-}
-
 function subscriptionDeps(
   input: GraphWiringInput,
-  graph: GraphClient,
+  graph: GraphSubscriptions,
   notificationUrl: string,
 ): GraphSubscriptionDeps {
   return {
@@ -60,18 +43,6 @@ function subscriptionDeps(
     logger: input.logger,
     notificationUrl,
   };
-}
-
-/**
- * The Graph part of the worker: user lookups and delta resyncs (`check` requests), after checking
- * that the Graph secret has tenantId, clientId and clientSecret (a config error at start).
- * @throws ConfigError naming the missing keys; SecretError
- */
-export async function buildGraphWorkerDeps(
-  input: Omit<GraphWiringInput, 'webhookSecrets'> & { state: GraphStateStore; queue: WorkQueue },
-): Promise<GraphWorkerDeps> {
-  await graphCredentialsFromSecret(input.secretSource, input.config.secretId)();
-  return { users: buildClient(input), state: input.state, queue: input.queue };
 }
 
 /**
@@ -153,7 +124,17 @@ export async function buildGraphSubscription(
   };
   await checkGraphSubscriptionSecrets(input);
   return createGraphSubscriptionHandler(
-    subscriptionDeps(input, buildClient(input), config.notificationUrl),
+    subscriptionDeps(
+      input,
+      new GraphSubscriptionClient(input.dispatcher ?? createGraphDispatcher(), {
+        baseUrl: config.baseUrl,
+        loginUrl: config.loginUrl,
+        credentials: graphCredentialsFromSecret(input.secretSource, config.secretId),
+        clock: input.clock ?? systemClock,
+        timeoutMs: 10_000,
+      }),
+      config.notificationUrl,
+    ),
     adapters.state,
   );
 }

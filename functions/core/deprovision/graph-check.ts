@@ -1,3 +1,4 @@
+import { ENV } from '#core/contract/env-names.ts';
 import type { Attempt } from '#core/deprovision/process-deprovision.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
@@ -69,7 +70,9 @@ function fits(
 
 function requireGraph(deps: GraphCheckDeps): GraphWorkerDeps {
   if (!deps.graph) {
-    throw new ConfigError('Microsoft Graph is not configured in the worker', ['GRAPH_SECRET_ARN']);
+    throw new ConfigError('Microsoft Graph is not configured in the worker', [
+      ENV.GRAPH_SECRET_ARN,
+    ]);
   }
   return deps.graph;
 }

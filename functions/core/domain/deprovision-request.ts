@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { GRAPH_DELTA } from '#core/contract/graph.ts';
 
 export const DEPROVISION_REQUEST_SCHEMA_VERSION = 1 as const;
 
@@ -142,7 +143,7 @@ export function graphDeletedRequestId(userId: string): string {
 }
 
 /** The subject of a `graph-delta` request: the resource whose changes are replayed. */
-export const GRAPH_DELTA_SUBJECT = { externalId: 'microsoft-graph:users/delta' } as const;
+export const GRAPH_DELTA_SUBJECT = GRAPH_DELTA.subject;
 
 /**
  * The one message that crosses the work queue. Every source event becomes zero or more of these.

@@ -1,4 +1,4 @@
-import { buildGraphWorkerDeps } from '#core/compose/graph-wiring.ts';
+import { buildGraphWorkerDeps } from '#core/compose/graph-worker-wiring.ts';
 import { attemptGraphCheck } from '#core/deprovision/graph-check.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';

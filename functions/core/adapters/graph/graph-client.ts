@@ -20,20 +20,12 @@ import {
   type GraphDeltaPage,
   GraphDeltaPageSchema,
   GraphErrorBodySchema,
-  type GraphSubscription,
-  GraphSubscriptionListSchema,
-  GraphSubscriptionSchema,
   type GraphUser,
   GraphUserSchema,
   TokenResponseSchema,
 } from '#core/intake/graph/schemas.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
-import type {
-  GraphSubscriptions,
-  GraphUserDelta,
-  GraphUsers,
-  NewGraphSubscription,
-} from '#core/ports/graph.ts';
+import type { GraphUserDelta, GraphUsers } from '#core/ports/graph.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
 
 export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
@@ -73,12 +65,13 @@ interface GraphResponse {
 
 /**
  * Microsoft Graph adapter: client-credentials token (cached until shortly before it expires;
- * concurrent callers share one token request), `GET /users/{id}` and `/subscriptions`.
+ * concurrent callers share one token request), `GET /users/{id}` and `GET /users/delta` (the
+ * worker's calls; `/subscriptions` is GraphSubscriptionClient's, so the worker bundle omits it).
  * Translates HTTP failures into TransientError / PermanentError; never logs or exposes the token.
  */
-export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptions {
+export class GraphClient implements GraphUsers, GraphUserDelta {
   private token: Promise<CachedToken> | undefined;
-  private readonly baseUrl: string;
+  protected readonly baseUrl: string;
   private readonly loginUrl: string;
 
   constructor(
@@ -123,49 +116,7 @@ export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptio
     return this.parse(GraphDeltaPageSchema, res, 'delta page');
   }
 
-  async listSubscriptions(): Promise<GraphSubscription[]> {
-    const all: GraphSubscription[] = [];
-    let path: string | undefined = '/subscriptions';
-    for (let page = 0; path !== undefined && page < 50; page += 1) {
-      const res = await this.call('GET', path, undefined, this.subscriptionTimeout);
-      const list = this.parse(GraphSubscriptionListSchema, res, 'subscription list');
-      all.push(...list.value);
-      const next = list['@odata.nextLink'];
-      path = next?.startsWith(`${this.baseUrl}/`) ? next.slice(this.baseUrl.length) : undefined;
-    }
-    return all;
-  }
-
-  async createSubscription(input: NewGraphSubscription): Promise<GraphSubscription> {
-    const res = await this.call('POST', '/subscriptions', input, this.subscriptionTimeout);
-    return this.parse(GraphSubscriptionSchema, res, 'subscription');
-  }
-
-  async renewSubscription(
-    id: string,
-    expirationDateTime: string,
-  ): Promise<GraphSubscription | undefined> {
-    const res = await this.call(
-      'PATCH',
-      `/subscriptions/${encodeURIComponent(id)}`,
-      { expirationDateTime },
-      this.subscriptionTimeout,
-    );
-    if (res.status === 404) return undefined;
-    return this.parse(GraphSubscriptionSchema, res, 'subscription');
-  }
-
-  async deleteSubscription(id: string): Promise<void> {
-    const res = await this.call(
-      'DELETE',
-      `/subscriptions/${encodeURIComponent(id)}`,
-      undefined,
-      this.subscriptionTimeout,
-    );
-    if (res.status !== 404) this.ensureOk(res, 'subscription delete');
-  }
-
-  private get subscriptionTimeout(): number {
+  protected get subscriptionTimeout(): number {
     return this.options.subscriptionTimeoutMs ?? 20_000;
   }
 
@@ -174,7 +125,7 @@ export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptio
   }
 
   /** One Graph call with a bearer token; on 401 the token is dropped and the call made once more. */
-  private async call(
+  protected async call(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
@@ -245,7 +196,7 @@ export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptio
     }
   }
 
-  private ensureOk(res: GraphResponse, what: string): GraphResponse {
+  protected ensureOk(res: GraphResponse, what: string): GraphResponse {
     if (res.status >= 200 && res.status < 300) return res;
     const parsed = GraphErrorBodySchema.safeParse(res.json);
     const errorCode = parsed.success ? parsed.data.error.code : undefined;
@@ -265,7 +216,7 @@ export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptio
     throw new PermanentError(message, 'permanent', options);
   }
 
-  private parse<S extends z.ZodType>(schema: S, res: GraphResponse, what: string): z.infer<S> {
+  protected parse<S extends z.ZodType>(schema: S, res: GraphResponse, what: string): z.infer<S> {
     const parsed = schema.safeParse(res.json);
     if (!parsed.success) {
       throw new PermanentError(`Microsoft Graph returned an unexpected ${what} body`, 'permanent', {
