@@ -45,11 +45,17 @@ export class DynamoDbGraphStateStore implements GraphStateStore {
             resyncedAt: next.resyncedAt,
             version: expectedVersion + 1,
           },
-          ConditionExpression:
-            expectedVersion === 0
-              ? 'attribute_not_exists(#id) OR #version = :expected'
-              : '#version = :expected',
-          ExpressionAttributeNames: { '#id': KEY, '#version': 'version' },
+          // Version 0 is "never written": the item may not exist yet. (DynamoDB refuses unused
+          // expression names, so each condition names only what it uses.)
+          ...(expectedVersion === 0
+            ? {
+                ConditionExpression: 'attribute_not_exists(#id) OR #version = :expected',
+                ExpressionAttributeNames: { '#id': KEY, '#version': 'version' },
+              }
+            : {
+                ConditionExpression: '#version = :expected',
+                ExpressionAttributeNames: { '#version': 'version' },
+              }),
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
       );
