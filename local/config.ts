@@ -155,8 +155,10 @@ export function loadLocalConfig(env: Record<string, string | undefined>): LocalC
     }
   });
   const checked = schema.superRefine((c, ctx) => {
-    // Real-service mode reads the Graph app from GRAPH_SECRET_ARN instead.
-    if (c.GRAPH_BASE_URL === undefined || c.GRAPH_SECRET_ARN !== undefined) return;
+    // Real-service mode reads the Graph app from GRAPH_SECRET_ARN instead (a stack's worker
+    // environment carries GRAPH_BASE_URL even where Entra ID is not a source).
+    const realService = AWS_KEYS.some((k) => c[k] !== undefined);
+    if (c.GRAPH_BASE_URL === undefined || c.GRAPH_SECRET_ARN !== undefined || realService) return;
     for (const key of ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'] as const) {
       if (c[key] === undefined) {
         ctx.addIssue({
