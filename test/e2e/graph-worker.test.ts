@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.ts';
 import { killGroup, type Running, sandboxState, startService, until } from './service.ts';
 
 /**
@@ -214,5 +215,19 @@ describe('Microsoft Graph through npm start (worker-side Graph)', () => {
     await waitUntilNoGroups(BOB);
     const after = await storedDelta();
     expect(after?.version).toBeGreaterThan(start?.version ?? 0);
+  });
+
+  it('status shows the last delta resync and that no subscription renewal is recorded locally', async () => {
+    const out = await runCli(['status', '--json'], {
+      LOCAL_DATA_DIR: running.dataDir,
+      PORT: new URL(running.url).port,
+    });
+    const lines = JSON.parse(out.stdout).lines as Array<{ check: string; value: string }>;
+    expect(lines.find((l) => l.check === 'graph delta resync')?.value).toMatch(
+      /^last round \d+s ago \(\d+ round\(s\) recorded/,
+    );
+    expect(lines.find((l) => l.check === 'graph subscription')?.value).toMatch(
+      /^no renewal recorded/,
+    );
   });
 });

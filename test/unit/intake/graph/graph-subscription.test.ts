@@ -14,6 +14,7 @@ import { silentLogger } from '#core/ports/logger.ts';
 import { buildGraphSubscriptionFromEnv } from '../../../../functions/graph-subscription/compose.ts';
 import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
 import { type GraphStandin, startGraphStandin } from '../../../../local/graph-standin/server.ts';
+import { InMemoryGraphStateStore } from '../../../doubles/in-memory-graph-state-store.ts';
 import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
 import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
 import {
@@ -265,6 +266,26 @@ describe('buildGraphSubscription (the composition root with a static secret sour
     expect(standin.state().subscriptions).toMatchObject([
       { notificationUrl: NOTIFICATION_URL, clientState: CLIENT_STATE },
     ]);
+  });
+
+  it('records each run (action, subscription, expiry, time) where status reads it', async () => {
+    const { standin, clock } = await setup();
+    const state = new InMemoryGraphStateStore();
+    const handler = await buildGraphSubscription(env(standin), {
+      secretSource: sources(graphSecret(standin), { graphClientState: CLIENT_STATE }),
+      logger: silentLogger,
+      clock: { now: () => new Date(clock.ms) },
+      state,
+    });
+    const created = await handler();
+    expect(state.subscription).toEqual({
+      subscriptionId: created.subscriptionId,
+      action: 'created',
+      expirationDateTime: created.expirationDateTime,
+      checkedAt: new Date(clock.ms).toISOString(),
+    });
+    await handler();
+    expect(state.subscription?.action).toBe('unchanged');
   });
 
   it.each(['tenantId', 'clientId', 'clientSecret'] as const)(
