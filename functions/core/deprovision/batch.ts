@@ -82,6 +82,9 @@ export function createRecordHandler(deps: WorkerDeps) {
       if (outcome.kind === 'dead-lettered' && outcome.failure.kind === 'quota') {
         metrics.count(QUOTA_METRIC);
       }
+      if (outcome.kind === 'dead-lettered' && parsed.data.check?.kind === 'graph-delta') {
+        metrics.count(METRIC.GRAPH_LIFECYCLE_ACTION_FAILED);
+      }
       return outcome;
     } catch (error) {
       if (error instanceof QuotaWaitError) {

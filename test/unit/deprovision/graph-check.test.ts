@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
+import { createRecordHandler } from '#core/deprovision/batch.ts';
 import type { GraphWorkerDeps } from '#core/deprovision/graph-check.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
@@ -30,6 +31,7 @@ import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
 import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { sqsRecord } from '../../helpers/sqs-event.ts';
 
 const HC = '7001000000000001';
 const NOW = new Date('2026-12-04T19:00:00.000Z');
@@ -327,5 +329,16 @@ describe('graph-delta resync in the worker', () => {
     const guarded: ProcessDeps = { ...deps, guard: new InMemoryRateGuard(0, 300, clock) };
     const outcome = await processDeprovision(guarded, resync('l'), delivery());
     expect(outcome.kind).toBe('no-op');
+  });
+
+  it('counts GraphLifecycleActionFailed when a resync is dead-lettered (the alarm on it pages)', async () => {
+    const { deps } = setup({ graph: false });
+    const counted: string[] = [];
+    const handle = createRecordHandler({
+      ...deps,
+      metrics: { count: (name) => counted.push(name), flush: () => {} },
+    });
+    await handle(sqsRecord(resync('m')));
+    expect(counted).toEqual(['DeadLettered', 'GraphLifecycleActionFailed']);
   });
 });

@@ -25,6 +25,7 @@ export const GRAPH_REASON_DELETED = 'graph.users.deleted';
 /** An `updated` notification: the worker looks the user up and acts when the account is off. */
 export const GRAPH_REASON_UPDATED = 'graph.users.updated';
 export const GRAPH_MISSED_METRIC = METRIC.GRAPH_MISSED_NOTIFICATIONS;
+/** Counted by the worker when a delta resync is dead-lettered (see METRIC). */
 export const GRAPH_LIFECYCLE_FAILED_METRIC = METRIC.GRAPH_LIFECYCLE_ACTION_FAILED;
 export const GRAPH_FORGED_METRIC = METRIC.GRAPH_FORGED_NOTIFICATIONS;
 
