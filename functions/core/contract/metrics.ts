@@ -21,8 +21,9 @@ export const METRIC = {
   EVENT_DROPPED: 'EventDropped',
   GRAPH_MISSED_NOTIFICATIONS: 'GraphMissedNotifications',
   /**
-   * A Graph delta resync (queued after a lifecycle notification or by the schedule) was
-   * dead-lettered: deprovisions no notification delivered may be pending.
+   * A Graph delta resync (queued after a lifecycle notification or by the schedule) or a
+   * subscription reauthorization was dead-lettered: deprovisions may be pending, or notifications
+   * may stop.
    */
   GRAPH_LIFECYCLE_ACTION_FAILED: 'GraphLifecycleActionFailed',
   /** Graph notifications dropped because their `clientState` is not ours (the rest of the POST is kept). */

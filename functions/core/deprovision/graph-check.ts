@@ -11,7 +11,11 @@ import {
 } from '#core/domain/deprovision-request.ts';
 import { ConfigError, DeltaLinkExpiredError, PermanentError } from '#core/domain/errors.ts';
 import type { Clock } from '#core/ports/clock.ts';
-import type { GraphUserDelta, GraphUsers } from '#core/ports/graph.ts';
+import type {
+  GraphSubscriptionReauthorizer,
+  GraphUserDelta,
+  GraphUsers,
+} from '#core/ports/graph.ts';
 import type { GraphStateStore } from '#core/ports/graph-state-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
@@ -25,7 +29,7 @@ export const DEFAULT_DELTA_MAX_PAGES = 5000;
 
 /** What the worker needs for requests with a Graph `check` (see GraphCheckSchema). */
 export interface GraphWorkerDeps {
-  users: GraphUsers & GraphUserDelta;
+  users: GraphUsers & GraphUserDelta & GraphSubscriptionReauthorizer;
   state: GraphStateStore;
   /** Where a resync puts one request per disabled or deleted account (the work queue). */
   queue: WorkQueue;
@@ -80,7 +84,8 @@ function requireGraph(deps: GraphCheckDeps): GraphWorkerDeps {
 /**
  * Runs a request carrying a Graph `check`: `graph-user` looks the user up (no in-call retries:
  * Graph throttling and 5xx are TransientErrors the queue retries) and hands an enriched subject to
- * `remove` when the account is disabled or gone; `graph-delta` runs a resync round.
+ * `remove` when the account is disabled or gone; `graph-delta` runs a resync round;
+ * `graph-reauthorize` reauthorizes the subscription (no removal).
  * @throws ConfigError (Graph not configured), TransientError, PermanentError
  */
 export async function attemptGraphCheck(
@@ -90,6 +95,25 @@ export async function attemptGraphCheck(
 ): Promise<Attempt> {
   const graph = requireGraph(deps);
   if (request.check?.kind === 'graph-delta') return runDeltaResync(deps, graph, request);
+  if (request.check?.kind === 'graph-reauthorize') {
+    const { subscriptionId } = request.check;
+    const found = await graph.users.reauthorizeSubscription(subscriptionId);
+    if (!found) {
+      deps.logger.warn(
+        'graph subscription to reauthorize is gone; the scheduled run recreates it',
+        {
+          source: 'graph',
+          subscriptionId,
+        },
+      );
+    }
+    return {
+      outcome: 'no-op',
+      removals: [],
+      via: 'graph-subscription',
+      reason: found ? 'subscription reauthorized' : 'subscription not found',
+    };
+  }
   const userId = request.subject.idpUserId;
   if (!userId) {
     throw new PermanentError('A graph-user check needs subject.idpUserId', 'permanent');

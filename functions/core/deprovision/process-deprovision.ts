@@ -145,8 +145,9 @@ export async function processDeprovision(
   try {
     // Checked on every receive (admission is per requestId, so a retry is not counted twice and a
     // guard that failed on the first receive is not skipped on the next).
-    // A delta resync removes nobody itself: the requests it enqueues each pass the guard.
-    if (!delivery.guardReleased && request.check?.kind !== 'graph-delta') {
+    // A delta resync or a reauthorization removes nobody itself (a resync's requests each pass it).
+    const removes = request.check === undefined || request.check.kind === 'graph-user';
+    if (!delivery.guardReleased && removes) {
       if (!(await withRetries(deps.retry, () => deps.guard.admit(request.requestId), onRetry))) {
         throw new HeldError('Guard tripped: too many deprovisions in the window', {
           hint: 'a mass deactivation may be under way: check the IdP, then redrive with failureKind=held to release',

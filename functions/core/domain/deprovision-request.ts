@@ -121,6 +121,8 @@ export const GRAPH_DELTA_TRIGGERS = [
  *   account disabled or deleted since. `subject` names the tracked resource, not a person.
  *   `initialSync` says what a first run (no stored link) does with accounts already disabled:
  *   `record-only` (default) stores the link and deprovisions nobody.
+ * - `graph-reauthorize`: reauthorize subscription `subscriptionId` after Graph's
+ *   `reauthorizationRequired` lifecycle notification. `subject` names the subscription.
  */
 export const GraphCheckSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('graph-user') }).strict(),
@@ -129,6 +131,12 @@ export const GraphCheckSchema = z.discriminatedUnion('kind', [
       kind: z.literal('graph-delta'),
       trigger: z.enum(GRAPH_DELTA_TRIGGERS),
       initialSync: z.enum(['record-only', 'deprovision-disabled']).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('graph-reauthorize'),
+      subscriptionId: boundedText(SUBJECT_ID_MAX_LENGTH),
     })
     .strict(),
 ]);
@@ -140,6 +148,11 @@ export type GraphCheck = z.infer<typeof GraphCheckSchema>;
  */
 export function graphDeletedRequestId(userId: string): string {
   return `graph:${userId}:deleted`;
+}
+
+/** The subject of a `graph-reauthorize` request: the subscription it keeps alive. */
+export function graphSubscriptionSubject(subscriptionId: string): Subject {
+  return { externalId: `microsoft-graph:subscriptions/${subscriptionId}` };
 }
 
 /** The subject of a `graph-delta` request: the resource whose changes are replayed. */

@@ -20,6 +20,16 @@ export interface GraphUserDelta {
   usersDelta(link?: string): Promise<GraphDeltaPage>;
 }
 
+/** What the worker does for a `reauthorizationRequired` lifecycle notification. */
+export interface GraphSubscriptionReauthorizer {
+  /**
+   * `POST /subscriptions/{id}/reauthorize` (learn.microsoft.com/graph/api/subscription-reauthorize).
+   * @returns false when Graph no longer has the subscription (404). @throws TransientError,
+   *   PermanentError
+   */
+  reauthorizeSubscription(id: string): Promise<boolean>;
+}
+
 export interface NewGraphSubscription {
   changeType: string;
   notificationUrl: string;

@@ -341,4 +341,27 @@ describe('graph-delta resync in the worker', () => {
     await handle(sqsRecord(resync('m')));
     expect(counted).toEqual(['DeadLettered', 'GraphLifecycleActionFailed']);
   });
+
+  it('a reauthorization of a subscription Graph no longer has is a no-op, never held or removing', async () => {
+    const { deps, helpCenter } = setup();
+    const guarded: ProcessDeps = { ...deps, guard: new InMemoryRateGuard(0, 300, clock) };
+    const request = DeprovisionRequestSchema.parse({
+      schemaVersion: 1,
+      requestId: 'graph-reauthorize:gone-subscription:r1',
+      source: 'graph',
+      subject: { externalId: 'microsoft-graph:subscriptions/gone-subscription' },
+      reason: 'graph.lifecycle.reauthorizationRequired',
+      occurredAt: NOW.toISOString(),
+      receivedAt: NOW.toISOString(),
+      check: { kind: 'graph-reauthorize', subscriptionId: 'gone-subscription' },
+    });
+    const outcome = await processDeprovision(guarded, request, delivery());
+    expect(outcome).toMatchObject({ kind: 'no-op', reason: 'subscription not found' });
+    expect(standin.state().calls.at(-1)).toEqual({
+      method: 'POST',
+      path: '/v1.0/subscriptions/gone-subscription/reauthorize',
+      status: 404,
+    });
+    expect(helpCenter.calls).toEqual([]);
+  });
 });

@@ -25,7 +25,11 @@ import {
   TokenResponseSchema,
 } from '#core/intake/graph/schemas.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
-import type { GraphUserDelta, GraphUsers } from '#core/ports/graph.ts';
+import type {
+  GraphSubscriptionReauthorizer,
+  GraphUserDelta,
+  GraphUsers,
+} from '#core/ports/graph.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
 
 export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
@@ -69,7 +73,7 @@ interface GraphResponse {
  * worker's calls; `/subscriptions` is GraphSubscriptionClient's, so the worker bundle omits it).
  * Translates HTTP failures into TransientError / PermanentError; never logs or exposes the token.
  */
-export class GraphClient implements GraphUsers, GraphUserDelta {
+export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptionReauthorizer {
   private token: Promise<CachedToken> | undefined;
   protected readonly baseUrl: string;
   private readonly loginUrl: string;
@@ -114,6 +118,16 @@ export class GraphClient implements GraphUsers, GraphUserDelta {
       );
     }
     return this.parse(GraphDeltaPageSchema, res, 'delta page');
+  }
+
+  async reauthorizeSubscription(id: string): Promise<boolean> {
+    const res = await this.call(
+      'POST',
+      `/subscriptions/${encodeURIComponent(id)}/reauthorize`,
+      undefined,
+      this.subscriptionTimeout,
+    );
+    return res.status !== 404;
   }
 
   protected get subscriptionTimeout(): number {

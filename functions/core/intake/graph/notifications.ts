@@ -5,6 +5,7 @@ import {
   DeprovisionRequestSchema,
   GRAPH_DELTA_SUBJECT,
   graphDeletedRequestId,
+  graphSubscriptionSubject,
   isCleanText,
   SUBJECT_ID_MAX_LENGTH,
 } from '#core/domain/deprovision-request.ts';
@@ -202,9 +203,10 @@ function validTime(value: string | undefined): string | undefined {
  * Lifecycle notifications (learn.microsoft.com/graph/change-notifications-lifecycle-events):
  * `missed` (Graph could not deliver some notifications; it does not say which) and
  * `subscriptionRemoved` (notifications stopped until the subscription is recreated) each enqueue a
- * `graph-delta` resync, so deprovisions in the gap are found from the users delta query; the
- * scheduled graph-subscription function recreates a removed subscription and renews (so
- * reauthorizes) one that asks for `reauthorizationRequired`. Ingest itself calls nothing.
+ * `graph-delta` resync, so deprovisions in the gap are found from the users delta query (the
+ * scheduled graph-subscription function recreates a removed subscription);
+ * `reauthorizationRequired` enqueues a `graph-reauthorize` request the worker answers with
+ * `POST /subscriptions/{id}/reauthorize`. Ingest itself calls nothing.
  */
 function lifecycleRequest(
   deps: GraphNotificationDeps,
@@ -217,13 +219,24 @@ function lifecycleRequest(
     lifecycleEvent: event,
     subscriptionId: notification.subscriptionId,
   };
+  const time = validTime(notification.eventTime ?? undefined);
+  const marker = time ?? `r${receivedAt.getTime()}`;
+  if (event === 'reauthorizationRequired') {
+    deps.logger.info('graph asks for reauthorization; queued for the worker', context);
+    const parsed = DeprovisionRequestSchema.safeParse({
+      schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
+      requestId: `graph-reauthorize:${notification.subscriptionId}:${marker}`,
+      source: 'graph',
+      subject: graphSubscriptionSubject(notification.subscriptionId),
+      reason: 'graph.lifecycle.reauthorizationRequired',
+      occurredAt: time ?? receivedAt.toISOString(),
+      receivedAt: receivedAt.toISOString(),
+      check: { kind: 'graph-reauthorize', subscriptionId: notification.subscriptionId },
+    });
+    return parsed.success ? parsed.data : undefined;
+  }
   if (event !== 'missed' && event !== 'subscriptionRemoved') {
-    deps.logger.info(
-      event === 'reauthorizationRequired'
-        ? 'graph asks for reauthorization; the scheduled subscription renewal reauthorizes'
-        : 'graph lifecycle notification ignored',
-      context,
-    );
+    deps.logger.info('graph lifecycle notification ignored', context);
     return undefined;
   }
   if (event === 'missed') {
@@ -235,11 +248,10 @@ function lifecycleRequest(
   } else {
     deps.logger.warn('graph removed the subscription; a delta resync is queued', context);
   }
-  const time = validTime(notification.eventTime ?? undefined);
   const parsed = DeprovisionRequestSchema.safeParse({
     schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
     // One resync per lifecycle notification (a redelivery of it is a duplicate).
-    requestId: `graph-delta:${event}:${notification.subscriptionId}:${time ?? `r${receivedAt.getTime()}`}`,
+    requestId: `graph-delta:${event}:${notification.subscriptionId}:${marker}`,
     source: 'graph',
     subject: GRAPH_DELTA_SUBJECT,
     reason: `graph.lifecycle.${event}`,

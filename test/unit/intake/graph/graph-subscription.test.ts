@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildGraphSubscription } from '#core/compose/graph-wiring.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
+import { attemptGraphCheck } from '#core/deprovision/graph-check.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import {
   ensureGraphSubscription,
@@ -157,7 +158,7 @@ describe('ensureGraphSubscription against the Graph stand-in', () => {
 });
 
 describe('Graph subscription end to end over HTTP', () => {
-  it('Graph validates our notification URL on create; reauthorizationRequired is accepted and the scheduled run renews', async () => {
+  it('Graph validates our notification URL on create; reauthorizationRequired is queued and the worker reauthorizes', async () => {
     const queue = new InMemoryWorkQueue();
     const ingest = {
       config: loadIngestConfig({
@@ -200,15 +201,27 @@ describe('Graph subscription end to end over HTTP', () => {
       }),
     });
     expect(res.status).toBe(202);
-    expect(queue.sent).toHaveLength(0);
-    // Ingest called nothing; the next scheduled run near expiry renews (so reauthorizes) it.
-    setupResult.clock.ms = Date.parse(created.expirationDateTime) - 12 * 60 * 60_000;
-    const renewed = await ensureGraphSubscription(deps);
-    expect(renewed.action).toBe('renewed');
-    const [subscription] = setupResult.standin.state().subscriptions;
-    expect(Date.parse(subscription?.expirationDateTime ?? '')).toBeGreaterThan(
-      Date.parse(created.expirationDateTime),
+    // Ingest called nothing: it queued the reauthorization, which the worker's Graph check makes.
+    const calls = () => setupResult.standin.state().calls.map((c) => `${c.method} ${c.path}`);
+    expect(calls()).not.toContain(`POST /v1.0/subscriptions/${created.subscriptionId}/reauthorize`);
+    expect(queue.sent).toHaveLength(1);
+    const outcome = await attemptGraphCheck(
+      {
+        graph: {
+          users: graphClientFor(setupResult.standin),
+          state: new InMemoryGraphStateStore(),
+          queue: new InMemoryWorkQueue(),
+        },
+        clock: { now: () => new Date(setupResult.clock.ms) },
+        logger: silentLogger,
+      },
+      queue.sent[0]!,
+      async () => {
+        throw new Error('a reauthorization removes nobody');
+      },
     );
+    expect(outcome).toMatchObject({ outcome: 'no-op', reason: 'subscription reauthorized' });
+    expect(calls()).toContain(`POST /v1.0/subscriptions/${created.subscriptionId}/reauthorize`);
   });
 
   it('Graph refuses the subscription when the notification URL does not echo the token', async () => {

@@ -349,17 +349,21 @@ describe('POST /webhooks/graph lifecycle notifications', () => {
     );
   });
 
-  it('accepts reauthorizationRequired without calling Graph (the scheduled renewal reauthorizes)', async () => {
-    const { logger, lines } = recordingLogger();
-    const { call, queue } = ingestWithGraph(undefined, { logger });
+  it('turns reauthorizationRequired into a graph-reauthorize request, calling nothing', async () => {
+    const { call, queue } = ingestWithGraph(undefined);
     const before = standin.state().calls.length;
     const res = await call(
       graphPost({ value: [lifecycleNotification('reauthorizationRequired')] }),
     );
     expect(res.statusCode).toBe(202);
-    expect(queue.sent).toHaveLength(0);
+    expect(DeprovisionRequestSchema.parse(queue.sent[0])).toMatchObject({
+      source: 'graph',
+      subject: { externalId: `microsoft-graph:subscriptions/${SUBSCRIPTION_ID}` },
+      reason: 'graph.lifecycle.reauthorizationRequired',
+      check: { kind: 'graph-reauthorize', subscriptionId: SUBSCRIPTION_ID },
+    });
+    expect(queue.sent[0]?.requestId).toMatch(new RegExp(`^graph-reauthorize:${SUBSCRIPTION_ID}:`));
     expect(standin.state().calls.length).toBe(before);
-    expect(lines.some((l) => l.extra?.lifecycleEvent === 'reauthorizationRequired')).toBe(true);
   });
 
   it('rejects a lifecycle notification with the wrong clientState and enqueues nothing', async () => {
