@@ -16,6 +16,8 @@ import {
   graphDeletedRequestId,
   graphDeltaResyncRequest,
 } from '#core/domain/deprovision-request.ts';
+import { receiveGraphNotifications } from '#core/intake/graph/notifications.ts';
+import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
 import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
@@ -363,5 +365,57 @@ describe('graph-delta resync in the worker', () => {
       status: 404,
     });
     expect(helpCenter.calls).toEqual([]);
+  });
+
+  it('a late deleted notification for an account the resync already removed is a duplicate', async () => {
+    const { deps, queue, identityStore, helpCenter } = setup();
+    await identityStore.put({
+      id: 'scim-carlos',
+      externalId: CARLOS,
+      email: 'carlos@contoso.com',
+      active: true,
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+      version: 1,
+    });
+    await processDeprovision(deps, resync('n'), delivery());
+    standin.deleteUser(CARLOS);
+    await processDeprovision(deps, resync('o'), delivery());
+    const [fromDelta] = queue.sent;
+    expect(fromDelta?.requestId).toBe(graphDeletedRequestId(CARLOS));
+    expect(await processDeprovision(deps, fromDelta!, delivery())).toMatchObject({
+      kind: 'removed',
+      duplicate: false,
+    });
+    expect(groupsOf(helpCenter, '1003')).toEqual([]);
+    // The notification ingest makes for the same deletion, arriving late.
+    const ingest = new InMemoryWorkQueue();
+    await receiveGraphNotifications(
+      {
+        queue: ingest,
+        secrets: { get: async () => 'state' } as unknown as WebhookSecretsReader,
+        clock,
+        logger: silentLogger,
+      },
+      {
+        readBody: () => ({
+          value: [
+            {
+              subscriptionId: 'sub-1',
+              clientState: 'state',
+              changeType: 'deleted',
+              resource: `Users/${CARLOS}`,
+              resourceData: { id: CARLOS, sequenceNumber: 9 },
+            },
+          ],
+        }),
+      },
+    );
+    const calls = helpCenter.calls.length;
+    expect(await processDeprovision(deps, ingest.sent[0]!, delivery())).toMatchObject({
+      kind: 'removed',
+      duplicate: true,
+    });
+    expect(helpCenter.calls.length).toBe(calls);
   });
 });
