@@ -9,8 +9,11 @@ import { FUNCTION_IDS, type FunctionId } from './function-env.ts';
  * the unit test `test/infra/bundle-budget.test.ts` fails when one grows past its budget.
  */
 export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionId, number>> = {
+  // Graph's client moved from ingest (199 KB before, 190 KB after) to the worker (241 KB before,
+  // 257 KB with Graph lookups, delta resyncs and reauthorization); ingest keeps its budget for the
+  // intake work under way elsewhere.
   ingest: 200_000,
-  worker: 250_000,
+  worker: 260_000,
   'token-refresher': 200_000,
   redrive: 200_000,
   'eventbridge-ingest': 200_000,

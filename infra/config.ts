@@ -90,6 +90,12 @@ export const StageConfigSchema = z
         /** Create/renew the Graph subscription on a schedule (Entra ID as a source). */
         subscriptionEnabled: z.boolean().default(false),
         renewEveryHours: positiveInt.max(48).default(12),
+        /**
+         * Minutes between scheduled Graph users delta resyncs (with subscriptionEnabled): the
+         * backstop for deprovisions no notification delivered. One delta call when nothing
+         * changed, so hourly is cheap; notifications stay the fast path.
+         */
+        deltaResyncEveryMinutes: positiveInt.min(5).max(1440).default(60),
         subscriptionTimeoutSeconds: positiveInt.max(900).default(30),
       })
       .prefault({}),

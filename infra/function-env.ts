@@ -18,6 +18,8 @@ export const COMMON_ENV: readonly EnvName[] = [ENV.STAGE, ENV.LOG_LEVEL, ENV.SER
  * (the function has a default or falls back to a secret).
  */
 export const OPTIONAL_ENV: readonly EnvName[] = [
+  // The worker's Graph secret is bound only where Entra ID is a source (stage config graph).
+  ENV.GRAPH_SECRET_ARN,
   ENV.HELPCENTER_IDS,
   ENV.HELPCENTER_BASE_URL,
   ENV.OKTA_ZOHO_APP_INSTANCE_IDS,
@@ -36,11 +38,6 @@ export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
     ENV.GROUP_MAPPING,
     ENV.MAX_BODY_BYTES,
     ENV.IDENTITY_TABLE_NAME,
-    ENV.GRAPH_SECRET_ARN,
-    ENV.GRAPH_BASE_URL,
-    ENV.GRAPH_LOGIN_URL,
-    // Without it Graph lifecycle notifications are only logged, never acted on.
-    ENV.GRAPH_NOTIFICATION_URL,
     ENV.STAGE,
     ENV.LOG_LEVEL,
     ENV.SERVICE_NAME,
@@ -65,6 +62,12 @@ export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
     ENV.GUARD_MAX_REQUESTS,
     ENV.GUARD_WINDOW_SECONDS,
     ENV.GROUP_MAPPING,
+    // Graph `check` requests (user lookups, delta resyncs); the secret only where Entra is a source.
+    ENV.GRAPH_SECRET_ARN,
+    ENV.GRAPH_BASE_URL,
+    ENV.GRAPH_LOGIN_URL,
+    // A delta resync enqueues one request per disabled or deleted account.
+    ENV.WORK_QUEUE_URL,
     ENV.STAGE,
     ENV.LOG_LEVEL,
     ENV.SERVICE_NAME,
@@ -88,6 +91,8 @@ export const FUNCTION_ENV: Readonly<Record<FunctionId, readonly EnvName[]>> = {
     ENV.GRAPH_LOGIN_URL,
     ENV.GRAPH_NOTIFICATION_URL,
     ENV.WEBHOOK_SECRET_ARN,
+    // Where the renewal is recorded for `status`.
+    ENV.IDEMPOTENCY_TABLE_NAME,
   ],
 };
 

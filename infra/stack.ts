@@ -74,15 +74,12 @@ export class DeprovisionerStack extends Stack {
       functionDefaults,
       workQueue: this.workQueue.queue,
       webhookSecret: this.secrets.webhook,
-      graphSecret: this.secrets.graph,
       identityTable: this.tables.identity,
       identityIndexNames: IDENTITY_INDEX_NAMES,
       oktaDeprovisionEventTypes: c.okta.deprovisionEventTypes,
       oktaZohoAppInstanceIds: c.okta.zohoAppInstanceIds,
       groupMapping: c.groupMapping,
       maxBodyBytes: c.api.maxBodyBytes,
-      graphBaseUrl: c.graph.baseUrl,
-      graphLoginUrl: c.graph.loginUrl,
       throttleRateLimit: c.api.throttleRateLimit,
       throttleBurstLimit: c.api.throttleBurstLimit,
       timeout: Duration.seconds(c.api.ingestTimeoutSeconds),
@@ -129,6 +126,10 @@ export class DeprovisionerStack extends Stack {
       maxBatchingWindow: batchingWindow,
       maxConcurrency: c.worker.maxConcurrency,
       redriveTimeout: Duration.seconds(c.redrive.timeoutSeconds),
+      // Entra ID as a source: the worker makes the Graph lookups and delta resyncs.
+      ...(c.graph.subscriptionEnabled ? { graphSecret: this.secrets.graph } : {}),
+      graphBaseUrl: c.graph.baseUrl,
+      graphLoginUrl: c.graph.loginUrl,
     });
 
     // Entra ID: keeps Graph notifications coming to the intake API
@@ -142,6 +143,9 @@ export class DeprovisionerStack extends Stack {
       graphBaseUrl: c.graph.baseUrl,
       graphLoginUrl: c.graph.loginUrl,
       timeout: Duration.seconds(c.graph.subscriptionTimeoutSeconds),
+      stateTable: this.tables.idempotency,
+      workQueue: this.workQueue.queue,
+      deltaResyncEvery: Duration.minutes(c.graph.deltaResyncEveryMinutes),
     });
 
     this.functions = {

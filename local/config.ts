@@ -30,6 +30,11 @@ const LocalEnvSchema = z.object({
   GRAPH_TENANT_ID: z.string().optional(),
   GRAPH_CLIENT_ID: z.string().optional(),
   GRAPH_CLIENT_SECRET: z.string().optional(),
+  /**
+   * Minutes between the runner's Graph delta resyncs (one also runs at start: with no stored link
+   * it is the initial sync, which records the link and removes nobody); 0 turns them off.
+   */
+  GRAPH_DELTA_RESYNC_MINUTES: z.coerce.number().min(0).default(60),
   LOCAL_DATA_DIR: z.string().default('.local'),
   [ENV.HELPCENTER_BASE_URL]: z.url().optional(),
   ZOHO_ACCOUNTS_URL: z.url().optional(),
@@ -151,8 +156,10 @@ export function loadLocalConfig(env: Record<string, string | undefined>): LocalC
     }
   });
   const checked = schema.superRefine((c, ctx) => {
-    // Real-service mode reads the Graph app from GRAPH_SECRET_ARN instead.
-    if (c.GRAPH_BASE_URL === undefined || c.GRAPH_SECRET_ARN !== undefined) return;
+    // Real-service mode reads the Graph app from GRAPH_SECRET_ARN instead (a stack's worker
+    // environment carries GRAPH_BASE_URL even where Entra ID is not a source).
+    const realService = AWS_KEYS.some((k) => c[k] !== undefined);
+    if (c.GRAPH_BASE_URL === undefined || c.GRAPH_SECRET_ARN !== undefined || realService) return;
     for (const key of ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'] as const) {
       if (c[key] === undefined) {
         ctx.addIssue({

@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGraphStateStore } from '#core/adapters/aws/dynamodb-graph-state-store.ts';
 import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
@@ -18,7 +19,7 @@ import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { MAX_IDS_PER_REQUEST } from '#core/adapters/zoho/request-builders.ts';
 import { ZohoAccountsClient } from '#core/adapters/zoho/zoho-accounts-client.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
-import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
+import { buildGraphWorkerDeps } from '#core/compose/graph-worker-wiring.ts';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { assertMappedGroupsExist } from '#core/config/group-mapping-check.ts';
 import { LOCAL_ROUTE } from '#core/contract/routes.ts';
@@ -26,6 +27,7 @@ import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { zohoAccountsUrl } from '#core/contract/zoho-data-centres.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
 import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
+import { graphDeltaResyncRequest } from '#core/domain/deprovision-request.ts';
 import { ConfigError, isAppError } from '#core/domain/errors.ts';
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_LOGIN_URL } from '#core/intake/graph/config.ts';
 import {
@@ -33,9 +35,9 @@ import {
   createIngestHandler,
   type IngestDeps,
 } from '#core/intake/ingest-handler.ts';
-import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { systemClock } from '#core/ports/clock.ts';
 import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
+import type { GraphStateStore } from '#core/ports/graph-state-store.ts';
 import type { IdentityLinkWriter, IdentityStore } from '#core/ports/identity-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { RateGuard } from '#core/ports/rate-guard.ts';
@@ -43,6 +45,7 @@ import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
 import { StaticSecretSource } from '../test/doubles/static-secret-source.ts';
 import { FileDeadLetterQueue } from './adapters/file-dead-letter-queue.ts';
+import { FileGraphStateStore } from './adapters/file-graph-state-store.ts';
 import { FileIdentityStore } from './adapters/file-identity-store.ts';
 import { FileQueueJournal } from './adapters/file-queue-journal.ts';
 import { InMemoryPersistenceLayer } from './adapters/in-memory-idempotency.ts';
@@ -116,6 +119,8 @@ interface RunnerPorts {
   identityLinks: IdentityLinkWriter;
   deadLetters: DeadLetterQueue;
   guard: RateGuard;
+  /** The Graph delta link and subscription record. */
+  graphState: GraphStateStore;
   persistence: BasePersistenceLayer;
   ingestQueue: WorkQueue;
   localQueue?: LocalQueue;
@@ -338,6 +343,7 @@ async function localPorts(
     identityStore,
     identityLinks: identityStore,
     deadLetters,
+    graphState: new FileGraphStateStore(join(dataDir, 'graph-state.json')),
     guard: new InMemoryRateGuard(
       config.GUARD_MAX_REQUESTS,
       config.GUARD_WINDOW_SECONDS,
@@ -370,6 +376,7 @@ function awsPorts(config: LocalConfig, logger: Logger): RunnerPorts {
     identityStore: new DynamoDbIdentityStore(dynamo, config.IDENTITY_TABLE_NAME!),
     identityLinks: new DynamoDbIdentityLinks(dynamo, config.IDENTITY_TABLE_NAME!),
     deadLetters: new SqsDeadLetterQueue(sqs, config.DEAD_LETTER_QUEUE_URL!),
+    graphState: new DynamoDbGraphStateStore(dynamo, config.IDEMPOTENCY_TABLE_NAME!),
     guard: new DynamoDbRateGuard(
       dynamo,
       config.IDEMPOTENCY_TABLE_NAME!,
@@ -428,6 +435,28 @@ export async function startLocalService(
       tokenSecretId: ids.token,
       logger,
     });
+    // Graph (worker only): the stand-in or GRAPH_* env locally; the Graph secret in real-service mode.
+    const graphConfig =
+      config.mode === 'local'
+        ? graph && {
+            secretId: LOCAL_SECRET_IDS.graph,
+            baseUrl: graph.baseUrl,
+            loginUrl: graph.loginUrl,
+          }
+        : config.GRAPH_SECRET_ARN && {
+            secretId: config.GRAPH_SECRET_ARN,
+            baseUrl: config.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL,
+            loginUrl: config.GRAPH_LOGIN_URL ?? DEFAULT_GRAPH_LOGIN_URL,
+          };
+    const graphWorker = graphConfig
+      ? await buildGraphWorkerDeps({
+          config: graphConfig,
+          secretSource: secrets,
+          logger,
+          state: ports.graphState,
+          queue: ingestQueue,
+        })
+      : undefined;
     const workerDeps = await assembleWorker(
       {
         dialect: config.HELPCENTER_API,
@@ -456,6 +485,7 @@ export async function startLocalService(
         persistence,
         dispatcher,
         logger,
+        ...(graphWorker ? { graph: graphWorker } : {}),
       },
     );
     // GROUP_MAPPING set: every mapped Help Center group must exist in its help center (a read of
@@ -483,19 +513,6 @@ export async function startLocalService(
         : {}),
     });
 
-    // Graph lookups: the stand-in or GRAPH_* env locally; the Graph secret in real-service mode.
-    const graphConfig =
-      config.mode === 'local'
-        ? graph && {
-            secretId: LOCAL_SECRET_IDS.graph,
-            baseUrl: graph.baseUrl,
-            loginUrl: graph.loginUrl,
-          }
-        : config.GRAPH_SECRET_ARN && {
-            secretId: config.GRAPH_SECRET_ARN,
-            baseUrl: config.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL,
-            loginUrl: config.GRAPH_LOGIN_URL ?? DEFAULT_GRAPH_LOGIN_URL,
-          };
     const ingestDeps: IngestDeps = {
       config: {
         workQueueUrl: config.WORK_QUEUE_URL ?? 'local://work-queue',
@@ -509,16 +526,6 @@ export async function startLocalService(
       secretSource: secrets,
       identityStore,
       logger,
-      ...(graphConfig
-        ? {
-            graph: buildGraphIngestDeps({
-              config: graphConfig,
-              secretSource: secrets,
-              webhookSecrets: new WebhookSecretsReader(secrets, ids.webhook),
-              logger,
-            }),
-          }
-        : {}),
     };
     await checkWebhookSecrets(ingestDeps);
     const ingest = createIngestHandler(ingestDeps);
@@ -538,6 +545,9 @@ export async function startLocalService(
       localQueue.start(workerHandler);
     }
     poller?.start(workerHandler);
+    const stopResyncs = graphWorker
+      ? scheduleDeltaResyncs(ingestQueue, config.GRAPH_DELTA_RESYNC_MINUTES, logger)
+      : () => undefined;
 
     const server = createHttpBridge(
       ingest,
@@ -581,6 +591,7 @@ export async function startLocalService(
       ...(identityPath ? { identityPath } : {}),
       close: async () => {
         ready = false;
+        stopResyncs();
         const closed = new Promise<void>((done) => server.close(() => done()));
         server.closeAllConnections();
         await closed;
@@ -600,6 +611,35 @@ export async function startLocalService(
     for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The local stand-in for the stack's EventBridge schedule: one `graph-delta` resync now (the
+ * initial sync on a fresh data dir: it records the link and removes nobody) and one every
+ * `minutes` (0: none). A failed enqueue is logged; the next tick tries again.
+ */
+function scheduleDeltaResyncs(queue: WorkQueue, minutes: number, logger: Logger): () => void {
+  if (minutes <= 0) return () => undefined;
+  const enqueue = () => {
+    const at = new Date();
+    queue
+      .send([
+        graphDeltaResyncRequest({
+          requestId: `graph-delta:schedule:local-${at.getTime()}`,
+          trigger: 'schedule',
+          at,
+        }),
+      ])
+      .catch((error: unknown) =>
+        logger.warn('could not enqueue the scheduled graph delta resync', {
+          error: error instanceof Error ? error.name : 'unknown',
+        }),
+      );
+  };
+  enqueue();
+  const timer = setInterval(enqueue, minutes * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**

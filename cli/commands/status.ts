@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGraphStateStore } from '#core/adapters/aws/dynamodb-graph-state-store.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import type { GraphStateStore } from '#core/ports/graph-state-store.ts';
 import { DEFAULT_REFRESH_MARGIN_MS } from '#core/tokens/refresh-token.ts';
 import { parseTokenSecret } from '#core/tokens/token-secret.ts';
+import { FileGraphStateStore } from '../../local/adapters/file-graph-state-store.ts';
 import { parse } from '../args.ts';
 import {
   type AwsTarget,
@@ -20,8 +23,9 @@ import { age, type Io, table } from '../output.ts';
 
 export const STATUS_HELP = `Usage: helpcenter-deprovisioner status [options]
 
-Queue depth, dead-letter depth by kind (held requests included), guard state and token age, as far
-as each is readable from outside the service. Exit 1 when records wait in the dead-letter queue or
+Queue depth, dead-letter depth by kind (held requests included), guard state, token age, the last
+Microsoft Graph subscription renewal and delta resync, as far as each is readable from outside the
+service. Exit 1 when records wait in the dead-letter queue or
 the shared token is missing or expired.
 Common: --json, --aws, --stage <stage>, --url <runner url>, --help`;
 
@@ -41,6 +45,7 @@ export async function statusCommand(argv: readonly string[], io: Io): Promise<nu
   const target = await resolveTarget(values, io.env, io.cwd);
   const lines = target.kind === 'local' ? await localStatus(target) : await awsStatus(target);
   lines.push(...(await dlqLines(target)));
+  lines.push(...(await graphLines(target)));
   if (values.json) {
     io.out(JSON.stringify({ target: target.kind, lines }, null, 2));
   } else {
@@ -194,6 +199,42 @@ async function dlqLines(target: LocalTarget | AwsTarget): Promise<Line[]> {
           ? 'none'
           : `${held}: release with \`dlq redrive --kind held\` once the IdP is checked`,
       attention: held > 0,
+    },
+  ];
+}
+
+/**
+ * The last Graph subscription renewal (recorded by the graph-subscription function) and the last
+ * users delta resync (recorded by the worker), from the idempotency table in AWS or
+ * `graph-state.json` locally. An expired subscription needs the operator: no notification arrives.
+ */
+async function graphLines(target: LocalTarget | AwsTarget): Promise<Line[]> {
+  let store: GraphStateStore;
+  if (target.kind === 'local') {
+    store = new FileGraphStateStore(`${target.dataDir}/graph-state.json`);
+  } else {
+    const table = target.env[ENV.IDEMPOTENCY_TABLE_NAME];
+    if (!table) return [];
+    store = new DynamoDbGraphStateStore(documentClient(), table);
+  }
+  const [subscription, delta] = await Promise.all([store.readSubscription(), store.readDelta()]);
+  const expiresIn = subscription ? Date.parse(subscription.expirationDateTime) - Date.now() : 0;
+  return [
+    {
+      check: 'graph subscription',
+      value: subscription
+        ? expiresIn <= 0
+          ? `EXPIRED ${age(subscription.expirationDateTime)} ago (last ${subscription.action} ${age(subscription.checkedAt)} ago): run the graph-subscription function`
+          : `${subscription.action} ${age(subscription.checkedAt)} ago, expires ${subscription.expirationDateTime} (in ${age(new Date(Date.now() - expiresIn).toISOString())})`
+        : 'no renewal recorded (Entra ID not a source, or the graph-subscription function has not run)',
+      attention: subscription !== undefined && expiresIn <= 0,
+    },
+    {
+      check: 'graph delta resync',
+      value: delta.resyncedAt
+        ? `last round ${age(delta.resyncedAt)} ago (${delta.version} round(s) recorded, the first the initial sync)`
+        : 'none yet (the first round is the initial sync: it records the link, removes nobody)',
+      attention: false,
     },
   ];
 }

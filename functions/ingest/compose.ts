@@ -2,14 +2,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
-import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import {
   checkWebhookSecrets,
   createIngestHandler,
   type IngestDeps,
 } from '#core/intake/ingest-handler.ts';
-import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { createLogger, powertoolsCountMetric } from '#core/observability.ts';
 import type { IdentityStore } from '#core/ports/identity-store.ts';
 
@@ -61,15 +59,8 @@ export async function buildIngestFromEnv(env: Record<string, string | undefined>
     }),
     identityStore: lazyIdentityStore(config.identityTableName!),
   };
-  if (config.graph) {
-    deps.graph = buildGraphIngestDeps({
-      config: config.graph,
-      secretSource: deps.secretSource,
-      webhookSecrets: new WebhookSecretsReader(deps.secretSource, config.webhookSecretId),
-      logger,
-      metric: powertoolsCountMetric(),
-    });
-  }
+  // Graph needs no client here: ingest only enqueues (the worker calls Graph).
+  deps.graph = { metric: powertoolsCountMetric() };
   await checkWebhookSecrets(deps);
   return createIngestHandler(deps);
 }

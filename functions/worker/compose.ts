@@ -4,14 +4,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGraphStateStore } from '#core/adapters/aws/dynamodb-graph-state-store.ts';
 import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
 import { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
+import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
+import { buildGraphWorkerDeps } from '#core/compose/graph-worker-wiring.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import { createWorkerHandler } from '#core/deprovision/batch.ts';
@@ -55,15 +58,28 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     count: (name, value = 1) => powertoolsMetrics.addMetric(name, MetricUnit.Count, value),
     flush: () => powertoolsMetrics.publishStoredMetrics(),
   };
-  const deferrer = new SqsMessageDeferrer(new SQSClient({}));
+  const sqs = new SQSClient({});
+  const deferrer = new SqsMessageDeferrer(sqs);
+  const secrets = new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 60_000 });
+  // Graph configured: its secret is checked now (a missing key stops the start, like Zoho's).
+  const graph =
+    config.graph && config.workQueueUrl
+      ? await buildGraphWorkerDeps({
+          config: config.graph,
+          secretSource: secrets,
+          logger,
+          state: new DynamoDbGraphStateStore(dynamo, config.idempotencyTableName),
+          queue: new SqsWorkQueue(sqs, config.workQueueUrl),
+        })
+      : undefined;
   const deps = await assembleWorker(config, {
-    secrets: new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 60_000 }),
+    secrets,
     oauthSecretId: config.oauthSecretId,
     tokenSecretId: config.tokenSecretId,
     refresher: lazyTokenRefresher(config.tokenRefresherFunctionName),
     identityStore: new DynamoDbIdentityStore(dynamo, config.identityTableName),
     identityLinks: new DynamoDbIdentityLinks(dynamo, config.identityTableName),
-    deadLetters: new SqsDeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl),
+    deadLetters: new SqsDeadLetterQueue(sqs, config.deadLetterQueueUrl),
     deferMessage: (record, seconds) => deferrer.defer(record, seconds),
     guard: new DynamoDbRateGuard(
       dynamo,
@@ -81,6 +97,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     dispatcher: createZohoAgent({ timeoutMs: config.timeoutMs, connections: config.concurrency }),
     logger,
     metrics,
+    ...(graph ? { graph } : {}),
   });
   logger.info('worker ready', {
     dialect: config.dialect,
@@ -88,6 +105,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     dryRun: config.dryRun,
     verifyAfterRemove: config.verifyAfterRemove,
     removePortalAccess: config.removePortalAccess,
+    graph: config.graph !== undefined,
   });
   return createWorkerHandler(deps);
 }

@@ -1,11 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../../functions/core/contract/defaults.ts';
 import { ENV } from '../../functions/core/contract/env-names.ts';
-import { bindSecret } from '../constructs/bind.ts';
+import { GRAPH_DELTA } from '../../functions/core/contract/graph.ts';
+import { bindSecret, bindTable } from '../constructs/bind.ts';
 import { type FunctionDefaults, ServiceFunction } from '../constructs/service-function.ts';
 
 export interface GraphSubscriptionProps {
@@ -26,11 +29,37 @@ export interface GraphSubscriptionProps {
   graphLoginUrl?: string;
   /** @default Duration.seconds(30) */
   timeout?: Duration;
+  /** Where the renewal is recorded for `status` (the idempotency table's Graph items). */
+  stateTable: ITable;
+  /** The work queue the scheduled delta resync request goes to. */
+  workQueue: IQueue;
+  /** @default Duration.hours(1) */
+  deltaResyncEvery?: Duration;
 }
 
 /**
- * The Microsoft Graph `users` change-notification subscription: a function that creates or renews
- * it, on a schedule that is disabled unless Entra ID is a source.
+ * The scheduled resync request, as the worker parses it (DeprovisionRequest schema version 1 with
+ * a `graph-delta` check); EventBridge fills in the event id and time. The first run on a stage
+ * with no stored link is the initial sync: it records the link and deprovisions nobody.
+ */
+export function deltaResyncMessage(): RuleTargetInput {
+  return RuleTargetInput.fromObject({
+    schemaVersion: 1,
+    requestId: `${GRAPH_DELTA.requestIdPrefix}:${GRAPH_DELTA.scheduleTrigger}:${EventField.eventId}`,
+    source: 'graph',
+    subject: GRAPH_DELTA.subject,
+    reason: `graph.delta.${GRAPH_DELTA.scheduleTrigger}`,
+    occurredAt: EventField.time,
+    receivedAt: EventField.time,
+    check: { kind: GRAPH_DELTA.checkKind, trigger: GRAPH_DELTA.scheduleTrigger },
+  });
+}
+
+/**
+ * Entra ID as a source: the Microsoft Graph `users` change-notification subscription (a function
+ * that creates or renews it and records the outcome for `status`) and the scheduled users delta
+ * resync (a request put straight on the work queue; the worker runs it). Both schedules are
+ * disabled unless Entra ID is a source.
  */
 export class GraphSubscription extends Construct {
   readonly function: ServiceFunction;
@@ -50,11 +79,19 @@ export class GraphSubscription extends Construct {
     });
     bindSecret(this.function, ENV.GRAPH_SECRET_ARN, props.graphSecret);
     bindSecret(this.function, ENV.WEBHOOK_SECRET_ARN, props.webhookSecret);
+    bindTable(this.function, ENV.IDEMPOTENCY_TABLE_NAME, props.stateTable);
     new Rule(this, 'Schedule', {
       description: 'Renews the Graph subscription before it expires',
       enabled: props.enabled ?? false,
       schedule: Schedule.rate(props.renewEvery ?? Duration.hours(12)),
       targets: [new LambdaFunction(this.function.fn, { retryAttempts: 2 })],
+    });
+    new Rule(this, 'DeltaResyncSchedule', {
+      description:
+        'Queues a Microsoft Graph users delta resync (deprovisions notifications missed)',
+      enabled: props.enabled ?? false,
+      schedule: Schedule.rate(props.deltaResyncEvery ?? Duration.hours(1)),
+      targets: [new SqsQueue(props.workQueue, { message: deltaResyncMessage(), retryAttempts: 2 })],
     });
   }
 }

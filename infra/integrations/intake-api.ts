@@ -17,8 +17,6 @@ export interface IntakeApiProps {
   workQueue: IQueue;
   /** Okta authorization, SCIM token, Graph clientState, signing secret (read). */
   webhookSecret: ISecret;
-  /** Entra app registration, for Graph user lookups and subscription renewal (read). */
-  graphSecret: ISecret;
   /** SCIM's identity records (read/write on the table and the named indexes). */
   identityTable: ITable;
   identityIndexNames: readonly string[];
@@ -30,10 +28,6 @@ export interface IntakeApiProps {
   groupMapping?: readonly GroupMappingEntry[];
   /** @default DEFAULTS.maxBodyBytes */
   maxBodyBytes?: number;
-  /** @default DEFAULTS.graphBaseUrl */
-  graphBaseUrl?: string;
-  /** @default DEFAULTS.graphLoginUrl */
-  graphLoginUrl?: string;
   /** Stage throttling of the HTTP API. @default 50 */
   throttleRateLimit?: number;
   /** @default 100 */
@@ -46,8 +40,8 @@ export interface IntakeApiProps {
 
 /**
  * The intake API (DESIGN "Sources"): the public HTTP API with the contract's routes, and the
- * ingest function that verifies, normalises and enqueues, pointed at its own Graph notification
- * URL so lifecycle notifications can renew the subscription.
+ * ingest function that verifies, normalises and enqueues (it calls nothing else: no Graph
+ * credentials), and the public Graph notification URL the subscription points at.
  */
 export class IntakeApi extends Construct {
   readonly function: ServiceFunction;
@@ -75,13 +69,10 @@ export class IntakeApi extends Construct {
           : {}),
         [ENV.GROUP_MAPPING]: JSON.stringify(props.groupMapping ?? []),
         [ENV.MAX_BODY_BYTES]: String(props.maxBodyBytes ?? DEFAULTS.maxBodyBytes),
-        [ENV.GRAPH_BASE_URL]: props.graphBaseUrl ?? DEFAULTS.graphBaseUrl,
-        [ENV.GRAPH_LOGIN_URL]: props.graphLoginUrl ?? DEFAULTS.graphLoginUrl,
       },
     });
     bindQueue(this.function, ENV.WORK_QUEUE_URL, props.workQueue, ['send']);
     bindSecret(this.function, ENV.WEBHOOK_SECRET_ARN, props.webhookSecret);
-    bindSecret(this.function, ENV.GRAPH_SECRET_ARN, props.graphSecret);
     bindTable(
       this.function,
       ENV.IDENTITY_TABLE_NAME,
@@ -97,9 +88,6 @@ export class IntakeApi extends Construct {
       removalPolicy: defaults.removalPolicy,
     });
     this.url = this.api.url;
-    // The URL names only the HttpApi resource, which depends on no function (routes and
-    // integrations do), so the ingest function can carry it without a dependency cycle.
     this.graphNotificationUrl = `${this.url}${ROUTE.GRAPH_NOTIFICATIONS}`;
-    this.function.addEnvironment(ENV.GRAPH_NOTIFICATION_URL, this.graphNotificationUrl);
   }
 }

@@ -64,6 +64,16 @@ export interface DeprovisionWorkerProps {
   maxConcurrency?: number;
   /** @default Duration.minutes(5) */
   redriveTimeout?: Duration;
+  /**
+   * Entra app registration for Graph `check` requests (user lookups, delta resyncs): bound only
+   * where Entra ID is a source, because the worker refuses to start on an incomplete Graph secret.
+   * @default none (check requests dead-letter as `config`)
+   */
+  graphSecret?: ISecret;
+  /** @default DEFAULTS.graphBaseUrl */
+  graphBaseUrl?: string;
+  /** @default DEFAULTS.graphLoginUrl */
+  graphLoginUrl?: string;
 }
 
 /**
@@ -100,10 +110,15 @@ export class DeprovisionWorker extends Construct {
         [ENV.GUARD_MAX_REQUESTS]: String(props.guardMaxRequests ?? DEFAULTS.guardMaxRequests),
         [ENV.GUARD_WINDOW_SECONDS]: String(props.guardWindowSeconds ?? DEFAULTS.guardWindowSeconds),
         [ENV.GROUP_MAPPING]: JSON.stringify(props.groupMapping ?? []),
+        [ENV.GRAPH_BASE_URL]: props.graphBaseUrl ?? DEFAULTS.graphBaseUrl,
+        [ENV.GRAPH_LOGIN_URL]: props.graphLoginUrl ?? DEFAULTS.graphLoginUrl,
       },
     });
-    // Consuming is granted by the event source mapping below; the worker never addresses the queue.
+    // Consuming is granted by the event source mapping below; the worker sends to the work queue
+    // only the per-account requests of a Graph delta resync.
     bindQueue(this.function, ENV.DEAD_LETTER_QUEUE_URL, deadLetterQueue, ['send']);
+    bindQueue(this.function, ENV.WORK_QUEUE_URL, queue, ['send']);
+    if (props.graphSecret) bindSecret(this.function, ENV.GRAPH_SECRET_ARN, props.graphSecret);
     bindSecret(this.function, ENV.ZOHO_OAUTH_SECRET_ARN, props.oauthSecret);
     bindSecret(this.function, ENV.ZOHO_TOKEN_SECRET_ARN, props.tokenSecret);
     bindInvoke(this.function, ENV.TOKEN_REFRESHER_FUNCTION_NAME, props.tokenRefresher);

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { StandinFaultQueue } from './faults.ts';
-import type { GraphStandinStore, StandinSubscription } from './store.ts';
+import type { GraphStandinStore, StandinSubscription, StandinUser } from './store.ts';
 
 /**
  * The Graph and identity-platform API of the stand-in, shaped after Microsoft's documentation:
  * the client-credentials token endpoint (`POST /{tenant}/oauth2/v2.0/token`),
- * `GET /v1.0/users/{id}` with `$select`, and `/v1.0/subscriptions` (list, create, get, update,
- * delete, reauthorize). Every Graph call needs a bearer token the stand-in issued.
+ * `GET /v1.0/users/{id}` with `$select`, `GET /v1.0/users/delta` (learn.microsoft.com/graph/
+ * delta-query-users: pages linked by `@odata.nextLink`, the last one carrying `@odata.deltaLink`;
+ * a round from a delta link returns the users changed since, removed ones as `{id, "@removed":
+ * {reason}}`; an unknown or malformed token answers 410 Gone, Graph's "start over"), and
+ * `/v1.0/subscriptions` (list, create, get, update, delete, reauthorize). Every Graph call needs a
+ * bearer token the stand-in issued.
  */
 
 /** Longest allowed subscription on users/groups (minutes). */
@@ -70,6 +74,33 @@ export interface GraphApiOptions {
   tokenLifetimeSeconds?: number;
   /** POST `?validationToken=` to the notification URLs on create, as Graph does. */
   validateNotificationUrls?: boolean;
+  /** Users per delta page (default 2, so that paging is always exercised). */
+  deltaPageSize?: number;
+}
+
+/** The stand-in's state tokens: where a round is (opaque to clients, like Graph's). */
+interface DeltaToken {
+  /** Changes after this sequence number (`0` and `initial`: every current user). */
+  since: number;
+  /** The round's end: the sequence number when it started. */
+  until: number;
+  initial: boolean;
+  offset: number;
+}
+
+function encodeToken(token: DeltaToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeToken(value: string): DeltaToken | undefined {
+  try {
+    const t = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as DeltaToken;
+    return Number.isInteger(t.since) && Number.isInteger(t.until) && Number.isInteger(t.offset)
+      ? t
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The token endpoint and the Graph routes, over the stand-in's store. */
@@ -183,6 +214,91 @@ export function createGraphApi(options: GraphApiOptions) {
       );
     }
     return undefined;
+  };
+
+  const selectView = (user: StandinUser, select: string | null): Record<string, unknown> => {
+    const wanted = select
+      ? select
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : DEFAULT_USER_PROPERTIES;
+    const full: Record<string, unknown> = {
+      businessPhones: [],
+      givenName: null,
+      jobTitle: null,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: null,
+      surname: null,
+      ...user,
+      displayName: user.displayName ?? null,
+      mail: user.mail ?? null,
+    };
+    const body: Record<string, unknown> = {};
+    for (const name of wanted) {
+      const property = Object.keys(full).find((k) => k.toLowerCase() === name.toLowerCase());
+      if (property !== undefined) body[property] = full[property];
+    }
+    return body;
+  };
+
+  const pageSize = Math.max(1, options.deltaPageSize ?? 2);
+
+  /** `GET /users/delta`: a round's pages, then a delta link for the next round. */
+  const usersDelta = (req: IncomingMessage, query: URLSearchParams): Reply => {
+    const base = `http://${req.headers.host ?? '127.0.0.1'}/v1.0/users/delta`;
+    const select = query.get('$select');
+    const raw = query.get('$skiptoken') ?? query.get('$deltatoken');
+    let token: DeltaToken;
+    if (raw === null) {
+      token = { since: 0, until: store.lastSeq, initial: true, offset: 0 };
+    } else {
+      const decoded = decodeToken(raw);
+      if (!decoded || decoded.until > store.lastSeq) {
+        return graphError(410, 'SyncStateNotFound', 'The sync state token is not valid.');
+      }
+      // A delta link starts a new round: everything changed since its `until`.
+      token = query.has('$deltatoken')
+        ? { since: decoded.until, until: store.lastSeq, initial: false, offset: 0 }
+        : decoded;
+    }
+    let rows: Array<Record<string, unknown>>;
+    if (token.initial) {
+      rows = [...store.users.values()].map((u) => ({ id: u.id, ...selectView(u, select) }));
+    } else {
+      // The latest change of each user within (since, until], in change order.
+      const latest = new Map<string, (typeof store.changes)[number]>();
+      for (const c of store.changes) {
+        if (c.seq > token.since && c.seq <= token.until) {
+          latest.delete(c.userId);
+          latest.set(c.userId, c);
+        }
+      }
+      rows = [...latest.values()].map((c) => {
+        const user = store.users.get(c.userId);
+        return user && !c.removed
+          ? { id: user.id, ...selectView(user, select) }
+          : { id: c.userId, '@removed': { reason: c.removed ?? 'changed' } };
+      });
+    }
+    const page = rows.slice(token.offset, token.offset + pageSize);
+    const more = token.offset + pageSize < rows.length;
+    const keep = select ? `$select=${encodeURIComponent(select)}&` : '';
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users(${select ?? ''})`,
+        ...(more
+          ? {
+              '@odata.nextLink': `${base}?${keep}$skiptoken=${encodeToken({ ...token, offset: token.offset + pageSize })}`,
+            }
+          : {
+              '@odata.deltaLink': `${base}?${keep}$deltatoken=${encodeToken({ since: token.since, until: token.until, initial: false, offset: 0 })}`,
+            }),
+        value: page,
+      },
+    };
   };
 
   const getUser = (idOrUpn: string, query: URLSearchParams): Reply => {
@@ -309,6 +425,10 @@ export function createGraphApi(options: GraphApiOptions) {
     const denied = authorised(req);
     if (denied) return denied;
     const method = req.method ?? 'GET';
+    if (/^\/v1\.0\/users\/delta$/i.test(path)) {
+      if (method !== 'GET') return graphError(405, 'Request_BadRequest', 'Method not allowed.');
+      return usersDelta(req, query);
+    }
     const userMatch = /^\/v1\.0\/users\/([^/]+)$/i.exec(path);
     if (userMatch?.[1]) {
       if (method !== 'GET') return graphError(405, 'Request_BadRequest', 'Method not allowed.');

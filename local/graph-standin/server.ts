@@ -15,7 +15,9 @@ import {
 /**
  * A local stand-in for the parts of Microsoft Graph and the Microsoft identity platform this
  * service uses (see graph-api.ts), over HTTP. Control endpoints under `/_standin/`: `GET state`,
- * `PUT users`, `POST faults`. Split like the Zoho sandbox: store, faults, API, server.
+ * `PUT users`, `PATCH users/{id}` (e.g. `{"accountEnabled":false}`), `DELETE users/{id}`
+ * (`?permanent=true` for a permanent delete), `POST faults`. Every user change is recorded for the
+ * delta query. Split like the Zoho sandbox: store, faults, API, server.
  */
 
 export type { StandinFault } from './faults.ts';
@@ -41,6 +43,8 @@ export interface GraphStandinOptions {
   tokenLifetimeSeconds?: number;
   /** POST `?validationToken=` to the notification URLs on create, as Graph does (default false). */
   validateNotificationUrls?: boolean;
+  /** Users per `/users/delta` page (default 2). */
+  deltaPageSize?: number;
   now?: () => number;
 }
 
@@ -56,6 +60,10 @@ export interface GraphStandin {
   close(): Promise<void>;
   state(): GraphStandinState;
   setUsers(users: StandinUser[]): void;
+  /** Changes one user (recorded for the delta query); false when there is none. */
+  updateUser(id: string, patch: Partial<Omit<StandinUser, 'id'>>): boolean;
+  /** Deletes one user, soft (`changed`) by default (recorded for the delta query). */
+  deleteUser(id: string, reason?: 'changed' | 'deleted'): boolean;
   addFault(fault: StandinFault): void;
 }
 
@@ -81,9 +89,22 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
     ...(options.validateNotificationUrls !== undefined
       ? { validateNotificationUrls: options.validateNotificationUrls }
       : {}),
+    ...(options.deltaPageSize !== undefined ? { deltaPageSize: options.deltaPageSize } : {}),
   });
 
-  const control = async (req: IncomingMessage, path: string): Promise<Reply> => {
+  const control = async (req: IncomingMessage, path: string, url: URL): Promise<Reply> => {
+    const one = /^\/_standin\/users\/([^/]+)$/.exec(path);
+    if (one?.[1] && (req.method === 'PATCH' || req.method === 'DELETE')) {
+      const id = decodeURIComponent(one[1]);
+      const found =
+        req.method === 'PATCH'
+          ? store.updateUser(id, JSON.parse(await readBody(req)) as Partial<StandinUser>)
+          : store.deleteUser(
+              id,
+              url.searchParams.get('permanent') === 'true' ? 'deleted' : 'changed',
+            );
+      return found ? { status: 204 } : { status: 404, body: { message: 'no such user' } };
+    }
     if (path === '/_standin/state' && req.method === 'GET') {
       return { status: 200, body: store.state() };
     }
@@ -101,7 +122,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
   const route = async (req: IncomingMessage): Promise<Reply> => {
     const url = new URL(req.url ?? '/', 'http://standin');
     const path = url.pathname;
-    if (path.startsWith('/_standin/')) return control(req, path);
+    if (path.startsWith('/_standin/')) return control(req, path, url);
     const tokenMatch = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
     if (tokenMatch?.[1]) {
       return req.method === 'POST'
@@ -158,6 +179,8 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       }),
     state: () => store.state(),
     setUsers: (list) => store.setUsers(list),
+    updateUser: (id, patch) => store.updateUser(id, patch),
+    deleteUser: (id, reason) => store.deleteUser(id, reason),
     addFault: (fault) => faults.add(fault),
   };
 }

@@ -34,6 +34,16 @@ export interface GraphStandinState {
   subscriptions: StandinSubscription[];
   users: StandinUser[];
   tokensIssued: number;
+  /** Change log the users delta query replays (`seq` increases by one per change). */
+  changes: StandinChange[];
+}
+
+/** One recorded change to a user: added or updated (still present) or removed. */
+export interface StandinChange {
+  seq: number;
+  userId: string;
+  /** Set when the user was deleted: `changed` (soft delete, restorable) or `deleted` (permanent). */
+  removed?: 'changed' | 'deleted';
 }
 
 export const STANDIN_TENANT_ID = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
@@ -64,6 +74,7 @@ export class GraphStandinStore {
   readonly subscriptions = new Map<string, StandinSubscription>();
   readonly tokens = new Map<string, number>();
   readonly calls: StandinCall[] = [];
+  readonly changes: StandinChange[] = [];
   tokensIssued = 0;
 
   constructor(
@@ -73,8 +84,41 @@ export class GraphStandinStore {
     this.users = new Map(users.map((u) => [u.id, { ...u }]));
   }
 
+  /** Replaces every user, recording a change for each one added, updated or removed. */
   setUsers(list: readonly StandinUser[]): void {
-    this.users = new Map(list.map((u) => [u.id, { ...u }]));
+    const next = new Map(list.map((u) => [u.id, { ...u }]));
+    for (const [id, user] of next) {
+      if (JSON.stringify(this.users.get(id)) !== JSON.stringify(user)) this.recordChange(id);
+    }
+    for (const id of this.users.keys()) {
+      if (!next.has(id)) this.recordChange(id, 'changed');
+    }
+    this.users = next;
+  }
+
+  /** Updates one user's properties (e.g. `accountEnabled: false`); false when there is none. */
+  updateUser(id: string, patch: Partial<Omit<StandinUser, 'id'>>): boolean {
+    const user = this.users.get(id);
+    if (!user) return false;
+    this.users.set(id, { ...user, ...patch, id });
+    this.recordChange(id);
+    return true;
+  }
+
+  /** Deletes a user: soft (`changed`, Graph's default) or permanent (`deleted`). */
+  deleteUser(id: string, reason: 'changed' | 'deleted' = 'changed'): boolean {
+    if (!this.users.delete(id)) return false;
+    this.recordChange(id, reason);
+    return true;
+  }
+
+  /** The last change's sequence number (0 before any). */
+  get lastSeq(): number {
+    return this.changes.at(-1)?.seq ?? 0;
+  }
+
+  private recordChange(userId: string, removed?: 'changed' | 'deleted'): void {
+    this.changes.push({ seq: this.lastSeq + 1, userId, ...(removed ? { removed } : {}) });
   }
 
   /** Records a token valid for `lifetimeSeconds`. */
@@ -106,6 +150,7 @@ export class GraphStandinStore {
       subscriptions: [...this.subscriptions.values()].map((s) => ({ ...s })),
       users: [...this.users.values()].map((u) => ({ ...u })),
       tokensIssued: this.tokensIssued,
+      changes: this.changes.map((c) => ({ ...c })),
     };
   }
 }

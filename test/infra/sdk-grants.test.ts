@@ -40,11 +40,6 @@ const USES: Record<FunctionId, SdkUse[]> = {
       commands: ['GetSecretValue'],
     },
     {
-      adapter: 'secrets-manager-secret-source',
-      resource: ENV.GRAPH_SECRET_ARN,
-      commands: ['GetSecretValue'],
-    },
-    {
       adapter: 'dynamodb-identity-store',
       resource: ENV.IDENTITY_TABLE_NAME,
       commands: ['Get', 'Query', 'Put', 'Delete', 'Scan'],
@@ -90,6 +85,23 @@ const USES: Record<FunctionId, SdkUse[]> = {
     },
     { adapter: 'dynamodb-rate-guard', resource: ENV.IDEMPOTENCY_TABLE_NAME, commands: ['Update'] },
     {
+      // The Graph delta link (conditional put) in the idempotency table.
+      adapter: 'dynamodb-graph-state-store',
+      resource: ENV.IDEMPOTENCY_TABLE_NAME,
+      commands: ['Get', 'Put'],
+    },
+    {
+      // A delta resync enqueues one request per disabled or deleted account.
+      adapter: 'sqs-work-queue',
+      resource: ENV.WORK_QUEUE_URL,
+      commands: ['SendMessageBatch'],
+    },
+    {
+      adapter: 'secrets-manager-secret-source',
+      resource: ENV.GRAPH_SECRET_ARN,
+      commands: ['GetSecretValue'],
+    },
+    {
       adapter: POWERTOOLS_IDEMPOTENCY,
       resource: ENV.IDEMPOTENCY_TABLE_NAME,
       commands: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
@@ -128,6 +140,12 @@ const USES: Record<FunctionId, SdkUse[]> = {
       adapter: 'secrets-manager-secret-source',
       resource: ENV.WEBHOOK_SECRET_ARN,
       commands: ['GetSecretValue'],
+    },
+    {
+      // The renewal record `status` reads.
+      adapter: 'dynamodb-graph-state-store',
+      resource: ENV.IDEMPOTENCY_TABLE_NAME,
+      commands: ['Get', 'Put'],
     },
   ],
 };
@@ -182,8 +200,13 @@ function adaptersImportedBy(id: FunctionId): Set<string> {
   return new Set(adapters);
 }
 
+// Entra ID as a source: the configuration with every grant (the worker's Graph secret included).
 const { stack } = buildApp({
-  context: { stage: 'test', stages: { test: {} }, 'aws:cdk:bundling-stacks': [] },
+  context: {
+    stage: 'test',
+    stages: { test: { graph: { subscriptionEnabled: true } } },
+    'aws:cdk:bundling-stacks': [],
+  },
 });
 const template = Template.fromStack(stack);
 const logicalId = (c: { node: { defaultChild?: unknown } }) =>

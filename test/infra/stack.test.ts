@@ -19,6 +19,7 @@ import {
 import { SERVICE_NAME } from '../../functions/core/contract/service.ts';
 import { IDENTITY_TABLE } from '../../functions/core/contract/tables.ts';
 import { METRIC_BY_OUTCOME, QUOTA_METRIC } from '../../functions/core/deprovision/batch.ts';
+import { DeprovisionRequestSchema } from '../../functions/core/domain/deprovision-request.ts';
 import { EVENT_DROPPED_METRIC } from '../../functions/core/intake/eventbridge/handler.ts';
 import {
   GRAPH_FORGED_METRIC,
@@ -121,7 +122,7 @@ const s = stack.secrets;
 const EXPECTED_GRANTS: Record<FunctionId, string[]> = {
   ingest: [
     ...grant(['sqs:SendMessage'], [q.queueArn]),
-    ...grant(READ_SECRET, [s.webhook.secretArn, s.graph.secretArn]),
+    ...grant(READ_SECRET, [s.webhook.secretArn]),
     ...grant(TABLE_RW, identityResources),
   ],
   worker: [
@@ -135,8 +136,8 @@ const EXPECTED_GRANTS: Record<FunctionId, string[]> = {
       ],
       [q.queueArn],
     ),
-    ...grant(['sqs:SendMessage'], [dlq.queueArn]),
-    ...grant(READ_SECRET, [s.zohoOAuth.secretArn, s.zohoToken.secretArn]),
+    ...grant(['sqs:SendMessage'], [dlq.queueArn, q.queueArn]),
+    ...grant(READ_SECRET, [s.zohoOAuth.secretArn, s.zohoToken.secretArn, s.graph.secretArn]),
     ...grant(['lambda:InvokeFunction'], [stack.functions['token-refresher'].fn.functionArn]),
     ...grant(TABLE_RW, [...identityResources, idempotency.tableArn]),
   ],
@@ -159,7 +160,10 @@ const EXPECTED_GRANTS: Record<FunctionId, string[]> = {
       [stack.eventFailureQueue.queueArn],
     ),
   ],
-  'graph-subscription': grant(READ_SECRET, [s.graph.secretArn, s.webhook.secretArn]),
+  'graph-subscription': [
+    ...grant(READ_SECRET, [s.graph.secretArn, s.webhook.secretArn]),
+    ...grant(TABLE_RW, [idempotency.tableArn]),
+  ],
 };
 
 describe('DeprovisionerStack functions', () => {
@@ -218,9 +222,14 @@ describe('DeprovisionerStack functions', () => {
     expect(unmapped).toEqual([]);
   });
 
-  it('treats only the Help Center ids, base URL and Okta app instance ids as optional', () => {
+  it('treats only the Help Center ids, base URL, Okta app instance ids and the Graph secret as optional', () => {
     expect([...OPTIONAL_ENV].sort()).toEqual(
-      [ENV.HELPCENTER_BASE_URL, ENV.HELPCENTER_IDS, ENV.OKTA_ZOHO_APP_INSTANCE_IDS].sort(),
+      [
+        ENV.GRAPH_SECRET_ARN,
+        ENV.HELPCENTER_BASE_URL,
+        ENV.HELPCENTER_IDS,
+        ENV.OKTA_ZOHO_APP_INSTANCE_IDS,
+      ].sort(),
     );
     // No app instance configured: the variable is absent, so no app unassignment deprovisions.
     expect(environmentOf('ingest')).not.toHaveProperty(ENV.OKTA_ZOHO_APP_INSTANCE_IDS);
@@ -255,8 +264,10 @@ describe('DeprovisionerStack functions', () => {
   });
 
   it('points the worker at the real resources', () => {
-    expect(environmentOf('worker')).not.toHaveProperty(ENV.WORK_QUEUE_URL);
     expect(environmentOf('worker')).toMatchObject({
+      // Only a Graph delta resync sends to the work queue (one request per changed account).
+      [ENV.WORK_QUEUE_URL]: stack.resolve(q.queueUrl),
+      [ENV.GRAPH_SECRET_ARN]: stack.resolve(s.graph.secretArn),
       [ENV.DEAD_LETTER_QUEUE_URL]: stack.resolve(dlq.queueUrl),
       [ENV.ZOHO_OAUTH_SECRET_ARN]: stack.resolve(s.zohoOAuth.secretArn),
       [ENV.ZOHO_TOKEN_SECRET_ARN]: stack.resolve(s.zohoToken.secretArn),
@@ -276,12 +287,53 @@ describe('DeprovisionerStack functions', () => {
 
   // The ingest function now references the API; Template.fromStack above already refuses a
   // template with a dependency cycle, so this file would not load if that introduced one.
-  it('gives ingest the GraphNotificationUrl output as GRAPH_NOTIFICATION_URL, for lifecycle renewals', () => {
+  it('gives the graph-subscription the GraphNotificationUrl output; ingest has no Graph settings', () => {
     const output = template.findOutputs('GraphNotificationUrl');
     const outputUrl = Object.values(output)[0]?.Value;
     expect(outputUrl).toBeDefined();
-    expect(environmentOf('ingest')[ENV.GRAPH_NOTIFICATION_URL]).toEqual(outputUrl);
     expect(environmentOf('graph-subscription')[ENV.GRAPH_NOTIFICATION_URL]).toEqual(outputUrl);
+    // Ingest calls nothing but the queue: no Graph secret, URL or endpoint.
+    for (const name of [
+      ENV.GRAPH_SECRET_ARN,
+      ENV.GRAPH_BASE_URL,
+      ENV.GRAPH_LOGIN_URL,
+      ENV.GRAPH_NOTIFICATION_URL,
+    ]) {
+      expect(environmentOf('ingest')).not.toHaveProperty(name);
+    }
+  });
+
+  it('queues a Graph users delta resync hourly when Entra ID is a source, as the worker parses it', () => {
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' },
+    });
+    const targets = Object.values(rules).flatMap(
+      (r) =>
+        r.Properties.Targets as Array<{
+          Arn: unknown;
+          InputTransformer?: { InputTemplate: string; InputPathsMap: Record<string, string> };
+        }>,
+    );
+    const target = targets.find(
+      (t) => JSON.stringify(t.Arn) === JSON.stringify(stack.resolve(q.queueArn)),
+    );
+    expect(target?.InputTransformer).toBeDefined();
+    // EventBridge fills each <name> from the event ($.id inside a string, $.time as a JSON value);
+    // with a scheduled event's values the message is a graph-delta request the worker parses.
+    const event: Record<string, string> = {
+      '$.id': 'd3b07384-d9a0-4c9b-8a3f-1c2e3d4f5a6b',
+      '$.time': JSON.stringify('2026-12-04T19:00:00Z'),
+    };
+    let message = target?.InputTransformer?.InputTemplate ?? '';
+    for (const [name, path] of Object.entries(target?.InputTransformer?.InputPathsMap ?? {})) {
+      message = message.replaceAll(`<${name}>`, event[path] ?? '');
+    }
+    const request = DeprovisionRequestSchema.parse(JSON.parse(message));
+    expect(request).toMatchObject({
+      requestId: 'graph-delta:schedule:d3b07384-d9a0-4c9b-8a3f-1c2e3d4f5a6b',
+      source: 'graph',
+      check: { kind: 'graph-delta', trigger: 'schedule' },
+    });
   });
 
   it('sets MAX_RECEIVE_COUNT to the redrive policy maxReceiveCount', () => {

@@ -104,7 +104,8 @@ beforeAll(async () => {
   // The stage points the Help Center and Graph at the stand-ins; everything else is the default.
   const synthesized = synthesizeStack({
     helpCenter: { baseUrl: sandbox.url },
-    graph: { baseUrl: graph.url, loginUrl: graph.loginUrl },
+    // Entra ID as a source: the worker gets the Graph secret (its lookups and delta resyncs).
+    graph: { baseUrl: graph.url, loginUrl: graph.loginUrl, subscriptionEnabled: true },
   });
   resources = await StackResources.create(synthesized);
   const { secrets, workQueue } = synthesized.stack;

@@ -7,6 +7,7 @@ import type { ProcessingSettings } from '#core/config/worker-config.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { zohoDeskUrl } from '#core/contract/zoho-data-centres.ts';
 import type { WorkerDeps } from '#core/deprovision/batch.ts';
+import type { GraphWorkerDeps } from '#core/deprovision/graph-check.ts';
 import { coalesceGroupRemovals } from '#core/deprovision/group-removal-coalescer.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
 import { DirectoryCache } from '#core/deprovision/map-subject.ts';
@@ -41,6 +42,8 @@ export interface WorkerPorts {
   /** Extends a record's wait before redelivery (THRESHOLD_EXCEEDED); see WorkerDeps. */
   deferMessage?: WorkerDeps['deferMessage'];
   clock?: Clock;
+  /** Graph lookups and delta resyncs (`check` requests); see buildGraphWorkerDeps. */
+  graph?: GraphWorkerDeps;
 }
 
 export interface WorkerAssemblySettings extends ProcessingSettings {
@@ -135,6 +138,7 @@ export async function assembleWorker(
     ...(settings.removePortalAccess ? { portalAccess: client } : {}),
     groupMapping,
     ...(ports.metrics ? { metrics: ports.metrics } : {}),
+    ...(ports.graph ? { graph: ports.graph } : {}),
     ...(ports.deferMessage ? { deferMessage: ports.deferMessage } : {}),
     ...(idempotent
       ? { idempotent, onInvocation: (context) => idempotent.registerLambdaContext(context) }

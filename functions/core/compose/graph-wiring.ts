@@ -1,19 +1,22 @@
 import * as z from 'zod';
-import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
-import { type Dispatcher, HttpTransport } from '#core/adapters/http/transport.ts';
+import { graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
+import { GraphSubscriptionClient } from '#core/adapters/graph/graph-subscription-client.ts';
+import type { Dispatcher } from '#core/adapters/http/transport.ts';
+import { createGraphDispatcher } from '#core/compose/graph-worker-wiring.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
-import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
 import {
   ensureGraphSubscription,
   type GraphSubscriptionDeps,
-  graphSubscriptionMaintenance,
+  type GraphSubscriptionOutcome,
 } from '#core/intake/graph/subscription.ts';
 import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import { createLogger } from '#core/observability.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
+import type { GraphSubscriptions } from '#core/ports/graph.ts';
+import type { GraphStateStore } from '#core/ports/graph-state-store.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { CountMetric } from '#core/ports/metrics.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
@@ -28,24 +31,9 @@ export interface GraphWiringInput {
   metric?: CountMetric;
 }
 
-/** The one transport with short bounds: the webhook must answer Graph within ~3 s. */
-export function createGraphDispatcher(): Dispatcher {
-  return new HttpTransport({ timeoutMs: 1500, connections: 10, keepAliveTimeoutMs: 30_000 });
-}
-
-function buildClient(input: GraphWiringInput): GraphClient {
-  return new GraphClient(input.dispatcher ?? createGraphDispatcher(), {
-    baseUrl: input.config.baseUrl,
-    loginUrl: input.config.loginUrl,
-    credentials: graphCredentialsFromSecret(input.secretSource, input.config.secretId),
-    clock: input.clock ?? systemClock,
-    timeoutMs: 1500,
-  });
-}
-
 function subscriptionDeps(
   input: GraphWiringInput,
-  graph: GraphClient,
+  graph: GraphSubscriptions,
   notificationUrl: string,
 ): GraphSubscriptionDeps {
   return {
@@ -58,24 +46,31 @@ function subscriptionDeps(
 }
 
 /**
- * The Graph part of the ingest function: user lookups, and subscription renewal on lifecycle
- * notifications when GRAPH_NOTIFICATION_URL is known.
+ * The scheduled renewal: ensure the subscription (fail the invocation when that failed), then
+ * record the outcome where `status` reads it (a failed record write is logged, never fatal: the
+ * subscription itself is what matters).
  */
-export function buildGraphIngestDeps(input: GraphWiringInput): GraphIngestDeps {
-  const client = buildClient(input);
-  const url = input.config.notificationUrl;
-  return {
-    users: client,
-    ...(url
-      ? { subscriptions: graphSubscriptionMaintenance(subscriptionDeps(input, client, url)) }
-      : {}),
-    ...(input.metric ? { metric: input.metric } : {}),
+export function createGraphSubscriptionHandler(
+  deps: GraphSubscriptionDeps,
+  state?: GraphStateStore,
+) {
+  return async (_event?: unknown, _context?: unknown): Promise<GraphSubscriptionOutcome> => {
+    const outcome = await ensureGraphSubscription(deps);
+    try {
+      await state?.writeSubscription({
+        subscriptionId: outcome.subscriptionId,
+        action: outcome.action,
+        expirationDateTime: outcome.expirationDateTime,
+        checkedAt: deps.clock.now().toISOString(),
+      });
+    } catch (error) {
+      deps.logger.warn('could not record the graph subscription renewal', {
+        source: 'graph',
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+    return outcome;
   };
-}
-
-/** The scheduled renewal: ensure the subscription, fail the invocation when that failed. */
-export function createGraphSubscriptionHandler(deps: GraphSubscriptionDeps) {
-  return async (_event?: unknown, _context?: unknown) => ensureGraphSubscription(deps);
 }
 
 export const GraphSubscriptionConfigSchema = z.object({
@@ -99,6 +94,8 @@ export async function checkGraphSubscriptionSecrets(input: GraphWiringInput): Pr
 /** What the graph-subscription composition root takes from outside the environment. */
 export interface GraphSubscriptionAdapters {
   secretSource: SecretSource;
+  /** Where the renewal is recorded for `status` (DynamoDB in AWS). */
+  state?: GraphStateStore;
   logger?: Logger;
   clock?: Clock;
   dispatcher?: Dispatcher;
@@ -127,6 +124,17 @@ export async function buildGraphSubscription(
   };
   await checkGraphSubscriptionSecrets(input);
   return createGraphSubscriptionHandler(
-    subscriptionDeps(input, buildClient(input), config.notificationUrl),
+    subscriptionDeps(
+      input,
+      new GraphSubscriptionClient(input.dispatcher ?? createGraphDispatcher(), {
+        baseUrl: config.baseUrl,
+        loginUrl: config.loginUrl,
+        credentials: graphCredentialsFromSecret(input.secretSource, config.secretId),
+        clock: input.clock ?? systemClock,
+        timeoutMs: 10_000,
+      }),
+      config.notificationUrl,
+    ),
+    adapters.state,
   );
 }

@@ -3,7 +3,6 @@ import { type GroupMapping, parseGroupMapping } from '#core/config/group-mapping
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
-import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
 
 export const DEFAULT_OKTA_DEPROVISION_EVENT_TYPES = DEFAULTS.oktaDeprovisionEventTypes;
 export const DEFAULT_MAX_BODY_BYTES = DEFAULTS.maxBodyBytes;
@@ -18,7 +17,6 @@ export const IngestConfigSchema = z.object({
   [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: csv.default([]),
   [ENV.GROUP_MAPPING]: z.string().optional(),
   [ENV.MAX_BODY_BYTES]: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
-  ...GraphEnvShape,
 });
 
 export interface IngestConfig {
@@ -32,14 +30,11 @@ export interface IngestConfig {
   /** IdP group → Help Center group (GROUP_MAPPING); help centers are checked by the worker. */
   groupMapping?: GroupMapping;
   maxBodyBytes: number;
-  /** Set when GRAPH_SECRET_ARN is: Graph user lookups (and renewal with GRAPH_NOTIFICATION_URL). */
-  graph?: GraphConfig;
 }
 
 /** Reads the ingest function's configuration. @throws ConfigError naming every bad key. */
 export function loadIngestConfig(env: Record<string, string | undefined>): IngestConfig {
   const parsed = parseEnv(IngestConfigSchema, env, 'ingest configuration');
-  const graph = graphConfigFrom(parsed);
   return {
     workQueueUrl: parsed[ENV.WORK_QUEUE_URL],
     webhookSecretId: parsed[ENV.WEBHOOK_SECRET_ARN],
@@ -48,6 +43,5 @@ export function loadIngestConfig(env: Record<string, string | undefined>): Inges
     oktaZohoAppInstanceIds: parsed[ENV.OKTA_ZOHO_APP_INSTANCE_IDS],
     groupMapping: parseGroupMapping(parsed[ENV.GROUP_MAPPING]),
     maxBodyBytes: parsed[ENV.MAX_BODY_BYTES],
-    ...(graph ? { graph } : {}),
   };
 }

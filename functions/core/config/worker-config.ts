@@ -4,6 +4,8 @@ import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.
 import { DEFAULTS, LIMITS } from '#core/contract/defaults.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import { ConfigError } from '#core/domain/errors.ts';
+import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
 
 export { HELPCENTER_DIALECTS, type HelpCenterDialect };
 
@@ -34,6 +36,11 @@ export const WorkerConfigSchema = z.object({
   [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(DEFAULTS.guardMaxRequests),
   [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(DEFAULTS.guardWindowSeconds),
   [ENV.GROUP_MAPPING]: z.string().optional(),
+  /** Needed with Graph: a delta resync puts one request per changed account on the work queue. */
+  [ENV.WORK_QUEUE_URL]: z.url().optional(),
+  [ENV.GRAPH_SECRET_ARN]: GraphEnvShape[ENV.GRAPH_SECRET_ARN],
+  [ENV.GRAPH_BASE_URL]: GraphEnvShape[ENV.GRAPH_BASE_URL],
+  [ENV.GRAPH_LOGIN_URL]: GraphEnvShape[ENV.GRAPH_LOGIN_URL],
 });
 
 /** Settings of the worker's use case (the part that is not about where resources live). */
@@ -66,11 +73,25 @@ export interface WorkerConfig extends ProcessingSettings {
   helpCenterBaseUrl?: string;
   concurrency: number;
   timeoutMs: number;
+  /**
+   * Set when GRAPH_SECRET_ARN is: `check` requests (Graph user lookups, delta resyncs) run;
+   * without it they dead-letter as `config`.
+   */
+  graph?: GraphConfig;
+  /** The work queue a delta resync sends to (required with `graph`). */
+  workQueueUrl?: string;
 }
 
 /** Reads the worker's configuration. @throws ConfigError naming every bad key. */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const c = parseEnv(WorkerConfigSchema, env, 'worker configuration');
+  const graph = graphConfigFrom(c);
+  if (graph && !c[ENV.WORK_QUEUE_URL]) {
+    throw new ConfigError(
+      `Invalid worker configuration: ${ENV.WORK_QUEUE_URL} is required with ${ENV.GRAPH_SECRET_ARN} (a delta resync enqueues to it)`,
+      [ENV.WORK_QUEUE_URL],
+    );
+  }
   return {
     deadLetterQueueUrl: c[ENV.DEAD_LETTER_QUEUE_URL],
     oauthSecretId: c[ENV.ZOHO_OAUTH_SECRET_ARN],
@@ -91,5 +112,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     guardMaxRequests: c[ENV.GUARD_MAX_REQUESTS],
     guardWindowSeconds: c[ENV.GUARD_WINDOW_SECONDS],
     groupMapping: parseGroupMapping(c[ENV.GROUP_MAPPING]),
+    ...(graph ? { graph } : {}),
+    ...(c[ENV.WORK_QUEUE_URL] ? { workQueueUrl: c[ENV.WORK_QUEUE_URL] } : {}),
   };
 }

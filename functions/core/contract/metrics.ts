@@ -20,6 +20,11 @@ export const METRIC = {
   /** eventbridge-ingest dropped an invalid event. */
   EVENT_DROPPED: 'EventDropped',
   GRAPH_MISSED_NOTIFICATIONS: 'GraphMissedNotifications',
+  /**
+   * A Graph delta resync (queued after a lifecycle notification or by the schedule) or a
+   * subscription reauthorization was dead-lettered: deprovisions may be pending, or notifications
+   * may stop.
+   */
   GRAPH_LIFECYCLE_ACTION_FAILED: 'GraphLifecycleActionFailed',
   /** Graph notifications dropped because their `clientState` is not ours (the rest of the POST is kept). */
   GRAPH_FORGED_NOTIFICATIONS: 'GraphForgedNotifications',

@@ -30,4 +30,9 @@ export const IDEMPOTENCY_TABLE = {
   partitionKey: 'id',
   ttlAttribute: 'expiration',
   guard: { keyPrefix: 'guard#', requestIdsAttribute: 'requestIds' },
+  /**
+   * Graph bookkeeping, two items without TTL: the users delta link (`deltaLink`, `version` for the
+   * conditional write, `resyncedAt`) and the last subscription renewal (read by `status`).
+   */
+  graph: { deltaKey: 'graph#delta#users', subscriptionKey: 'graph#subscription#users' },
 } as const;

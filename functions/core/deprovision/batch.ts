@@ -82,6 +82,11 @@ export function createRecordHandler(deps: WorkerDeps) {
       if (outcome.kind === 'dead-lettered' && outcome.failure.kind === 'quota') {
         metrics.count(QUOTA_METRIC);
       }
+      // A resync or a reauthorization that failed for good: notifications may be missing.
+      const lifecycle = parsed.data.check !== undefined && parsed.data.check.kind !== 'graph-user';
+      if (outcome.kind === 'dead-lettered' && lifecycle) {
+        metrics.count(METRIC.GRAPH_LIFECYCLE_ACTION_FAILED);
+      }
       return outcome;
     } catch (error) {
       if (error instanceof QuotaWaitError) {

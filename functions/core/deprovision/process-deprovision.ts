@@ -1,5 +1,6 @@
 import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { PORTAL_ACCESS_REVOKED_STATUSES } from '#core/contract/zoho-desk.ts';
+import { attemptGraphCheck, type GraphWorkerDeps } from '#core/deprovision/graph-check.ts';
 import { writeBackLinks } from '#core/deprovision/link-write-back.ts';
 import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.ts';
 import { attemptGroupRemoval, isGroupLevel } from '#core/deprovision/process-group-removal.ts';
@@ -57,6 +58,8 @@ export interface ProcessDeps {
   portalAccess?: PortalAccess;
   /** IdP group → Help Center group; a group-level request acts only on an exact entry. */
   groupMapping?: GroupMapping;
+  /** Graph lookups and delta resyncs for requests with a `check`; none: they dead-letter (config). */
+  graph?: GraphWorkerDeps;
   /**
    * Wraps the removal so a completed requestId is not removed twice (Powertools idempotency in
    * Lambda). Only removed/no-op outcomes complete; a throw leaves the request runnable again.
@@ -162,7 +165,9 @@ export async function processDeprovision(
   try {
     // Checked on every receive (admission is per requestId, so a retry is not counted twice and a
     // guard that failed on the first receive is not skipped on the next).
-    if (!delivery.guardReleased) {
+    // A delta resync or a reauthorization removes nobody itself (a resync's requests each pass it).
+    const removes = request.check === undefined || request.check.kind === 'graph-user';
+    if (!delivery.guardReleased && removes) {
       if (!(await withRetries(deps.retry, () => deps.guard.admit(request.requestId), onRetry))) {
         throw new HeldError('Guard tripped: too many deprovisions in the window', {
           hint: 'a mass deactivation may be under way: check the IdP, then redrive with failureKind=held to release',
@@ -172,6 +177,11 @@ export async function processDeprovision(
     let executed = false;
     const run = (r: DeprovisionRequest) => {
       executed = true;
+      if (r.check) {
+        return attemptGraphCheck(deps, r, (subject) =>
+          attemptRemoval(deps, { ...r, subject }, onRetry),
+        );
+      }
       return isGroupLevel(r) ? attemptGroupRemoval(deps, r) : attemptRemoval(deps, r, onRetry);
     };
     // A dry run must not mark the request complete, or the real run after it would be skipped.

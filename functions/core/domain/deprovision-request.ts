@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { GRAPH_DELTA } from '#core/contract/graph.ts';
 
 export const DEPROVISION_REQUEST_SCHEMA_VERSION = 1 as const;
 
@@ -103,6 +104,60 @@ export const GroupScopeSchema = z
   .strict();
 export type GroupScope = z.infer<typeof GroupScopeSchema>;
 
+/** What started a Graph delta resync (see `GraphCheckSchema`). */
+export const GRAPH_DELTA_TRIGGERS = [
+  'missed',
+  'subscriptionRemoved',
+  'schedule',
+  'manual',
+] as const;
+
+/**
+ * A request the worker must first check against Microsoft Graph (ingest makes no outbound call
+ * but the queue, so the Graph work happens in the worker):
+ * - `graph-user`: look the Entra user `subject.idpUserId` up; deprovision when `accountEnabled` is
+ *   false or Graph answers 404 (deleted), no-op otherwise.
+ * - `graph-delta`: run the users delta query from the stored delta link and enqueue one request per
+ *   account disabled or deleted since. `subject` names the tracked resource, not a person.
+ *   `initialSync` says what a first run (no stored link) does with accounts already disabled:
+ *   `record-only` (default) stores the link and deprovisions nobody.
+ * - `graph-reauthorize`: reauthorize subscription `subscriptionId` after Graph's
+ *   `reauthorizationRequired` lifecycle notification. `subject` names the subscription.
+ */
+export const GraphCheckSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('graph-user') }).strict(),
+  z
+    .object({
+      kind: z.literal('graph-delta'),
+      trigger: z.enum(GRAPH_DELTA_TRIGGERS),
+      initialSync: z.enum(['record-only', 'deprovision-disabled']).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('graph-reauthorize'),
+      subscriptionId: boundedText(SUBJECT_ID_MAX_LENGTH),
+    })
+    .strict(),
+]);
+export type GraphCheck = z.infer<typeof GraphCheckSchema>;
+
+/**
+ * The request id of "Entra account `userId` was deleted", shared by the `deleted` notification and
+ * the delta resync (`@removed`), so whichever arrives second is a duplicate.
+ */
+export function graphDeletedRequestId(userId: string): string {
+  return `graph:${userId}:deleted`;
+}
+
+/** The subject of a `graph-reauthorize` request: the subscription it keeps alive. */
+export function graphSubscriptionSubject(subscriptionId: string): Subject {
+  return { externalId: `microsoft-graph:subscriptions/${subscriptionId}` };
+}
+
+/** The subject of a `graph-delta` request: the resource whose changes are replayed. */
+export const GRAPH_DELTA_SUBJECT = GRAPH_DELTA.subject;
+
 /**
  * The one message that crosses the work queue. Every source event becomes zero or more of these.
  * `requestId` is derived from the source's own delivery or event id so that a redelivery dedupes.
@@ -126,6 +181,13 @@ export const DeprovisionRequestSchema = z
      * schema version 1: a message without it reads as before.
      */
     scope: GroupScopeSchema.optional(),
+    /**
+     * Absent: act on the subject now. Present: check Microsoft Graph first (see GraphCheckSchema).
+     * Added within schema version 1 like `scope`: optional and additive, so every v1 message
+     * written before it still parses, and a v1 reader that predates it rejects (never misreads)
+     * a message carrying it (the schema is strict), leaving it to the queue's redrive policy.
+     */
+    check: GraphCheckSchema.optional(),
   })
   .strict();
 export type DeprovisionRequest = z.infer<typeof DeprovisionRequestSchema>;
@@ -138,4 +200,32 @@ export function subjectLogId(subject: Subject): string {
 /** True when `value` looks like an email address (used to derive `email` from a login). */
 export function looksLikeEmail(value: string): boolean {
   return z.email().safeParse(value).success;
+}
+
+/**
+ * A `graph-delta` resync request (the lifecycle notifications, the local runner's schedule; the
+ * stack's EventBridge schedule writes the same JSON). @throws ZodError for an unusable id
+ */
+export function graphDeltaResyncRequest(input: {
+  requestId: string;
+  trigger: (typeof GRAPH_DELTA_TRIGGERS)[number];
+  at: Date;
+  reason?: string;
+  initialSync?: 'record-only' | 'deprovision-disabled';
+}): DeprovisionRequest {
+  const at = input.at.toISOString();
+  return DeprovisionRequestSchema.parse({
+    schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
+    requestId: input.requestId,
+    source: 'graph',
+    subject: GRAPH_DELTA_SUBJECT,
+    reason: input.reason ?? `graph.delta.${input.trigger}`,
+    occurredAt: at,
+    receivedAt: at,
+    check: {
+      kind: 'graph-delta',
+      trigger: input.trigger,
+      ...(input.initialSync ? { initialSync: input.initialSync } : {}),
+    },
+  });
 }

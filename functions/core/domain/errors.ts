@@ -126,6 +126,9 @@ export class PermanentError extends AppError {
   }
 }
 
+/** Microsoft Graph no longer accepts a stored delta link (410 Gone): a new round must start. */
+export class DeltaLinkExpiredError extends PermanentError {}
+
 /**
  * The Help Center org's daily API credits are spent (Zoho `THRESHOLD_EXCEEDED`). Not retried in
  * the call (`retryable` false): the worker lets the message wait until the credits can have

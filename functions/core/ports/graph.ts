@@ -1,4 +1,4 @@
-import type { GraphSubscription, GraphUser } from '#core/intake/graph/schemas.ts';
+import type { GraphDeltaPage, GraphSubscription, GraphUser } from '#core/intake/graph/schemas.ts';
 
 /** Reads users from Microsoft Graph. */
 export interface GraphUsers {
@@ -7,6 +7,27 @@ export interface GraphUsers {
    * answers 404 (hard- or soft-deleted). @throws TransientError, PermanentError
    */
   getUser(id: string): Promise<GraphUser | undefined>;
+}
+
+/**
+ * Graph's users delta query (learn.microsoft.com/graph/delta-query-users): `usersDelta()` starts a
+ * round (`GET /users/delta?$select=id,accountEnabled,userPrincipalName,mail`), `usersDelta(link)`
+ * follows an `@odata.nextLink` or a stored `@odata.deltaLink`.
+ * @throws TransientError (429/5xx, network), PermanentError; DeltaLinkExpiredError (410: the
+ *   stored link is too old, a full round is needed).
+ */
+export interface GraphUserDelta {
+  usersDelta(link?: string): Promise<GraphDeltaPage>;
+}
+
+/** What the worker does for a `reauthorizationRequired` lifecycle notification. */
+export interface GraphSubscriptionReauthorizer {
+  /**
+   * `POST /subscriptions/{id}/reauthorize` (learn.microsoft.com/graph/api/subscription-reauthorize).
+   * @returns false when Graph no longer has the subscription (404). @throws TransientError,
+   *   PermanentError
+   */
+  reauthorizeSubscription(id: string): Promise<boolean>;
 }
 
 export interface NewGraphSubscription {
@@ -25,12 +46,4 @@ export interface GraphSubscriptions {
   /** PATCH expirationDateTime; `undefined` when the subscription no longer exists (404). */
   renewSubscription(id: string, expirationDateTime: string): Promise<GraphSubscription | undefined>;
   deleteSubscription(id: string): Promise<void>;
-}
-
-/** What the webhook asks of the subscription use case when a lifecycle notification arrives. */
-export interface GraphSubscriptionMaintenance {
-  /** Extends (and so reauthorizes) the subscription; recreates it when Graph no longer has it. */
-  renew(subscriptionId: string): Promise<unknown>;
-  /** Creates our subscription when it is missing (after `subscriptionRemoved`). */
-  ensure(): Promise<unknown>;
 }

@@ -10,7 +10,8 @@ export interface MetricsSink {
       | 'HELD'
       | 'RETRIED'
       | 'DUPLICATE'
-      | 'QUOTA_EXCEEDED'],
+      | 'QUOTA_EXCEEDED'
+      | 'GRAPH_LIFECYCLE_ACTION_FAILED'],
     value?: number,
   ): void;
   /** Writes what was counted (end of an invocation). */

@@ -74,11 +74,7 @@ function ingest() {
     secretSource: new StaticSecretSource({ [SECRET_ID]: JSON.stringify(SECRETS) }),
     clock: { now: () => NOW },
     logger: silentLogger,
-    graph: {
-      users: { getUser: async (id) => ({ id, accountEnabled: false, userPrincipalName: null }) },
-      subscriptions: { renew: async () => ({}), ensure: async () => ({}) },
-      metric: () => {},
-    },
+    graph: { metric: () => {} },
   });
   return {
     queue,

@@ -1,6 +1,8 @@
-import { buildGraphIngestDeps } from '#core/compose/graph-wiring.ts';
+import { buildGraphWorkerDeps } from '#core/compose/graph-worker-wiring.ts';
+import { attemptGraphCheck } from '#core/deprovision/graph-check.ts';
+import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { createIngestHandler } from '#core/intake/ingest-handler.ts';
-import { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
+import { systemClock } from '#core/ports/clock.ts';
 import {
   DEFAULT_STANDIN_USERS,
   type StandinUser,
@@ -44,8 +46,11 @@ function expectedLookupPath(fixture: VendorFixture): string | undefined {
 }
 
 /**
- * Microsoft Graph change notifications on /webhooks/graph through the ingest handler, with user
- * lookups answered over HTTP by the local Graph stand-in (seeded from the fixture's harness_mock).
+ * Microsoft Graph change notifications on /webhooks/graph through the ingest handler, then the
+ * worker's Graph check of each `updated` request (ingest only enqueues it), with user lookups
+ * answered over HTTP by the local Graph stand-in (seeded from the fixture's harness_mock). What is
+ * "enqueued" is what would be deprovisioned: `deleted` requests, and checked requests whose account
+ * is disabled or gone, with the subject the worker resolved.
  * @throws Error when a fixture's harness_mock lookup was not made.
  */
 export const graphNotificationsDriver: VendorDriver = {
@@ -59,14 +64,35 @@ export const graphNotificationsDriver: VendorDriver = {
           clientSecret: standin.clientSecret,
         }),
       });
-      const graph = buildGraphIngestDeps({
+      const handler = createIngestHandler({ ...deps, graph: {} });
+      const outcome = await replayHttp(handler, queue, fixture);
+      const graph = await buildGraphWorkerDeps({
         config: { secretId: GRAPH_SECRET_ID, baseUrl: standin.url, loginUrl: standin.loginUrl },
         secretSource: deps.secretSource,
-        webhookSecrets: new WebhookSecretsReader(deps.secretSource, deps.config.webhookSecretId),
         logger: deps.logger,
+        state: {
+          readDelta: async () => ({ version: 0 }),
+          advanceDelta: async () => true,
+          readSubscription: async () => undefined,
+          writeSubscription: async () => undefined,
+        },
+        queue,
       });
-      const handler = createIngestHandler({ ...deps, graph });
-      const outcome = await replayHttp(handler, queue, fixture);
+      const deprovisioned: DeprovisionRequest[] = [];
+      for (const request of outcome.enqueued) {
+        if (request.check?.kind !== 'graph-user') {
+          deprovisioned.push(request);
+          continue;
+        }
+        await attemptGraphCheck(
+          { graph, clock: systemClock, logger: deps.logger },
+          request,
+          async (subject) => {
+            deprovisioned.push({ ...request, subject });
+            return { outcome: 'removed', removals: [], via: 'graph' };
+          },
+        );
+      }
       const lookup = expectedLookupPath(fixture);
       if (lookup !== undefined) {
         const tail = lookup.replace(/^\/v1\.0/, '').toLowerCase();
@@ -76,7 +102,7 @@ export const graphNotificationsDriver: VendorDriver = {
           throw new Error(`Expected the Graph lookup GET ${tail}; the stand-in saw ${seen}`);
         }
       }
-      return outcome;
+      return { ...outcome, enqueued: deprovisioned };
     } finally {
       await standin.close();
     }

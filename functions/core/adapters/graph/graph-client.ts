@@ -8,6 +8,7 @@ import {
 } from '#core/adapters/http/transport.ts';
 import {
   ConfigError,
+  DeltaLinkExpiredError,
   isAppError,
   PermanentError,
   SecretError,
@@ -16,16 +17,19 @@ import {
 import {
   type GraphCredentials,
   GraphCredentialsSchema,
+  type GraphDeltaPage,
+  GraphDeltaPageSchema,
   GraphErrorBodySchema,
-  type GraphSubscription,
-  GraphSubscriptionListSchema,
-  GraphSubscriptionSchema,
   type GraphUser,
   GraphUserSchema,
   TokenResponseSchema,
 } from '#core/intake/graph/schemas.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
-import type { GraphSubscriptions, GraphUsers, NewGraphSubscription } from '#core/ports/graph.ts';
+import type {
+  GraphSubscriptionReauthorizer,
+  GraphUserDelta,
+  GraphUsers,
+} from '#core/ports/graph.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
 
 export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
@@ -45,6 +49,8 @@ export interface GraphClientOptions {
   timeoutMs?: number;
   /** Subscription calls wait for Graph to validate the notification URL, so they get longer. */
   subscriptionTimeoutMs?: number;
+  /** Delta pages can be large; they get a longer timeout than single-user lookups. */
+  deltaTimeoutMs?: number;
   /** Refresh the cached token this long before it expires. */
   tokenMarginMs?: number;
   scope?: string;
@@ -63,12 +69,13 @@ interface GraphResponse {
 
 /**
  * Microsoft Graph adapter: client-credentials token (cached until shortly before it expires;
- * concurrent callers share one token request), `GET /users/{id}` and `/subscriptions`.
+ * concurrent callers share one token request), `GET /users/{id}` and `GET /users/delta` (the
+ * worker's calls; `/subscriptions` is GraphSubscriptionClient's, so the worker bundle omits it).
  * Translates HTTP failures into TransientError / PermanentError; never logs or exposes the token.
  */
-export class GraphClient implements GraphUsers, GraphSubscriptions {
+export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptionReauthorizer {
   private token: Promise<CachedToken> | undefined;
-  private readonly baseUrl: string;
+  protected readonly baseUrl: string;
   private readonly loginUrl: string;
 
   constructor(
@@ -85,49 +92,45 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
     return this.parse(GraphUserSchema, res, 'user');
   }
 
-  async listSubscriptions(): Promise<GraphSubscription[]> {
-    const all: GraphSubscription[] = [];
-    let path: string | undefined = '/subscriptions';
-    for (let page = 0; path !== undefined && page < 50; page += 1) {
-      const res = await this.call('GET', path, undefined, this.subscriptionTimeout);
-      const list = this.parse(GraphSubscriptionListSchema, res, 'subscription list');
-      all.push(...list.value);
-      const next = list['@odata.nextLink'];
-      path = next?.startsWith(`${this.baseUrl}/`) ? next.slice(this.baseUrl.length) : undefined;
+  /**
+   * One page of the users delta query. Without `link`, the first page of a new round with
+   * `$select=id,accountEnabled,userPrincipalName,mail` (query parameters carry over into the
+   * returned links: learn.microsoft.com/graph/delta-query-users). A link must point at this
+   * client's base URL: a stored link is never followed to another host (the token would go there).
+   * @throws DeltaLinkExpiredError on 410 Gone; TransientError, PermanentError
+   */
+  async usersDelta(link?: string): Promise<GraphDeltaPage> {
+    let path = `/users/delta?$select=${USER_SELECT}`;
+    if (link !== undefined) {
+      if (!link.startsWith(`${this.baseUrl}/`)) {
+        throw new PermanentError('The Graph delta link does not point at GRAPH_BASE_URL', 'config');
+      }
+      path = link.slice(this.baseUrl.length);
     }
-    return all;
+    const res = await this.call('GET', path, undefined, this.options.deltaTimeoutMs ?? 20_000);
+    if (res.status === 404) {
+      throw new PermanentError(
+        'Microsoft Graph answered 404 to the users delta query',
+        'permanent',
+        {
+          httpStatus: 404,
+        },
+      );
+    }
+    return this.parse(GraphDeltaPageSchema, res, 'delta page');
   }
 
-  async createSubscription(input: NewGraphSubscription): Promise<GraphSubscription> {
-    const res = await this.call('POST', '/subscriptions', input, this.subscriptionTimeout);
-    return this.parse(GraphSubscriptionSchema, res, 'subscription');
-  }
-
-  async renewSubscription(
-    id: string,
-    expirationDateTime: string,
-  ): Promise<GraphSubscription | undefined> {
+  async reauthorizeSubscription(id: string): Promise<boolean> {
     const res = await this.call(
-      'PATCH',
-      `/subscriptions/${encodeURIComponent(id)}`,
-      { expirationDateTime },
-      this.subscriptionTimeout,
-    );
-    if (res.status === 404) return undefined;
-    return this.parse(GraphSubscriptionSchema, res, 'subscription');
-  }
-
-  async deleteSubscription(id: string): Promise<void> {
-    const res = await this.call(
-      'DELETE',
-      `/subscriptions/${encodeURIComponent(id)}`,
+      'POST',
+      `/subscriptions/${encodeURIComponent(id)}/reauthorize`,
       undefined,
       this.subscriptionTimeout,
     );
-    if (res.status !== 404) this.ensureOk(res, 'subscription delete');
+    return res.status !== 404;
   }
 
-  private get subscriptionTimeout(): number {
+  protected get subscriptionTimeout(): number {
     return this.options.subscriptionTimeoutMs ?? 20_000;
   }
 
@@ -136,7 +139,7 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
   }
 
   /** One Graph call with a bearer token; on 401 the token is dropped and the call made once more. */
-  private async call(
+  protected async call(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
@@ -207,7 +210,7 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
     }
   }
 
-  private ensureOk(res: GraphResponse, what: string): GraphResponse {
+  protected ensureOk(res: GraphResponse, what: string): GraphResponse {
     if (res.status >= 200 && res.status < 300) return res;
     const parsed = GraphErrorBodySchema.safeParse(res.json);
     const errorCode = parsed.success ? parsed.data.error.code : undefined;
@@ -217,6 +220,9 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
       ...(res.retryAfterMs === undefined ? {} : { retryAfterMs: res.retryAfterMs }),
     };
     const message = `Microsoft Graph ${what} failed with ${res.status}${errorCode ? ` ${errorCode}` : ''}`;
+    // 410 Gone on a delta link: the state token expired, a new round must start from scratch
+    // (learn.microsoft.com/graph/delta-query-overview, "Synchronization reset").
+    if (res.status === 410) throw new DeltaLinkExpiredError(message, 'permanent', options);
     if (res.status === 429 || res.status >= 500) throw new TransientError(message, options);
     if (res.status === 401 || res.status === 403) {
       throw new PermanentError(message, 'auth', { ...options, hint: CONSENT_HINT });
@@ -224,7 +230,7 @@ export class GraphClient implements GraphUsers, GraphSubscriptions {
     throw new PermanentError(message, 'permanent', options);
   }
 
-  private parse<S extends z.ZodType>(schema: S, res: GraphResponse, what: string): z.infer<S> {
+  protected parse<S extends z.ZodType>(schema: S, res: GraphResponse, what: string): z.infer<S> {
     const parsed = schema.safeParse(res.json);
     if (!parsed.success) {
       throw new PermanentError(`Microsoft Graph returned an unexpected ${what} body`, 'permanent', {

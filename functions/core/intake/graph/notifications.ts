@@ -1,33 +1,32 @@
-import { ENV } from '#core/contract/env-names.ts';
 import { METRIC } from '#core/contract/metrics.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
   DeprovisionRequestSchema,
+  GRAPH_DELTA_SUBJECT,
+  graphDeletedRequestId,
+  graphSubscriptionSubject,
   isCleanText,
-  looksLikeEmail,
   SUBJECT_ID_MAX_LENGTH,
-  SubjectFieldSchemas,
 } from '#core/domain/deprovision-request.ts';
-import { ConfigError, UnauthorizedError, ValidationError } from '#core/domain/errors.ts';
+import { UnauthorizedError, ValidationError } from '#core/domain/errors.ts';
 import { secretsEqual } from '#core/http/http.ts';
 import {
   type ChangeNotification,
   ChangeNotificationCollectionSchema,
   ChangeNotificationSchema,
-  type GraphUser,
 } from '#core/intake/graph/schemas.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import type { Clock } from '#core/ports/clock.ts';
-import type { GraphSubscriptionMaintenance, GraphUsers } from '#core/ports/graph.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import { type CountMetric, noMetric } from '#core/ports/metrics.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export const GRAPH_REASON_DELETED = 'graph.users.deleted';
-export const GRAPH_REASON_DISABLED = 'graph.users.updated.accountEnabled=false';
-export const GRAPH_REASON_NOT_FOUND = 'graph.users.updated.notFound';
+/** An `updated` notification: the worker looks the user up and acts when the account is off. */
+export const GRAPH_REASON_UPDATED = 'graph.users.updated';
 export const GRAPH_MISSED_METRIC = METRIC.GRAPH_MISSED_NOTIFICATIONS;
+/** Counted by the worker when a delta resync is dead-lettered (see METRIC). */
 export const GRAPH_LIFECYCLE_FAILED_METRIC = METRIC.GRAPH_LIFECYCLE_ACTION_FAILED;
 export const GRAPH_FORGED_METRIC = METRIC.GRAPH_FORGED_NOTIFICATIONS;
 
@@ -36,10 +35,6 @@ export interface GraphNotificationDeps {
   secrets: WebhookSecretsReader;
   clock: Clock;
   logger: Logger;
-  /** Needed for `updated` notifications; without it they fail with a ConfigError (500). */
-  users?: GraphUsers;
-  /** Renews or recreates the subscription on lifecycle notifications; without it they are logged. */
-  subscriptions?: GraphSubscriptionMaintenance;
   metric?: CountMetric;
 }
 
@@ -62,11 +57,13 @@ const USERS_RESOURCE = /^\/?users\/([^/?#]+)$/i;
 /**
  * Handles one changeNotificationCollection for `users`: authenticates every notification by its
  * own `clientState` (one POST may carry notifications of several subscriptions), drops and counts
- * the forged ones, maps authentic `deleted` to a deprovision, looks authentic `updated` users up in
- * Graph (deprovision when `accountEnabled` is false or Graph answers 404), runs lifecycle actions,
- * and resolves only after every request is on the work queue.
+ * the forged ones, maps authentic `deleted` to a deprovision and authentic `updated` to a
+ * `graph-user` check the worker runs (ingest calls nothing but the queue, so it answers within
+ * Graph's 3 s whatever Graph's own latency), turns `missed` and `subscriptionRemoved` lifecycle
+ * notifications into a `graph-delta` resync request, and resolves only after every request is on
+ * the work queue.
  * @throws ValidationError (not a collection), UnauthorizedError (no notification of the collection
- * is authentic), TransientError/PermanentError (Graph lookup), QueueError.
+ * is authentic), QueueError.
  */
 export async function receiveGraphNotifications(
   deps: GraphNotificationDeps,
@@ -115,12 +112,15 @@ export async function receiveGraphNotifications(
     else ignored += 1;
   }
 
-  const lookups = await lookUpUsers(deps, changes);
   const requests: DeprovisionRequest[] = [];
   for (const change of changes) {
-    const request = toRequest(change, lookups.get(change.userId), receivedAt);
+    const request = toRequest(change, receivedAt);
     if (request) requests.push(request);
     else ignored += 1;
+  }
+  for (const notification of lifecycle) {
+    const resync = lifecycleRequest(deps, notification, receivedAt);
+    if (resync) requests.push(resync);
   }
   if (requests.length > 0) await deps.queue.send(requests);
   deps.logger.info('graph notifications accepted', {
@@ -133,7 +133,6 @@ export async function receiveGraphNotifications(
     requestIds: requests.map((r) => r.requestId),
   });
 
-  for (const notification of lifecycle) await handleLifecycle(deps, notification);
   return { enqueued: requests.length, ignored, lifecycle: lifecycle.length, forged };
 }
 
@@ -165,87 +164,32 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-/**
- * Looks up every `updated` user once, in parallel. `null` marks a 404 (gone or soft-deleted).
- * @throws the first lookup failure: nothing of the collection is enqueued, Graph redelivers.
- */
-async function lookUpUsers(
-  deps: GraphNotificationDeps,
-  changes: readonly UserChange[],
-): Promise<Map<string, GraphUser | null>> {
-  const ids = [...new Set(changes.filter((c) => c.changeType === 'updated').map((c) => c.userId))];
-  const found = new Map<string, GraphUser | null>();
-  if (ids.length === 0) return found;
-  const users = deps.users;
-  if (!users) {
-    throw new ConfigError('Graph credentials are not configured; cannot look up updated users', [
-      ENV.GRAPH_SECRET_ARN,
-    ]);
-  }
-  await Promise.all(
-    ids.map(async (id) => {
-      found.set(id, (await users.getUser(id)) ?? null);
-    }),
-  );
-  return found;
-}
-
-function toRequest(
-  change: UserChange,
-  user: GraphUser | null | undefined,
-  receivedAt: Date,
-): DeprovisionRequest | undefined {
+function toRequest(change: UserChange, receivedAt: Date): DeprovisionRequest | undefined {
   const { notification, userId, changeType } = change;
-  let reason: string;
-  let subject: DeprovisionRequest['subject'] = { idpUserId: userId };
-  if (changeType === 'deleted') {
-    reason = GRAPH_REASON_DELETED;
-  } else if (user === null) {
-    // 404 on an `updated` user: hard-deleted since, or soft-deleted (Graph hides deleted users).
-    reason = GRAPH_REASON_NOT_FOUND;
-  } else if (user?.accountEnabled === false) {
-    reason = GRAPH_REASON_DISABLED;
-    const upn = fits(SubjectFieldSchemas.login, user.userPrincipalName);
-    const mail = user.mail?.trim() || undefined;
-    const email = fits(
-      SubjectFieldSchemas.email,
-      mail && looksLikeEmail(mail) ? mail : upn && looksLikeEmail(upn) ? upn : undefined,
-    );
-    subject = {
-      idpUserId: userId,
-      ...(upn ? { login: upn } : {}),
-      ...(email ? { email } : {}),
-    };
-  } else {
-    return undefined;
-  }
+  const deleted = changeType === 'deleted';
   const data = notification.resourceData;
   const sequence = data?.sequenceNumber ?? notification.sequenceNumber;
   const eventTime = validTime(data?.eventTime ?? notification.eventTime ?? undefined);
-  // Without a sequence number or event time, the delivery itself is the marker: a redelivery then
-  // removes again (harmless), whereas an hour bucket would silently skip a second disable.
+  // `deleted` is final: one id per account, shared with the delta resync's `@removed` rows, so a
+  // redelivery or a resync that saw the same deletion is a duplicate. An `updated` check is keyed
+  // by delivery: without a sequence number or event time the delivery itself is the marker (a
+  // redelivery checks again, harmless), whereas an hour bucket would skip a second disable.
   const marker =
     sequence !== undefined && sequence !== null
       ? String(sequence)
       : (eventTime ?? `r${receivedAt.getTime()}`);
   const parsed = DeprovisionRequestSchema.safeParse({
     schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
-    requestId: `graph:${notification.subscriptionId}:${userId}:${changeType}:${marker}`,
+    requestId: deleted
+      ? graphDeletedRequestId(userId)
+      : `graph:${notification.subscriptionId}:${userId}:updated:${marker}`,
     source: 'graph',
-    subject,
-    reason,
+    subject: { idpUserId: userId },
+    reason: deleted ? GRAPH_REASON_DELETED : GRAPH_REASON_UPDATED,
     occurredAt: eventTime ?? receivedAt.toISOString(),
     receivedAt: receivedAt.toISOString(),
+    ...(deleted ? {} : { check: { kind: 'graph-user' } }),
   });
-  return parsed.success ? parsed.data : undefined;
-}
-
-function fits(
-  schema: { safeParse(value: unknown): { success: boolean; data?: string } },
-  value: string | null | undefined,
-): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -256,48 +200,64 @@ function validTime(value: string | undefined): string | undefined {
 }
 
 /**
- * Lifecycle notifications are accepted whatever the action's outcome: the scheduled renewal is the
- * backstop, and a 5xx would only make Graph resend a notification we already acted on.
+ * Lifecycle notifications (learn.microsoft.com/graph/change-notifications-lifecycle-events):
+ * `missed` (Graph could not deliver some notifications; it does not say which) and
+ * `subscriptionRemoved` (notifications stopped until the subscription is recreated) each enqueue a
+ * `graph-delta` resync, so deprovisions in the gap are found from the users delta query (the
+ * scheduled graph-subscription function recreates a removed subscription);
+ * `reauthorizationRequired` enqueues a `graph-reauthorize` request the worker answers with
+ * `POST /subscriptions/{id}/reauthorize`. Ingest itself calls nothing.
  */
-async function handleLifecycle(
+function lifecycleRequest(
   deps: GraphNotificationDeps,
   notification: ChangeNotification,
-): Promise<void> {
-  const metric = deps.metric ?? noMetric;
+  receivedAt: Date,
+): DeprovisionRequest | undefined {
   const event = notification.lifecycleEvent ?? '';
   const context = {
     source: 'graph',
     lifecycleEvent: event,
     subscriptionId: notification.subscriptionId,
   };
-  if (event === 'missed') {
-    deps.logger.warn('graph reports missed change notifications; removals may be pending', context);
-    metric(GRAPH_MISSED_METRIC);
-    return;
+  const time = validTime(notification.eventTime ?? undefined);
+  const marker = time ?? `r${receivedAt.getTime()}`;
+  if (event === 'reauthorizationRequired') {
+    deps.logger.info('graph asks for reauthorization; queued for the worker', context);
+    const parsed = DeprovisionRequestSchema.safeParse({
+      schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
+      requestId: `graph-reauthorize:${notification.subscriptionId}:${marker}`,
+      source: 'graph',
+      subject: graphSubscriptionSubject(notification.subscriptionId),
+      reason: 'graph.lifecycle.reauthorizationRequired',
+      occurredAt: time ?? receivedAt.toISOString(),
+      receivedAt: receivedAt.toISOString(),
+      check: { kind: 'graph-reauthorize', subscriptionId: notification.subscriptionId },
+    });
+    return parsed.success ? parsed.data : undefined;
   }
-  if (event !== 'reauthorizationRequired' && event !== 'subscriptionRemoved') {
+  if (event !== 'missed' && event !== 'subscriptionRemoved') {
     deps.logger.info('graph lifecycle notification ignored', context);
-    return;
+    return undefined;
   }
-  if (!deps.subscriptions) {
+  if (event === 'missed') {
     deps.logger.warn(
-      'graph lifecycle notification: no subscription maintenance configured; the scheduled renewal will act',
+      'graph reports missed change notifications; a delta resync is queued',
       context,
     );
-    return;
+    (deps.metric ?? noMetric)(GRAPH_MISSED_METRIC);
+  } else {
+    deps.logger.warn('graph removed the subscription; a delta resync is queued', context);
   }
-  try {
-    const outcome =
-      event === 'reauthorizationRequired'
-        ? await deps.subscriptions.renew(notification.subscriptionId)
-        : await deps.subscriptions.ensure();
-    deps.logger.info('graph lifecycle notification handled', { ...context, outcome });
-  } catch (error) {
-    metric(GRAPH_LIFECYCLE_FAILED_METRIC);
-    deps.logger.error('graph lifecycle action failed; the scheduled renewal will retry', {
-      ...context,
-      error: error instanceof Error ? error.name : 'unknown',
-      errorMessage: error instanceof Error ? error.message : String(error),
-    });
-  }
+  const parsed = DeprovisionRequestSchema.safeParse({
+    schemaVersion: DEPROVISION_REQUEST_SCHEMA_VERSION,
+    // One resync per lifecycle notification (a redelivery of it is a duplicate).
+    requestId: `graph-delta:${event}:${notification.subscriptionId}:${marker}`,
+    source: 'graph',
+    subject: GRAPH_DELTA_SUBJECT,
+    reason: `graph.lifecycle.${event}`,
+    occurredAt: time ?? receivedAt.toISOString(),
+    receivedAt: receivedAt.toISOString(),
+    check: { kind: 'graph-delta', trigger: event },
+  });
+  return parsed.success ? parsed.data : undefined;
 }

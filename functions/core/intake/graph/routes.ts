@@ -6,17 +6,17 @@ import { isGraphValidationToken } from '#core/intake/graph/validation-token.ts';
 import type { Route } from '#core/intake/router.ts';
 import type { WebhookSecretsReader } from '#core/intake/webhook-secrets.ts';
 import type { Clock } from '#core/ports/clock.ts';
-import type { GraphSubscriptionMaintenance, GraphUsers } from '#core/ports/graph.ts';
 import type { Logger } from '#core/ports/logger.ts';
 import type { CountMetric } from '#core/ports/metrics.ts';
 import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 export const GRAPH_WEBHOOK_PATH = ROUTE.GRAPH_NOTIFICATIONS;
 
-/** What the ingest function adds for Graph (all optional: validation and `deleted` need none). */
+/**
+ * What the ingest function adds for Graph: only a metric. Ingest never calls Graph (the worker
+ * looks users up and runs delta resyncs), so it needs no Graph client or credentials.
+ */
 export interface GraphIngestDeps {
-  users?: GraphUsers;
-  subscriptions?: GraphSubscriptionMaintenance;
   metric?: CountMetric;
 }
 

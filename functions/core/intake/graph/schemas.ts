@@ -40,6 +40,32 @@ export const GraphUserSchema = z.looseObject({
 });
 export type GraphUser = z.infer<typeof GraphUserSchema>;
 
+/**
+ * One row of `GET /users/delta`. A removed user carries `@removed`: reason `changed` when it was
+ * soft-deleted (restorable for 30 days), `deleted` when permanently deleted
+ * (learn.microsoft.com/graph/delta-query-users, "deltaLink response"); then only `id` is present.
+ */
+export const GraphDeltaUserSchema = z.looseObject({
+  id: z.string().min(1),
+  accountEnabled: z.boolean().nullish(),
+  userPrincipalName: z.string().nullish(),
+  mail: z.string().nullish(),
+  '@removed': z.looseObject({ reason: z.string().nullish() }).nullish(),
+});
+export type GraphDeltaUser = z.infer<typeof GraphDeltaUserSchema>;
+
+/**
+ * One page of a delta round: more pages follow while `@odata.nextLink` is set; the last page
+ * carries `@odata.deltaLink`, the state to start the next round from
+ * (learn.microsoft.com/graph/delta-query-overview).
+ */
+export const GraphDeltaPageSchema = z.looseObject({
+  value: z.array(GraphDeltaUserSchema),
+  '@odata.nextLink': z.string().nullish(),
+  '@odata.deltaLink': z.string().nullish(),
+});
+export type GraphDeltaPage = z.infer<typeof GraphDeltaPageSchema>;
+
 /** Graph `subscription` resource (fields we use). */
 export const GraphSubscriptionSchema = z.looseObject({
   id: z.string().min(1),

@@ -1,6 +1,6 @@
 import type { GraphSubscription } from '#core/intake/graph/schemas.ts';
 import type { Clock } from '#core/ports/clock.ts';
-import type { GraphSubscriptionMaintenance, GraphSubscriptions } from '#core/ports/graph.ts';
+import type { GraphSubscriptions } from '#core/ports/graph.ts';
 import type { Logger } from '#core/ports/logger.ts';
 
 /** Longest subscription Graph allows on `users` (29 days). */
@@ -136,15 +136,5 @@ export async function renewGraphSubscription(
     action: 'renewed',
     subscriptionId: renewed.id,
     expirationDateTime: renewed.expirationDateTime,
-  };
-}
-
-/** The subscription actions the webhook triggers on lifecycle notifications. */
-export function graphSubscriptionMaintenance(
-  deps: GraphSubscriptionDeps,
-): GraphSubscriptionMaintenance {
-  return {
-    renew: (subscriptionId) => renewGraphSubscription(deps, subscriptionId),
-    ensure: () => ensureGraphSubscription(deps),
   };
 }

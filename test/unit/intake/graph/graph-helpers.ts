@@ -1,5 +1,6 @@
 import { Agent } from 'undici';
-import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
+import { graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
+import { GraphSubscriptionClient } from '#core/adapters/graph/graph-subscription-client.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
 import type { GraphIngestDeps } from '#core/intake/graph/routes.ts';
 import { createIngestHandler, type IngestDeps } from '#core/intake/ingest-handler.ts';
@@ -45,7 +46,7 @@ export function graphClientFor(
       clientSecret: options.clientSecret ?? standin.clientSecret,
     }),
   });
-  return new GraphClient(new Agent(), {
+  return new GraphSubscriptionClient(new Agent(), {
     baseUrl: standin.url,
     loginUrl: standin.loginUrl,
     credentials: graphCredentialsFromSecret(source, GRAPH_SECRET_ID),

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildGraphSubscription } from '#core/compose/graph-wiring.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
+import { attemptGraphCheck } from '#core/deprovision/graph-check.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import {
   ensureGraphSubscription,
   type GraphSubscriptionDeps,
-  graphSubscriptionMaintenance,
   renewGraphSubscription,
 } from '#core/intake/graph/subscription.ts';
 import { createIngestRouter } from '#core/intake/ingest-handler.ts';
@@ -15,6 +15,7 @@ import { silentLogger } from '#core/ports/logger.ts';
 import { buildGraphSubscriptionFromEnv } from '../../../../functions/graph-subscription/compose.ts';
 import { InMemoryIdentityStore } from '../../../../local/adapters/in-memory-identity-store.ts';
 import { type GraphStandin, startGraphStandin } from '../../../../local/graph-standin/server.ts';
+import { InMemoryGraphStateStore } from '../../../doubles/in-memory-graph-state-store.ts';
 import { InMemoryWorkQueue } from '../../../doubles/in-memory-work-queue.ts';
 import { StaticSecretSource } from '../../../doubles/static-secret-source.ts';
 import {
@@ -157,9 +158,8 @@ describe('ensureGraphSubscription against the Graph stand-in', () => {
 });
 
 describe('Graph subscription end to end over HTTP', () => {
-  it('Graph validates our notification URL on create, and a reauthorizationRequired notification renews it', async () => {
+  it('Graph validates our notification URL on create; reauthorizationRequired is queued and the worker reauthorizes', async () => {
     const queue = new InMemoryWorkQueue();
-    let deps: GraphSubscriptionDeps | undefined;
     const ingest = {
       config: loadIngestConfig({
         WORK_QUEUE_URL: 'http://queue.local/work',
@@ -173,18 +173,13 @@ describe('Graph subscription end to end over HTTP', () => {
       }),
       logger: silentLogger,
     };
-    const server = await serve((req) =>
-      createIngestRouter({
-        ...ingest,
-        ...(deps ? { graph: { subscriptions: graphSubscriptionMaintenance(deps) } } : {}),
-      })(req),
-    );
+    const server = await serve((req) => createIngestRouter(ingest)(req));
     open.push(server);
     const setupResult = await setup({
       validate: true,
       notificationUrl: `${server.url}/webhooks/graph`,
     });
-    deps = setupResult.deps;
+    const deps = setupResult.deps;
     const created = await ensureGraphSubscription(deps);
     expect(created.action).toBe('created');
     expect(server.requests).toEqual(['POST /webhooks/graph 200']);
@@ -206,11 +201,27 @@ describe('Graph subscription end to end over HTTP', () => {
       }),
     });
     expect(res.status).toBe(202);
-    const [subscription] = setupResult.standin.state().subscriptions;
-    expect(Date.parse(subscription?.expirationDateTime ?? '')).toBeGreaterThan(
-      Date.parse(created.expirationDateTime),
+    // Ingest called nothing: it queued the reauthorization, which the worker's Graph check makes.
+    const calls = () => setupResult.standin.state().calls.map((c) => `${c.method} ${c.path}`);
+    expect(calls()).not.toContain(`POST /v1.0/subscriptions/${created.subscriptionId}/reauthorize`);
+    expect(queue.sent).toHaveLength(1);
+    const outcome = await attemptGraphCheck(
+      {
+        graph: {
+          users: graphClientFor(setupResult.standin),
+          state: new InMemoryGraphStateStore(),
+          queue: new InMemoryWorkQueue(),
+        },
+        clock: { now: () => new Date(setupResult.clock.ms) },
+        logger: silentLogger,
+      },
+      queue.sent[0]!,
+      async () => {
+        throw new Error('a reauthorization removes nobody');
+      },
     );
-    expect(queue.sent).toHaveLength(0);
+    expect(outcome).toMatchObject({ outcome: 'no-op', reason: 'subscription reauthorized' });
+    expect(calls()).toContain(`POST /v1.0/subscriptions/${created.subscriptionId}/reauthorize`);
   });
 
   it('Graph refuses the subscription when the notification URL does not echo the token', async () => {
@@ -268,6 +279,26 @@ describe('buildGraphSubscription (the composition root with a static secret sour
     expect(standin.state().subscriptions).toMatchObject([
       { notificationUrl: NOTIFICATION_URL, clientState: CLIENT_STATE },
     ]);
+  });
+
+  it('records each run (action, subscription, expiry, time) where status reads it', async () => {
+    const { standin, clock } = await setup();
+    const state = new InMemoryGraphStateStore();
+    const handler = await buildGraphSubscription(env(standin), {
+      secretSource: sources(graphSecret(standin), { graphClientState: CLIENT_STATE }),
+      logger: silentLogger,
+      clock: { now: () => new Date(clock.ms) },
+      state,
+    });
+    const created = await handler();
+    expect(state.subscription).toEqual({
+      subscriptionId: created.subscriptionId,
+      action: 'created',
+      expirationDateTime: created.expirationDateTime,
+      checkedAt: new Date(clock.ms).toISOString(),
+    });
+    await handler();
+    expect(state.subscription?.action).toBe('unchanged');
   });
 
   it.each(['tenantId', 'clientId', 'clientSecret'] as const)(

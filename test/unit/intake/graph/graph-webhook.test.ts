@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
-import type { GraphSubscriptionMaintenance } from '#core/ports/graph.ts';
+import {
+  DeprovisionRequestSchema,
+  GRAPH_DELTA_SUBJECT,
+  graphDeletedRequestId,
+} from '#core/domain/deprovision-request.ts';
 import {
   DEFAULT_STANDIN_USERS,
   type GraphStandin,
@@ -11,7 +14,6 @@ import {
   DISABLED_USER_ID,
   ENABLED_USER_ID,
   GONE_USER_ID,
-  graphClientFor,
   graphPost,
   ingestWithGraph,
   lifecycleNotification,
@@ -35,8 +37,9 @@ beforeEach(() => {
   standin.setUsers([...DEFAULT_STANDIN_USERS]);
 });
 
-function withStandin(options: { timeoutMs?: number } = {}) {
-  return ingestWithGraph({ users: graphClientFor(standin, options) });
+/** Ingest next to a live Graph stand-in (whose call log proves ingest never calls it). */
+function withStandin() {
+  return ingestWithGraph({});
 }
 
 const userCalls = () => standin.state().calls.filter((c) => c.path.startsWith('/v1.0/users/'));
@@ -140,7 +143,7 @@ describe('POST /webhooks/graph clientState', () => {
     const metrics: Array<[string, number | undefined]> = [];
     const { logger, lines } = recordingLogger();
     const { call, queue } = ingestWithGraph(
-      { users: graphClientFor(standin), metric: (name, value) => metrics.push([name, value]) },
+      { metric: (name, value) => metrics.push([name, value]) },
       { logger },
     );
     const before = userCalls().length;
@@ -157,7 +160,7 @@ describe('POST /webhooks/graph clientState', () => {
     expect(res.statusCode).toBe(202);
     expect(queue.sent.map((r) => r.subject.idpUserId)).toEqual([GONE_USER_ID]);
     expect(metrics).toEqual([['GraphForgedNotifications', 2]]);
-    // The forged `updated` notification did not cost a Graph lookup.
+    // Nothing of the POST, forged or authentic, cost a Graph call.
     expect(userCalls().length).toBe(before);
     expect(JSON.stringify(lines)).not.toContain(CLIENT_STATE);
     expect(lines.some((l) => l.level === 'warn' && l.extra?.forged === 2)).toBe(true);
@@ -174,7 +177,7 @@ describe('POST /webhooks/graph clientState', () => {
 });
 
 describe('POST /webhooks/graph users notifications', () => {
-  it('deprovisions a deleted user by object id and answers 202', async () => {
+  it('deprovisions a deleted user by object id with the id a delta resync also uses, 202', async () => {
     const { call, queue } = withStandin();
     const res = await call(
       graphPost({
@@ -192,7 +195,7 @@ describe('POST /webhooks/graph users notifications', () => {
     expect(queue.sent).toHaveLength(1);
     expect(DeprovisionRequestSchema.parse(queue.sent[0])).toEqual({
       schemaVersion: 1,
-      requestId: `graph:${SUBSCRIPTION_ID}:${GONE_USER_ID}:deleted:3`,
+      requestId: graphDeletedRequestId(GONE_USER_ID),
       source: 'graph',
       subject: { idpUserId: GONE_USER_ID },
       reason: 'graph.users.deleted',
@@ -201,8 +204,9 @@ describe('POST /webhooks/graph users notifications', () => {
     });
   });
 
-  it('looks an updated user up through the stand-in and deprovisions when accountEnabled is false', async () => {
+  it('turns an updated user into a graph-user check for the worker, calling nothing but the queue', async () => {
     const { call, queue } = withStandin();
+    const before = standin.state().calls.length;
     const res = await call(
       graphPost({
         value: [
@@ -211,70 +215,31 @@ describe('POST /webhooks/graph users notifications', () => {
       }),
     );
     expect(res.statusCode).toBe(202);
-    expect(queue.sent).toHaveLength(1);
-    expect(queue.sent[0]).toMatchObject({
+    expect(DeprovisionRequestSchema.parse(queue.sent[0])).toEqual({
+      schemaVersion: 1,
       requestId: `graph:${SUBSCRIPTION_ID}:${DISABLED_USER_ID}:updated:1`,
       source: 'graph',
-      subject: {
-        idpUserId: DISABLED_USER_ID,
-        login: 'BonnieK@contoso.com',
-        email: 'bonniek@contoso.com',
-      },
-      reason: 'graph.users.updated.accountEnabled=false',
+      subject: { idpUserId: DISABLED_USER_ID },
+      reason: 'graph.users.updated',
+      occurredAt: expect.any(String),
+      receivedAt: '2026-11-20T09:15:02.000Z',
+      check: { kind: 'graph-user' },
     });
-    expect(userCalls().at(-1)).toEqual({
-      method: 'GET',
-      path: `/v1.0/users/${DISABLED_USER_ID}`,
-      status: 200,
-    });
+    expect(standin.state().calls.length).toBe(before);
   });
 
-  it('prefers mail over the UPN for the email', async () => {
-    standin.setUsers([
-      {
-        id: DISABLED_USER_ID,
-        accountEnabled: false,
-        userPrincipalName: 'bk_contoso.com#EXT#@fabrikam.onmicrosoft.com',
-        mail: 'Bonnie.K@Contoso.com',
-      },
-    ]);
+  it('keys an updated check without sequence number or event time by its delivery', async () => {
     const { call, queue } = withStandin();
     await call(
-      graphPost({ value: [userNotification({ userId: DISABLED_USER_ID, changeType: 'updated' })] }),
-    );
-    expect(queue.sent[0]?.subject).toEqual({
-      idpUserId: DISABLED_USER_ID,
-      login: 'bk_contoso.com#EXT#@fabrikam.onmicrosoft.com',
-      email: 'bonnie.k@contoso.com',
-    });
-  });
-
-  it('enqueues nothing for an enabled user (profile-only update or re-enable)', async () => {
-    const { call, queue } = withStandin();
-    const res = await call(
-      graphPost({ value: [userNotification({ userId: ENABLED_USER_ID, changeType: 'updated' })] }),
-    );
-    expect(res.statusCode).toBe(202);
-    expect(queue.sent).toHaveLength(0);
-  });
-
-  it('deprovisions by object id when Graph answers 404 for an updated user (soft- or hard-deleted)', async () => {
-    const { call, queue } = withStandin();
-    const res = await call(
       graphPost({ value: [userNotification({ userId: GONE_USER_ID, changeType: 'updated' })] }),
     );
-    expect(res.statusCode).toBe(202);
-    expect(queue.sent).toHaveLength(1);
-    expect(queue.sent[0]).toMatchObject({
-      subject: { idpUserId: GONE_USER_ID },
-      reason: 'graph.users.updated.notFound',
-      requestId: `graph:${SUBSCRIPTION_ID}:${GONE_USER_ID}:updated:r${Date.parse('2026-11-20T09:15:02.000Z')}`,
-    });
+    expect(queue.sent[0]?.requestId).toBe(
+      `graph:${SUBSCRIPTION_ID}:${GONE_USER_ID}:updated:r${Date.parse('2026-11-20T09:15:02.000Z')}`,
+    );
   });
 
-  it('handles a mixed collection: one lookup per user, requests only for disabled/deleted', async () => {
+  it('handles a mixed collection: one request per user change, none for other resources', async () => {
     const { call, queue } = withStandin();
-    const before = userCalls().length;
     const res = await call(
       graphPost({
         value: [
@@ -292,12 +257,12 @@ describe('POST /webhooks/graph users notifications', () => {
       }),
     );
     expect(res.statusCode).toBe(202);
-    expect(queue.sent.map((r) => r.reason)).toEqual([
-      'graph.users.updated.accountEnabled=false',
-      'graph.users.updated.accountEnabled=false',
-      'graph.users.deleted',
+    expect(queue.sent.map((r) => [r.subject.idpUserId, r.reason])).toEqual([
+      [DISABLED_USER_ID, 'graph.users.updated'],
+      [DISABLED_USER_ID, 'graph.users.updated'],
+      [ENABLED_USER_ID, 'graph.users.updated'],
+      [GONE_USER_ID, 'graph.users.deleted'],
     ]);
-    expect(userCalls().length - before).toBe(2);
   });
 
   it('gives a redelivered notification the same requestId', async () => {
@@ -309,52 +274,14 @@ describe('POST /webhooks/graph users notifications', () => {
     expect(queue.sent[0]?.requestId).toBe(queue.sent[1]?.requestId);
   });
 
-  it('answers 503 with Retry-After and enqueues nothing when the Graph lookup fails', async () => {
-    const { call, queue } = withStandin();
-    standin.addFault({ target: 'users', status: 503 });
-    const res = await call(
-      graphPost({
-        value: [
-          userNotification({ userId: GONE_USER_ID, changeType: 'deleted' }),
-          userNotification({ userId: DISABLED_USER_ID, changeType: 'updated' }),
-        ],
-      }),
-    );
-    // Transient: Graph redelivers a notification its endpoint answered with 5xx.
-    expect(res.statusCode).toBe(503);
-    expect(res.headers).toMatchObject({ 'retry-after': '5' });
-    expect(queue.sent).toHaveLength(0);
-  });
-
-  it('answers 5xx when the Graph lookup is slower than the timeout', async () => {
-    const { call, queue } = withStandin({ timeoutMs: 200 });
-    standin.addFault({ target: 'users', delayMs: 600 });
-    const res = await call(
-      graphPost({ value: [userNotification({ userId: DISABLED_USER_ID, changeType: 'updated' })] }),
-    );
-    expect(res.statusCode).toBe(503);
-    expect(queue.sent).toHaveLength(0);
-  });
-
-  it('answers 5xx when the app token cannot be obtained (wrong client secret)', async () => {
-    const { call, queue } = ingestWithGraph({
-      users: graphClientFor(standin, { clientSecret: 'wrong' }),
-    });
-    const res = await call(
-      graphPost({ value: [userNotification({ userId: DISABLED_USER_ID, changeType: 'updated' })] }),
-    );
-    expect(res.statusCode).toBe(500);
-    expect(res.body).not.toContain('wrong');
-    expect(queue.sent).toHaveLength(0);
-  });
-
-  it('answers 500 for an updated notification when no Graph credentials are configured', async () => {
+  it('answers 202 to an updated notification whatever Graph does (ingest never calls it)', async () => {
     const { call, queue } = ingestWithGraph(undefined);
+    standin.addFault({ target: 'any', status: 503, count: 5 });
     const res = await call(
       graphPost({ value: [userNotification({ userId: DISABLED_USER_ID, changeType: 'updated' })] }),
     );
-    expect(res.statusCode).toBe(500);
-    expect(queue.sent).toHaveLength(0);
+    expect(res.statusCode).toBe(202);
+    expect(queue.sent).toHaveLength(1);
   });
 
   it('answers 503 when the enqueue fails', async () => {
@@ -368,7 +295,7 @@ describe('POST /webhooks/graph users notifications', () => {
 
   it('never logs the clientState', async () => {
     const { logger, lines } = recordingLogger();
-    const { call } = ingestWithGraph({ users: graphClientFor(standin) }, { logger });
+    const { call } = ingestWithGraph({}, { logger });
     await call(
       graphPost({ value: [userNotification({ userId: GONE_USER_ID, changeType: 'deleted' })] }),
     );
@@ -384,42 +311,33 @@ describe('POST /webhooks/graph users notifications', () => {
 });
 
 describe('POST /webhooks/graph lifecycle notifications', () => {
-  function maintenance(fail = false) {
-    const calls: string[] = [];
-    const subscriptions: GraphSubscriptionMaintenance = {
-      renew: async (id) => {
-        calls.push(`renew:${id}`);
-        if (fail) throw new Error('graph down');
-        return { action: 'renewed' };
-      },
-      ensure: async () => {
-        calls.push('ensure');
-        return { action: 'created' };
-      },
-    };
-    return { calls, subscriptions };
-  }
+  it.each(['missed', 'subscriptionRemoved'] as const)(
+    'enqueues one graph-delta resync on %s and answers 202',
+    async (event) => {
+      const { call, queue } = ingestWithGraph(undefined);
+      const res = await call(graphPost({ value: [lifecycleNotification(event)] }));
+      expect(res.statusCode).toBe(202);
+      expect(queue.sent).toHaveLength(1);
+      const request = DeprovisionRequestSchema.parse(queue.sent[0]);
+      expect(request).toMatchObject({
+        source: 'graph',
+        subject: GRAPH_DELTA_SUBJECT,
+        reason: `graph.lifecycle.${event}`,
+        check: { kind: 'graph-delta', trigger: event },
+      });
+      expect(request.requestId).toMatch(new RegExp(`^graph-delta:${event}:${SUBSCRIPTION_ID}:`));
+    },
+  );
 
-  it('renews the subscription on reauthorizationRequired and answers 202', async () => {
-    const { calls, subscriptions } = maintenance();
-    const { call, queue } = ingestWithGraph({ subscriptions });
-    const res = await call(
-      graphPost({ value: [lifecycleNotification('reauthorizationRequired')] }),
-    );
-    expect(res.statusCode).toBe(202);
-    expect(calls).toEqual([`renew:${SUBSCRIPTION_ID}`]);
-    expect(queue.sent).toHaveLength(0);
+  it('gives a redelivered lifecycle notification the same resync requestId', async () => {
+    const { call, queue } = ingestWithGraph(undefined);
+    const body = { value: [lifecycleNotification('missed')] };
+    await call(graphPost(body));
+    await call(graphPost(body));
+    expect(queue.sent[0]?.requestId).toBe(queue.sent[1]?.requestId);
   });
 
-  it('recreates the subscription on subscriptionRemoved', async () => {
-    const { calls, subscriptions } = maintenance();
-    const { call } = ingestWithGraph({ subscriptions });
-    const res = await call(graphPost({ value: [lifecycleNotification('subscriptionRemoved')] }));
-    expect(res.statusCode).toBe(202);
-    expect(calls).toEqual(['ensure']);
-  });
-
-  it('logs a warning and counts a metric on missed, and accepts', async () => {
+  it('logs a warning and counts a metric on missed', async () => {
     const metrics: string[] = [];
     const { logger, lines } = recordingLogger();
     const { call } = ingestWithGraph({ metric: (name) => metrics.push(name) }, { logger });
@@ -431,38 +349,29 @@ describe('POST /webhooks/graph lifecycle notifications', () => {
     );
   });
 
-  it('accepts when the renewal fails, logging the error and counting a metric', async () => {
-    const metrics: string[] = [];
-    const { calls, subscriptions } = maintenance(true);
-    const { logger, lines } = recordingLogger();
-    const { call } = ingestWithGraph(
-      { subscriptions, metric: (name) => metrics.push(name) },
-      { logger },
-    );
+  it('turns reauthorizationRequired into a graph-reauthorize request, calling nothing', async () => {
+    const { call, queue } = ingestWithGraph(undefined);
+    const before = standin.state().calls.length;
     const res = await call(
       graphPost({ value: [lifecycleNotification('reauthorizationRequired')] }),
     );
     expect(res.statusCode).toBe(202);
-    expect(calls).toHaveLength(1);
-    expect(metrics).toEqual(['GraphLifecycleActionFailed']);
-    expect(lines.some((l) => l.level === 'error')).toBe(true);
+    expect(DeprovisionRequestSchema.parse(queue.sent[0])).toMatchObject({
+      source: 'graph',
+      subject: { externalId: `microsoft-graph:subscriptions/${SUBSCRIPTION_ID}` },
+      reason: 'graph.lifecycle.reauthorizationRequired',
+      check: { kind: 'graph-reauthorize', subscriptionId: SUBSCRIPTION_ID },
+    });
+    expect(queue.sent[0]?.requestId).toMatch(new RegExp(`^graph-reauthorize:${SUBSCRIPTION_ID}:`));
+    expect(standin.state().calls.length).toBe(before);
   });
 
-  it('rejects a lifecycle notification with the wrong clientState and acts on nothing', async () => {
-    const { calls, subscriptions } = maintenance();
-    const { call } = ingestWithGraph({ subscriptions });
+  it('rejects a lifecycle notification with the wrong clientState and enqueues nothing', async () => {
+    const { call, queue } = ingestWithGraph(undefined);
     const res = await call(
       graphPost({ value: [lifecycleNotification('subscriptionRemoved', 'forged')] }),
     );
     expect(res.statusCode).toBe(401);
-    expect(calls).toHaveLength(0);
-  });
-
-  it('accepts a lifecycle notification when no subscription maintenance is configured', async () => {
-    const { call } = ingestWithGraph(undefined);
-    const res = await call(
-      graphPost({ value: [lifecycleNotification('reauthorizationRequired')] }),
-    );
-    expect(res.statusCode).toBe(202);
+    expect(queue.sent).toHaveLength(0);
   });
 });
