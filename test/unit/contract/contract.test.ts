@@ -343,8 +343,9 @@ describe('sandbox responses to arbitrary requests (property)', () => {
       ),
       fc.tuple(
         fc.constantFrom('GET', 'PUT', 'DELETE'),
-        // Paths the contract has no operation for (GET /api/v1/users/{id} is getUserDetails).
-        fc.constantFrom('/api/v1/tickets', `/api/v1/users/${ALICE_A}/profile`, '/api/v1/groups'),
+        // Paths the contract has no operation for (GET /api/v1/users/{id} is getUserDetails and
+        // GET /api/v1/groups getHelpCenterGroupList).
+        fc.constantFrom('/api/v1/tickets', `/api/v1/users/${ALICE_A}/profile`, '/api/v1/contacts'),
         query,
         fc.constant(undefined),
       ),
