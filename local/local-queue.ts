@@ -56,6 +56,7 @@ export class LocalQueue implements WorkQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private handler: BatchHandler | undefined;
   private stopped = false;
+  private pumpScheduled = false;
 
   constructor(private readonly options: LocalQueueOptions) {}
 
@@ -89,7 +90,8 @@ export class LocalQueue implements WorkQueue {
       }
     }
     for (const message of batch) this.enqueue(message);
-    this.pump();
+    // Not now: the caller (an ingest ack) answers first, the worker starts on the next turn.
+    this.schedulePump();
   }
 
   /** Restores messages an earlier run left (from the journal); they are visible at once. */
@@ -147,6 +149,19 @@ export class LocalQueue implements WorkQueue {
     return undefined;
   }
 
+  /**
+   * Starts the next worker invocations after the I/O callbacks already waiting (setImmediate), so
+   * an in-process worker that always has work never holds back the HTTP server's requests.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
   private pump(): void {
     const concurrency = this.options.concurrency ?? 10;
     const batchSize = this.options.batchSize ?? 1;
@@ -160,7 +175,7 @@ export class LocalQueue implements WorkQueue {
       if (batch.length === 0) return;
       const run = this.deliver(this.handler, batch).finally(() => {
         this.inFlight.delete(run);
-        this.pump();
+        this.schedulePump();
       });
       this.inFlight.add(run);
     }

@@ -55,6 +55,24 @@ describe('LocalQueue', () => {
     ]);
   });
 
+  it('answers send before the worker starts: an ingest ack never runs worker code first', async () => {
+    const events: string[] = [];
+    const queue = new LocalQueue({
+      maxReceiveCount: 5,
+      redeliveryDelayMs: 0,
+      logger: silentLogger,
+      onExhausted: async () => {},
+    });
+    queue.start(async () => {
+      events.push('worker');
+      return { batchItemFailures: [] };
+    });
+    await queue.send([request('a')]);
+    events.push('acked');
+    await until(() => queue.depth === 0);
+    expect(events).toEqual(['acked', 'worker']);
+  });
+
   it('waits the deferred delay before the next receive of a deferred message (quota), then the usual one', async () => {
     const receives: number[] = [];
     const queue = new LocalQueue({
