@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HttpTransport, readText } from '#core/adapters/http/transport.ts';
 import { LOCAL_DEFAULT_SECRETS } from '../local/config.ts';
+import { loadSeed } from '../local/sandbox/server.ts';
 import { BENCH_DIR } from './bundles.ts';
+import { startSandboxThread } from './drain.ts';
 import { fmtMs, fmtX, median, percentile, row } from './stats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -164,6 +166,12 @@ export async function ingestAck(rounds = 3, perSender = 60) {
   await rm(dataDir, { recursive: true, force: true });
   await rm(join(BENCH_DIR, 'ack-bare.journal'), { force: true });
   await mkdir(BENCH_DIR, { recursive: true });
+  // The Help Center stand-in answers from its own thread, as the remote Help Center does not share
+  // the service's event loop (as in the drain rows); the worker still runs in the service's
+  // process. BENCH_ACK_SANDBOX=in-process keeps `npm start`'s own in-process sandbox instead.
+  const sandboxInProcess = process.env.BENCH_ACK_SANDBOX === 'in-process';
+  const seed = await loadSeed(join(ROOT, 'local', 'seed.json'));
+  const sandbox = sandboxInProcess ? undefined : await startSandboxThread({ seed });
   const ours = await startProcess('npm', ['start', '--silent'], {
     ...process.env,
     PORT: '0',
@@ -172,6 +180,17 @@ export async function ingestAck(rounds = 3, perSender = 60) {
     LOCAL_DATA_DIR: dataDir,
     LOG_LEVEL: 'error',
     GUARD_MAX_REQUESTS: '1000000',
+    ...(sandbox
+      ? {
+          HELPCENTER_BASE_URL: sandbox.url,
+          ZOHO_ACCOUNTS_URL: sandbox.url,
+          ZOHO_CLIENT_ID: seed.oauth.clientId,
+          ZOHO_CLIENT_SECRET: seed.oauth.clientSecret,
+          ZOHO_REFRESH_TOKEN: seed.oauth.refreshToken,
+          ZOHO_ORG_ID: seed.orgId,
+          HELPCENTER_IDS: seed.helpCenters.map((hc) => hc.id).join(','),
+        }
+      : {}),
   });
   const bare = await startProcess(process.execPath, ['-e', BARE_SERVER], process.env);
   const bareFsync = await startProcess(process.execPath, ['-e', BARE_FSYNC_SERVER], {
@@ -180,7 +199,7 @@ export async function ingestAck(rounds = 3, perSender = 60) {
   });
   try {
     console.log(
-      `\nIngest ack over local HTTP, 8 concurrent senders × ${perSender} Okta deliveries, p99 (median of ${rounds} interleaved rounds):`,
+      `\nIngest ack over local HTTP, 8 concurrent senders × ${perSender} Okta deliveries, p99 (median of ${rounds} interleaved rounds; worker in the service's process, Help Center stand-in ${sandbox ? 'on its own thread' : 'in the same process'}):`,
     );
     for (const events of [1, 10]) {
       // Warm-up (JIT, keep-alive sockets) of 240 deliveries, not counted.
@@ -215,5 +234,6 @@ export async function ingestAck(rounds = 3, perSender = 60) {
     await stop(ours.child);
     await stop(bare.child);
     await stop(bareFsync.child);
+    await sandbox?.close();
   }
 }
