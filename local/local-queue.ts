@@ -57,6 +57,8 @@ export class LocalQueue implements WorkQueue {
   private handler: BatchHandler | undefined;
   private stopped = false;
   private pumpScheduled = false;
+  /** Ingest requests being answered right now (see `ackStarted`). */
+  private acks = 0;
 
   constructor(private readonly options: LocalQueueOptions) {}
 
@@ -103,6 +105,20 @@ export class LocalQueue implements WorkQueue {
   start(handler: BatchHandler): void {
     this.handler = handler;
     this.pump();
+  }
+
+  /**
+   * An ingest request started (`ackStarted`) or was answered (`ackFinished`). While any is being
+   * answered, at most one worker invocation runs: in AWS the ingest and worker Lambdas never share
+   * a CPU, so here the ack comes first and the worker fills its budget again once ingest is quiet.
+   */
+  ackStarted(): void {
+    this.acks += 1;
+  }
+
+  ackFinished(): void {
+    this.acks = Math.max(0, this.acks - 1);
+    if (this.acks === 0) this.schedulePump();
   }
 
   /** Messages not yet finished (visible, waiting for redelivery, or in flight). */
@@ -163,7 +179,7 @@ export class LocalQueue implements WorkQueue {
   }
 
   private pump(): void {
-    const concurrency = this.options.concurrency ?? 10;
+    const concurrency = this.acks > 0 ? 1 : (this.options.concurrency ?? 10);
     const batchSize = this.options.batchSize ?? 1;
     while (!this.stopped && this.handler && this.inFlight.size < concurrency) {
       const batch: LocalMessage[] = [];
