@@ -128,6 +128,21 @@ export function stop(child: ChildProcess): Promise<unknown> {
   return exited;
 }
 
+/**
+ * Waits until the service's queue is empty (`/healthz` queueDepth 0): the worker's leftover work
+ * must not run during the baselines' rounds (nor the next round), or it would slow them instead.
+ */
+async function drained(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const res = await fetch(`${url}/healthz`);
+    const { queueDepth } = (await res.json()) as { queueDepth: number | null };
+    if (queueDepth === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the service's queue did not drain within ${timeoutMs} ms`);
+}
+
 /** `senders` concurrent keep-alive senders, `perSender` deliveries each; latencies in ms. */
 export async function send(url: string, events: number, senders: number, perSender: number) {
   const transport = new HttpTransport({ connections: senders, timeoutMs: 10_000 });
@@ -204,11 +219,13 @@ export async function ingestAck(rounds = 3, perSender = 60) {
     for (const events of [1, 10]) {
       // Warm-up (JIT, keep-alive sockets) of 240 deliveries, not counted.
       await send(ours.url, events, 8, 30);
+      await drained(ours.url);
       await send(bare.url, events, 8, 30);
       await send(bareFsync.url, events, 8, 30);
       const p99 = { ours: [] as number[], bare: [] as number[], fsync: [] as number[] };
       for (let r = 0; r < rounds; r += 1) {
         p99.ours.push(percentile(await send(ours.url, events, 8, perSender), 0.99));
+        await drained(ours.url);
         p99.bare.push(percentile(await send(bare.url, events, 8, perSender), 0.99));
         p99.fsync.push(percentile(await send(bareFsync.url, events, 8, perSender), 0.99));
       }
