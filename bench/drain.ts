@@ -255,7 +255,7 @@ export async function floorMs(calls: number, latencyMs: number, concurrency: num
 }
 
 /** The sandbox on a worker thread: its CPU time does not delay the worker's event loop. */
-async function startSandboxThread(options: SandboxOptions) {
+export async function startSandboxThread(options: SandboxOptions) {
   // tsx's loader is registered in the thread itself, then the TypeScript entry is imported.
   const entry = new URL('./sandbox-thread.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');

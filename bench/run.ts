@@ -22,7 +22,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
     if (!wanted.has('bundles')) await bundleSizes();
     await coldImports(7);
   },
-  ack: () => ingestAck(3, 60),
+  ack: () => ingestAck(5, 60),
   drain: () => drainRows(3),
   burst: () => bigBurst(10_000),
   cli: async () => (await import('./cli.ts')).cliBench(),

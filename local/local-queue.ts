@@ -56,6 +56,9 @@ export class LocalQueue implements WorkQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private handler: BatchHandler | undefined;
   private stopped = false;
+  private pumpScheduled = false;
+  /** Ingest requests being answered right now (see `ackStarted`). */
+  private acks = 0;
 
   constructor(private readonly options: LocalQueueOptions) {}
 
@@ -89,7 +92,8 @@ export class LocalQueue implements WorkQueue {
       }
     }
     for (const message of batch) this.enqueue(message);
-    this.pump();
+    // Not now: the caller (an ingest ack) answers first, the worker starts on the next turn.
+    this.schedulePump();
   }
 
   /** Restores messages an earlier run left (from the journal); they are visible at once. */
@@ -101,6 +105,20 @@ export class LocalQueue implements WorkQueue {
   start(handler: BatchHandler): void {
     this.handler = handler;
     this.pump();
+  }
+
+  /**
+   * An ingest request started (`ackStarted`) or was answered (`ackFinished`). While any is being
+   * answered, at most one worker invocation runs: in AWS the ingest and worker Lambdas never share
+   * a CPU, so here the ack comes first and the worker fills its budget again once ingest is quiet.
+   */
+  ackStarted(): void {
+    this.acks += 1;
+  }
+
+  ackFinished(): void {
+    this.acks = Math.max(0, this.acks - 1);
+    if (this.acks === 0) this.schedulePump();
   }
 
   /** Messages not yet finished (visible, waiting for redelivery, or in flight). */
@@ -147,8 +165,21 @@ export class LocalQueue implements WorkQueue {
     return undefined;
   }
 
+  /**
+   * Starts the next worker invocations after the I/O callbacks already waiting (setImmediate), so
+   * an in-process worker that always has work never holds back the HTTP server's requests.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
   private pump(): void {
-    const concurrency = this.options.concurrency ?? 10;
+    const concurrency = this.acks > 0 ? 1 : (this.options.concurrency ?? 10);
     const batchSize = this.options.batchSize ?? 1;
     while (!this.stopped && this.handler && this.inFlight.size < concurrency) {
       const batch: LocalMessage[] = [];
@@ -160,7 +191,7 @@ export class LocalQueue implements WorkQueue {
       if (batch.length === 0) return;
       const run = this.deliver(this.handler, batch).finally(() => {
         this.inFlight.delete(run);
-        this.pump();
+        this.schedulePump();
       });
       this.inFlight.add(run);
     }

@@ -53,7 +53,7 @@ import { InMemoryRateGuard } from './adapters/in-memory-rate-guard.ts';
 import { InProcessTokenRefresher } from './adapters/in-process-token-refresher.ts';
 import type { LocalConfig } from './config.ts';
 import { type GraphStandin, type StandinUser, startGraphStandin } from './graph-standin/server.ts';
-import { createHttpBridge } from './http-bridge.ts';
+import { type ApiHandler, createHttpBridge } from './http-bridge.ts';
 import { createLocalEventBus } from './local-events.ts';
 import { type LocalMessage, LocalQueue } from './local-queue.ts';
 import { loadSeed, type Sandbox, startSandbox } from './sandbox/server.ts';
@@ -528,7 +528,18 @@ export async function startLocalService(
       logger,
     };
     await checkWebhookSecrets(ingestDeps);
-    const ingest = createIngestHandler(ingestDeps);
+    const ingestHandler = createIngestHandler(ingestDeps);
+    // Acks first: the in-process worker steps back while a request is being answered.
+    const ingest: ApiHandler = localQueue
+      ? async (event, context) => {
+          localQueue.ackStarted();
+          try {
+            return await ingestHandler(event, context);
+          } finally {
+            localQueue.ackFinished();
+          }
+        }
+      : ingestHandler;
 
     const localEvents = createLocalEventBus({
       queue: ingestQueue,

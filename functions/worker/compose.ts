@@ -2,26 +2,26 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbGraphStateStore } from '#core/adapters/aws/dynamodb-graph-state-store.ts';
 import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
-import { SqsDeadLetterQueue } from '#core/adapters/aws/sqs-dead-letter-queue.ts';
-import { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
-import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
+import type { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
 import { assembleWorker } from '#core/compose/assemble-worker.ts';
 import { buildGraphWorkerDeps } from '#core/compose/graph-worker-wiring.ts';
 import { loadWorkerConfig } from '#core/config/worker-config.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
-import { createWorkerHandler } from '#core/deprovision/batch.ts';
+import { createWorkerHandler, type WorkerDeps } from '#core/deprovision/batch.ts';
 import { createLogger, createMetrics } from '#core/observability.ts';
 import { systemClock } from '#core/ports/clock.ts';
+import type { DeadLetterQueue } from '#core/ports/dead-letter-queue.ts';
 import type { MetricsSink } from '#core/ports/metrics.ts';
 import type { TokenRefresher } from '#core/ports/token-source.ts';
+import type { WorkQueue } from '#core/ports/work-queue.ts';
 
 /**
  * The Lambda client and its adapter load on the first refresh request (a rejected or missing
@@ -46,11 +46,61 @@ function lazyTokenRefresher(functionName: string): TokenRefresher {
   };
 }
 
+/**
+ * SQS is only written to when a record fails for good (dead-letter queue) or must wait for the
+ * Help Center's daily credits (deferral); the worker receives its records from the event source
+ * mapping. So the SQS client and its adapters load on first use, not at every cold start.
+ */
+function lazySqsAdapters(deadLetterQueueUrl: string) {
+  let loaded:
+    | Promise<{
+        sqs: SQSClient;
+        deadLetters: DeadLetterQueue;
+        deferrer: SqsMessageDeferrer;
+        workQueue: (url: string) => WorkQueue;
+      }>
+    | undefined;
+  const load = () => {
+    loaded ??= Promise.all([
+      import('@aws-sdk/client-sqs'),
+      import('#core/adapters/aws/sqs-dead-letter-queue.ts'),
+      import('#core/adapters/aws/sqs-message-deferrer.ts'),
+      import('#core/adapters/aws/sqs-work-queue.ts'),
+    ]).then(([{ SQSClient }, { SqsDeadLetterQueue }, { SqsMessageDeferrer }, { SqsWorkQueue }]) => {
+      const sqs: SQSClient = new SQSClient({});
+      return {
+        sqs,
+        deadLetters: new SqsDeadLetterQueue(sqs, deadLetterQueueUrl),
+        deferrer: new SqsMessageDeferrer(sqs),
+        workQueue: (url: string) => new SqsWorkQueue(sqs, url),
+      };
+    });
+    loaded.catch(() => {
+      loaded = undefined;
+    });
+    return loaded;
+  };
+  return {
+    deadLetters: { send: async (record) => (await load()).deadLetters.send(record) },
+    deferMessage: async (record, seconds) => (await load()).deferrer.defer(record, seconds),
+    /** The work queue a Graph delta resync sends its requests to (Entra ID enabled only). */
+    workQueue: (url: string): WorkQueue => ({
+      send: async (requests, options) => (await load()).workQueue(url).send(requests, options),
+    }),
+  } satisfies {
+    deadLetters: DeadLetterQueue;
+    deferMessage: NonNullable<WorkerDeps['deferMessage']>;
+    workQueue: (url: string) => WorkQueue;
+  };
+}
+
 /** Composition root of the worker Lambda: config, clients, adapters, once per cold start. */
 export async function buildWorkerFromEnv(env: Record<string, string | undefined>) {
   const config = loadWorkerConfig(env);
   const logger = createLogger();
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  // One DynamoDB client for the identity store, the rate guard and Powertools idempotency.
+  const dynamoClient = new DynamoDBClient({});
+  const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true },
   });
   const powertoolsMetrics = createMetrics();
@@ -58,8 +108,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     count: (name, value = 1) => powertoolsMetrics.addMetric(name, MetricUnit.Count, value),
     flush: () => powertoolsMetrics.publishStoredMetrics(),
   };
-  const sqs = new SQSClient({});
-  const deferrer = new SqsMessageDeferrer(sqs);
+  const sqs = lazySqsAdapters(config.deadLetterQueueUrl);
   const secrets = new SecretsManagerSecretSource(new SecretsManagerClient({}), { ttlMs: 60_000 });
   // Graph configured: its secret is checked now (a missing key stops the start, like Zoho's).
   const graph =
@@ -69,7 +118,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
           secretSource: secrets,
           logger,
           state: new DynamoDbGraphStateStore(dynamo, config.idempotencyTableName),
-          queue: new SqsWorkQueue(sqs, config.workQueueUrl),
+          queue: sqs.workQueue(config.workQueueUrl),
         })
       : undefined;
   const deps = await assembleWorker(config, {
@@ -79,8 +128,8 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
     refresher: lazyTokenRefresher(config.tokenRefresherFunctionName),
     identityStore: new DynamoDbIdentityStore(dynamo, config.identityTableName),
     identityLinks: new DynamoDbIdentityLinks(dynamo, config.identityTableName),
-    deadLetters: new SqsDeadLetterQueue(sqs, config.deadLetterQueueUrl),
-    deferMessage: (record, seconds) => deferrer.defer(record, seconds),
+    deadLetters: sqs.deadLetters,
+    deferMessage: sqs.deferMessage,
     guard: new DynamoDbRateGuard(
       dynamo,
       config.idempotencyTableName,
@@ -92,7 +141,7 @@ export async function buildWorkerFromEnv(env: Record<string, string | undefined>
       tableName: config.idempotencyTableName,
       keyAttr: IDEMPOTENCY_TABLE.partitionKey,
       expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
-      awsSdkV3Client: new DynamoDBClient({}),
+      awsSdkV3Client: dynamoClient,
     }),
     dispatcher: createZohoAgent({ timeoutMs: config.timeoutMs, connections: config.concurrency }),
     logger,

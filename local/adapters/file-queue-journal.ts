@@ -22,17 +22,24 @@ export interface JournalLoad {
 }
 
 /**
- * The local queue's durable store: an append-only JSON-lines journal in `LOCAL_DATA_DIR`. Every
- * append is written and fsync'd before its promise resolves; appends that arrive while a write is
- * under way share the next write and fsync (group commit), so a burst costs a few fsyncs, not one
- * per message. The journal is compacted (live messages rewritten to a temp file, fsync'd, renamed
- * over it, directory fsync'd) once it holds many more lines than live messages.
+ * The local queue's durable store: an append-only JSON-lines journal in `LOCAL_DATA_DIR`. New
+ * messages (`added`) are written and fsync'd before the promise resolves; appends that arrive while
+ * a write is under way share the next write and fsync (group commit), so a burst costs a few
+ * fsyncs, not one per message. Receives and completions are written (they survive a killed
+ * process) but ride on the next fsync instead of forcing one: losing one to a power cut only
+ * delivers a message once more, which the worker's idempotent removal makes harmless; and an ack
+ * waiting for its fsync never queues behind the worker's bookkeeping. The journal is compacted
+ * (live messages rewritten to a temp file, fsync'd, renamed over it, directory fsync'd) once it
+ * holds many more lines than live messages, after the waiters of the write that crossed the limit
+ * were answered.
  */
 export class FileQueueJournal {
   private readonly live = new Map<string, JournalMessage>();
   private lines = 0;
   private pending: string[] = [];
   private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  /** Whether a pending line must be fsync'd before its waiter is answered. */
+  private pendingDurable = false;
   private writing: Promise<void> | undefined;
   private closed = false;
 
@@ -87,23 +94,35 @@ export class FileQueueJournal {
 
   /** Durably records new messages. Resolves after the lines are fsync'd. */
   added(messages: readonly JournalMessage[]): Promise<void> {
-    return this.append(messages.map((m) => ({ a: { ...m } })));
+    return this.append(
+      messages.map((m) => ({ a: { ...m } })),
+      true,
+    );
   }
 
-  /** Records a receive (so the receive count survives a crash). */
+  /**
+   * Records a receive (so the receive count survives a crashed process). Resolves once written;
+   * the next fsync makes it durable.
+   */
   received(message: JournalMessage): Promise<void> {
-    return this.append([
-      {
-        r: message.messageId,
-        n: message.receiveCount,
-        ...(message.firstReceivedAt !== undefined ? { f: message.firstReceivedAt } : {}),
-      },
-    ]);
+    return this.append(
+      [
+        {
+          r: message.messageId,
+          n: message.receiveCount,
+          ...(message.firstReceivedAt !== undefined ? { f: message.firstReceivedAt } : {}),
+        },
+      ],
+      false,
+    );
   }
 
-  /** Records that a message is done (processed, or moved to the dead-letter queue). */
+  /**
+   * Records that a message is done (processed, or moved to the dead-letter queue). Resolves once
+   * written; the next fsync makes it durable.
+   */
   removed(messageId: string): Promise<void> {
-    return this.append([{ d: messageId }]);
+    return this.append([{ d: messageId }], false);
   }
 
   /** Flushes, compacts and closes the file. */
@@ -115,18 +134,22 @@ export class FileQueueJournal {
     await this.handle.close();
   }
 
-  private append(entries: readonly Entry[]): Promise<void> {
+  private append(entries: readonly Entry[], durable: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the queue journal is closed'));
     for (const entry of entries) {
       apply(this.live, entry);
       this.pending.push(`${JSON.stringify(entry)}\n`);
     }
+    if (durable) this.pendingDurable = true;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.writing) this.writing = this.flush();
     return done;
   }
 
-  /** Writes what is pending in one write and one fsync, as long as anything is pending. */
+  /**
+   * Writes what is pending in one write (and one fsync when a new message is among it), as long as
+   * anything is pending.
+   */
   private async flush(): Promise<void> {
     // Cleared in the same synchronous step that sees nothing pending, so no append is left behind.
     for (;;) {
@@ -137,18 +160,23 @@ export class FileQueueJournal {
       const chunk = this.pending.join('');
       const count = this.pending.length;
       const waiters = this.waiters;
+      const durable = this.pendingDurable;
       this.pending = [];
       this.waiters = [];
+      this.pendingDurable = false;
       try {
         await this.handle.write(chunk);
-        await this.handle.datasync();
+        if (durable) await this.handle.datasync();
         this.lines += count;
-        if (this.lines > this.options.compactAfterLines && this.lines > 4 * this.live.size) {
-          await this.compact();
-        }
-        for (const w of waiters) w.resolve();
       } catch (error) {
         for (const w of waiters) w.reject(error);
+        continue;
+      }
+      for (const w of waiters) w.resolve();
+      if (this.lines > this.options.compactAfterLines && this.lines > 4 * this.live.size) {
+        // A failed compaction loses nothing (the journal still holds every line); it is tried again
+        // after the next write, and a journal that can no longer be written fails that write.
+        await this.compact().catch(() => undefined);
       }
     }
   }
@@ -165,7 +193,8 @@ export class FileQueueJournal {
       await out.close();
     }
     await rename(temp, this.path);
-    syncDirectory(dirname(this.path));
+    // Not syncDirectory: a synchronous fsync would stall every request of the process meanwhile.
+    await syncDirectoryAsync(dirname(this.path));
     await this.handle.close();
     this.handle = await open(this.path, 'a');
     this.lines = this.live.size;
@@ -207,6 +236,19 @@ function apply(live: Map<string, JournalMessage>, entry: Entry): void {
     }
   } else {
     live.delete(entry.d);
+  }
+}
+
+/** syncDirectory without blocking the event loop. */
+async function syncDirectoryAsync(path: string): Promise<void> {
+  let dir: FileHandle | undefined;
+  try {
+    dir = await open(path, 'r');
+    await dir.sync();
+  } catch {
+    // not supported on every platform
+  } finally {
+    await dir?.close();
   }
 }
 

@@ -118,6 +118,40 @@ describe('worker Lambda root (functions/worker/compose.ts)', () => {
   });
 });
 
+describe('worker Lambda root: SQS loaded on first use', () => {
+  it('dead-letters a request that failed on its last receive through the SQS client it loads then', async () => {
+    const { dlqUrl } = await resources.workQueueWithDlq(5);
+    const handler = await buildWorkerFromEnv({
+      [ENV.DEAD_LETTER_QUEUE_URL]: dlqUrl,
+      [ENV.ZOHO_OAUTH_SECRET_ARN]: oauthSecretId,
+      [ENV.ZOHO_TOKEN_SECRET_ARN]: await tokenSecretWithFreshToken(),
+      [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: 'it-roots-token-refresher',
+      [ENV.IDENTITY_TABLE_NAME]: await resources.identityTable(),
+      [ENV.IDEMPOTENCY_TABLE_NAME]: await resources.idempotencyTable(),
+      // Nothing listens there: a transient failure, final on the only receive allowed.
+      [ENV.HELPCENTER_BASE_URL]: 'http://127.0.0.1:9',
+      [ENV.HELPCENTER_TIMEOUT_MS]: '3000',
+      [ENV.MAX_RECEIVE_COUNT]: '1',
+      [ENV.MAX_IN_CALL_RETRIES]: '0',
+    });
+    const request: DeprovisionRequest = {
+      schemaVersion: 1,
+      requestId: 'it-roots-unreachable-1',
+      source: 'okta-event-hook',
+      subject: { idpUserId: '00uROOTSBOB', email: 'bob@example.com' },
+      reason: 'user.lifecycle.deactivate',
+      occurredAt: '2026-11-26T09:00:00.000Z',
+      receivedAt: '2026-11-26T09:00:01.000Z',
+    };
+    const response = await handler(sqsEvent([sqsRecord(request)]), lambdaContext);
+    expect(response).toEqual({ batchItemFailures: [] });
+    const dead = await resources.peek(dlqUrl, 2);
+    expect(dead.map((m) => JSON.parse(m.Body ?? '{}').request.requestId)).toEqual([
+      'it-roots-unreachable-1',
+    ]);
+  });
+});
+
 describe('token-refresher Lambda root (functions/token-refresher/compose.ts)', () => {
   it('builds from a complete env (reading the OAuth secret) and mints into the token secret', async () => {
     const tokenSecretId = await resources.secret('created-without-a-value');

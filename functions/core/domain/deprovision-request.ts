@@ -197,9 +197,12 @@ export function subjectLogId(subject: Subject): string {
   return subject.idpUserId ?? subject.externalId ?? subject.login ?? '(email only)';
 }
 
+/** Built once: building a zod schema costs more than a parse (it ran per event in ingest). */
+const EmailSchema = z.email();
+
 /** True when `value` looks like an email address (used to derive `email` from a login). */
 export function looksLikeEmail(value: string): boolean {
-  return z.email().safeParse(value).success;
+  return EmailSchema.safeParse(value).success;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   FileQueueJournal,
   type JournalMessage,
@@ -59,6 +59,26 @@ describe('FileQueueJournal', () => {
     expect(lines.length).toBeLessThan(60);
     const { load } = await FileQueueJournal.open(path);
     expect(load.messages.map((m) => m.messageId)).toEqual(['m199', 'last']);
+  });
+
+  it('fsyncs new messages before resolving; receives and completions are written, riding on the next fsync', async () => {
+    const { journal } = await FileQueueJournal.open(path);
+    const handle = (journal as unknown as { handle: object }).handle;
+    const datasync = vi.spyOn(Object.getPrototypeOf(handle), 'datasync');
+    try {
+      await journal.added([message('a'), message('b')]);
+      expect(datasync).toHaveBeenCalledTimes(1);
+      await journal.received({ ...message('a'), receiveCount: 1 });
+      await journal.removed('b');
+      expect(datasync).toHaveBeenCalledTimes(1);
+      // Written (in the file, so a killed process loses none of them), just not fsync'd yet.
+      const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+      expect(lines.slice(-2).map((l) => JSON.parse(l))).toEqual([{ r: 'a', n: 1 }, { d: 'b' }]);
+      await journal.added([message('c')]);
+      expect(datasync).toHaveBeenCalledTimes(2);
+    } finally {
+      datasync.mockRestore();
+    }
   });
 
   it('keeps only live messages after a clean close', async () => {

@@ -55,6 +55,56 @@ describe('LocalQueue', () => {
     ]);
   });
 
+  it('answers send before the worker starts: an ingest ack never runs worker code first', async () => {
+    const events: string[] = [];
+    const queue = new LocalQueue({
+      maxReceiveCount: 5,
+      redeliveryDelayMs: 0,
+      logger: silentLogger,
+      onExhausted: async () => {},
+    });
+    queue.start(async () => {
+      events.push('worker');
+      return { batchItemFailures: [] };
+    });
+    await queue.send([request('a')]);
+    events.push('acked');
+    await until(() => queue.depth === 0);
+    expect(events).toEqual(['acked', 'worker']);
+  });
+
+  it('runs one worker invocation at a time while an ack is being answered, the full budget after', async () => {
+    let running = 0;
+    let most = 0;
+    const releases: Array<() => void> = [];
+    const queue = new LocalQueue({
+      maxReceiveCount: 5,
+      redeliveryDelayMs: 0,
+      concurrency: 4,
+      logger: silentLogger,
+      onExhausted: async () => {},
+    });
+    queue.start(async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      running -= 1;
+      return { batchItemFailures: [] };
+    });
+    queue.ackStarted();
+    await queue.send(['a', 'b', 'c', 'd', 'e'].map(request));
+    await until(() => running === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(most).toBe(1);
+    queue.ackFinished();
+    await until(() => running === 4);
+    for (const release of releases.splice(0)) release();
+    await until(() => running === 1);
+    for (const release of releases.splice(0)) release();
+    await until(() => queue.depth === 0);
+    expect(most).toBe(4);
+  });
+
   it('waits the deferred delay before the next receive of a deferred message (quota), then the usual one', async () => {
     const receives: number[] = [];
     const queue = new LocalQueue({

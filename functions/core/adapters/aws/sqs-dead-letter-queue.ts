@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { QueueError } from '#core/domain/errors.ts';
@@ -21,6 +21,8 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   ) {}
 
   async send(record: DeadLetterRecord): Promise<void> {
+    // Loaded on first use: the worker's cold start does not pay for SQS it rarely writes to.
+    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
     try {
       await this.client.send(
         new SendMessageCommand({

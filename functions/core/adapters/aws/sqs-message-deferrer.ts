@@ -1,8 +1,4 @@
-import {
-  ChangeMessageVisibilityCommand,
-  GetQueueUrlCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 
 /** SQS accepts visibility timeouts up to 12 hours. */
@@ -21,6 +17,8 @@ export class SqsMessageDeferrer {
   /** @throws the SDK's error when the queue or the receipt handle is unknown */
   async defer(record: SQSRecord, delaySeconds: number): Promise<void> {
     const seconds = Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, Math.round(delaySeconds)));
+    // Loaded on first use: the worker's cold start does not pay for SQS it rarely writes to.
+    const { ChangeMessageVisibilityCommand } = await import('@aws-sdk/client-sqs');
     await this.sqs.send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: await this.queueUrl(record.eventSourceARN),
@@ -34,8 +32,12 @@ export class SqsMessageDeferrer {
     let url = this.urls.get(arn);
     if (url === undefined) {
       const [, , , , account, name] = arn.split(':');
-      url = this.sqs
-        .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
+      url = import('@aws-sdk/client-sqs')
+        .then(({ GetQueueUrlCommand }) =>
+          this.sqs.send(
+            new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
+          ),
+        )
         .then((out) => {
           if (!out.QueueUrl) throw new Error('GetQueueUrl returned no QueueUrl');
           return out.QueueUrl;
