@@ -9,11 +9,12 @@ import { FUNCTION_IDS, type FunctionId } from './function-env.ts';
  * the unit test `test/infra/bundle-budget.test.ts` fails when one grows past its budget.
  */
 export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionId, number>> = {
-  // Graph's client moved from ingest (199 KB before, 190 KB after) to the worker (241 KB before,
-  // 257 KB with Graph lookups, delta resyncs and reauthorization); ingest keeps its budget for the
-  // intake work under way elsewhere.
+  // Issue 13's goal for the worker is 250 KB; it is 266.5 KB since it took Graph lookups, delta
+  // resyncs and reauthorization (from ingest), portal access and link write-back. zod's classic API
+  // is a fixed ~85 KB of it (zod/mini: ~12 KB, measured with esbuild on a one-schema file), the
+  // way back under 250 KB. The budget keeps the check biting on further growth meanwhile.
   ingest: 200_000,
-  worker: 260_000,
+  worker: 270_000,
   'token-refresher': 200_000,
   redrive: 200_000,
   'eventbridge-ingest': 200_000,
