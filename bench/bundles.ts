@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import {
   BUNDLE_BUDGET_BYTES,
+  BUNDLE_GOAL_BYTES,
   BUNDLED_FUNCTIONS,
   type BuiltBundle,
   buildBundle,
@@ -19,7 +20,7 @@ export const bundlePath = (id: string) => join(BENCH_DIR, 'bundles', id, 'index.
 export async function bundleSizes(): Promise<BuiltBundle[]> {
   const bundles: BuiltBundle[] = [];
   console.log(
-    '\nBundles (esbuild as NodejsFunction runs it: minified, @aws-sdk/* external; budget = goal):',
+    '\nBundles (esbuild as NodejsFunction runs it: minified, @aws-sdk/* external; goal from issue 13, CI budget alongside):',
   );
   for (const id of BUNDLED_FUNCTIONS) {
     const bundle = await buildBundle(id);
@@ -35,8 +36,8 @@ export async function bundleSizes(): Promise<BuiltBundle[]> {
       `${id} bundle`,
       fmtKB(bundle.bytes),
       `budget ${fmtKB(BUNDLE_BUDGET_BYTES[id])}`,
-      `≤ ${fmtKB(BUNDLE_BUDGET_BYTES[id])}`,
-      bundle.bytes <= BUNDLE_BUDGET_BYTES[id],
+      `≤ ${fmtKB(BUNDLE_GOAL_BYTES[id])}`,
+      bundle.bytes <= BUNDLE_GOAL_BYTES[id],
     );
     console.log(`  ${''.padEnd(44)} largest: ${top}`);
   }

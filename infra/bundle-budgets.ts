@@ -21,6 +21,20 @@ export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionId, number>> = {
   'graph-subscription': 200_000,
 };
 
+/**
+ * Issue 13's size goals (ingest 200 KB, worker 250 KB, every other function 200 KB). The budgets
+ * above equal them except where a bundle has outgrown its goal; `npm run bench` prints each bundle
+ * against its goal, so a budget raised to keep CI meaningful never hides a missed goal.
+ */
+export const BUNDLE_GOAL_BYTES: Readonly<Record<FunctionId, number>> = {
+  ingest: 200_000,
+  worker: 250_000,
+  'token-refresher': 200_000,
+  redrive: 200_000,
+  'eventbridge-ingest': 200_000,
+  'graph-subscription': 200_000,
+};
+
 /** The esbuild options NodejsFunction derives from `BUNDLING` (see aws-lambda-nodejs bundling). */
 export function esbuildOptions(id: FunctionId): BuildOptions {
   return {
