@@ -4,7 +4,7 @@ import { processDeprovision } from '#core/deprovision/process-deprovision.ts';
 import { DeprovisionRequestSchema, looksLikeEmail } from '#core/domain/deprovision-request.ts';
 import { AmbiguousUserError } from '#core/domain/errors.ts';
 import type { HelpCenterGroup } from '#core/ports/help-center.ts';
-import { FindingsError, parse, UsageError } from '../args.ts';
+import { parse, UsageError } from '../args.ts';
 import { buildWorker, resolveTarget } from '../compose.ts';
 import type { Io } from '../output.ts';
 
@@ -77,14 +77,24 @@ export async function deprovisionCommand(argv: readonly string[], io: Io): Promi
       );
     } catch (error) {
       if (error instanceof AmbiguousUserError) {
-        throw new FindingsError(
-          `${error.message}: not acting on an ambiguous match (link the right user with \`identities link\`)`,
-        );
+        printFailure(io, values.json, who, {
+          kind: 'ambiguous',
+          message: `${error.message}: not acting on an ambiguous match`,
+          hint: 'link the right user with `identities link`',
+        });
+        return 1;
       }
       throw error;
     }
     if (values['dry-run']) {
-      report(io, values.json, { dryRun: true, subject: who, via, reason, plan });
+      report(io, values.json, {
+        dryRun: true,
+        subject: who,
+        via,
+        reason,
+        plan,
+        portalAccess: worker.removePortalAccess,
+      });
       return 0;
     }
     const outcome = await processDeprovision(deps, request, {
@@ -100,17 +110,11 @@ export async function deprovisionCommand(argv: readonly string[], io: Io): Promi
         reason: outcome.reason,
         plan,
         outcome: outcome.kind,
+        portalAccess: worker.removePortalAccess,
       });
       return 0;
     }
-    const f = outcome.failure;
-    if (values.json)
-      io.out(JSON.stringify({ subject: who, outcome: 'failed', failure: f }, null, 2));
-    else {
-      io.out(
-        `Failed (${f.kind}${f.httpStatus ? `, HTTP ${f.httpStatus}` : ''}${f.errorCode ? ` ${f.errorCode}` : ''}): ${f.message}${f.hint ? `\nhint: ${f.hint}` : ''}`,
-      );
-    }
+    printFailure(io, values.json, who, outcome.failure);
     return 1;
   } finally {
     await worker.close();
@@ -131,6 +135,22 @@ async function groupsOf(
   }
 }
 
+/** A failure, the same way for every kind: `Failed (kind…): message` and its hint, or JSON. */
+function printFailure(
+  io: Io,
+  json: boolean,
+  subject: string,
+  f: { kind: string; message: string; hint?: string; httpStatus?: number; errorCode?: string },
+): void {
+  if (json) {
+    io.out(JSON.stringify({ subject, outcome: 'failed', failure: f }, null, 2));
+    return;
+  }
+  io.out(
+    `Failed (${f.kind}${f.httpStatus ? `, HTTP ${f.httpStatus}` : ''}${f.errorCode ? ` ${f.errorCode}` : ''}): ${f.message}${f.hint ? `\nhint: ${f.hint}` : ''}`,
+  );
+}
+
 function report(
   io: Io,
   json: boolean,
@@ -141,6 +161,8 @@ function report(
     reason: string | undefined;
     plan: Planned[];
     outcome?: string;
+    /** REMOVE_PORTAL_ACCESS: each user's portal access goes too, after the groups. */
+    portalAccess: boolean;
   },
 ): void {
   if (json) {
@@ -156,6 +178,7 @@ function report(
             helpCenterId: p.helpCenterId,
             userId: p.userId,
             groups: p.groups?.map((g) => ({ id: g.id, name: g.name })) ?? null,
+            portalAccess: r.portalAccess,
           })),
         },
         null,
@@ -180,7 +203,7 @@ function report(
           ? 'no group (it is in none)'
           : `groups ${names.join(', ')}`;
     io.out(
-      `${verb} user ${p.userId} (${r.subject}) from ${groups} in help center ${p.helpCenterId}`,
+      `${verb} user ${p.userId} (${r.subject}) from ${groups} in help center ${p.helpCenterId}${r.portalAccess ? ', then their portal access (POST /api/v1/portalUsers/{id}/removeUser)' : ''}`,
     );
   }
   io.out(

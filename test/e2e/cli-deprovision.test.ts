@@ -49,6 +49,44 @@ describe('CLI deprovision against npm start', () => {
     expect(state.users.find((u) => u.id === ALICE.hc1)?.groupIds).toHaveLength(2);
   });
 
+  it('with REMOVE_PORTAL_ACCESS the dry-run preview names the portal removal too, and sends nothing', async () => {
+    const before = (await sandboxState(running.sandboxUrl)).calls.length;
+    const out = await runCli(['deprovision', 'alice@example.com', '--dry-run'], {
+      ...env,
+      REMOVE_PORTAL_ACCESS: 'true',
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      `would remove user ${ALICE.hc1} (alice@example.com) from groups Beta Program, Support Insiders in help center 7001000000000001, then their portal access (POST /api/v1/portalUsers/{id}/removeUser)`,
+    );
+    const json = await runCli(['deprovision', 'alice@example.com', '--dry-run', '--json'], {
+      ...env,
+      REMOVE_PORTAL_ACCESS: 'true',
+    });
+    expect(
+      JSON.parse(json.stdout).targets.map((t: { portalAccess: boolean }) => t.portalAccess),
+    ).toEqual([true, true]);
+    const during = (await sandboxState(running.sandboxUrl)).calls.slice(before);
+    expect(mutating(during)).toEqual([]);
+  });
+
+  it('reports an ambiguous email as a failure of kind ambiguous (text and --json), exit 1, sending nothing', async () => {
+    const before = (await sandboxState(running.sandboxUrl)).calls.length;
+    const text = await runCli(['deprovision', 'shared.mailbox@example.com', '--dry-run'], env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^Failed \(ambiguous\): .*not acting on an ambiguous match/m);
+    expect(text.stdout).toMatch(/^hint: link the right user with `identities link`/m);
+    const json = await runCli(['deprovision', 'shared.mailbox@example.com', '--json'], env);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      subject: 'shared.mailbox@example.com',
+      outcome: 'failed',
+      failure: { kind: 'ambiguous' },
+    });
+    const during = (await sandboxState(running.sandboxUrl)).calls.slice(before);
+    expect(mutating(during)).toEqual([]);
+  });
+
   it('removes one person through the worker code and reports the groups', async () => {
     const out = await runCli(['deprovision', 'bob@example.com', '--json'], env);
     expect(out.code).toBe(0);

@@ -81,7 +81,7 @@ const MAX_LOOKUP_PAGES = 20;
 const MAX_GROUP_PAGES = 20;
 
 const HINTS = {
-  auth: 'the Help Center refused a freshly refreshed token: check the refresh token and OAuth client in the Zoho OAuth secret (revoked, wrong client, or wrong data centre)',
+  auth: "the Help Center refused the token after one refresh request (a token minted less than 60 s ago is not re-minted, to protect Zoho's mint limit): if this persists, check the refresh token and OAuth client in the Zoho OAuth secret (revoked, wrong client, or wrong data centre); otherwise redrive with failureKind auth after a minute",
   dialect:
     "this org does not serve the unpublished user-centric endpoint: set HELPCENTER_API=zoho-desk-v1 (Zoho's published API)",
   url: 'the Help Center does not serve this path: check HELPCENTER_BASE_URL or the Zoho data centre',
