@@ -22,10 +22,15 @@ const TENANT_ID = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
 
 let running: Running;
 /** The sandbox's calls and Dave's groups right after the initial sync (before any test resets). */
-let afterInitialSync: { removals: unknown[]; daveGroups: string[] };
+let afterInitialSync: {
+  removals: unknown[];
+  daveGroups: string[];
+  standinUsers: StandinState['users'];
+};
 
 interface StandinState {
   calls: Array<{ method: string; path: string; status: number }>;
+  users: Array<{ id: string; accountEnabled?: boolean }>;
 }
 
 async function standin(path: string, init?: RequestInit): Promise<Response> {
@@ -129,6 +134,7 @@ beforeAll(async () => {
   afterInitialSync = {
     removals: calls.filter((c) => c.method !== 'GET'),
     daveGroups: await groupsOf(DAVE),
+    standinUsers: ((await (await standin('/_standin/state')).json()) as StandinState).users,
   };
 }, 60_000);
 
@@ -151,6 +157,10 @@ describe('Microsoft Graph through npm start (worker-side Graph)', () => {
   it('the initial delta sync removed nobody, though the stand-in holds a disabled account', async () => {
     const initial = await standinCalls();
     expect(initial.some((c) => c.path === '/v1.0/users/delta' && c.status === 200)).toBe(true);
+    // The premise: during the initial sync the stand-in lists Dave with his account disabled.
+    expect(afterInitialSync.standinUsers.filter((u) => u.id === DAVE_OBJECT_ID)).toEqual([
+      expect.objectContaining({ id: DAVE_OBJECT_ID, accountEnabled: false }),
+    ]);
     expect(afterInitialSync.daveGroups).not.toEqual([]);
     expect(afterInitialSync.removals).toEqual([]);
   });

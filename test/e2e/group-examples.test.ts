@@ -69,6 +69,20 @@ describe('local/examples/README.md group-level examples, run word for word again
       );
       return JSON.stringify(now) === JSON.stringify(expected) ? true : undefined;
     });
+    // Each example made exactly one group-centric member removal (one person, one Help Center
+    // user each), and none a user-centric removal: a full deprovision would leave the same
+    // `groupIds` for a person in only one group.
+    const { calls } = await sandboxState(running.sandboxUrl);
+    const writes = calls.filter((c) => c.method !== 'GET' && c.path.startsWith('/api/'));
+    const groupCentric = (c: { method: string; path: string }) =>
+      (c.method === 'DELETE' &&
+        /^\/api\/v1\/(helpcenter\/\d+\/)?groups\/\d+\/users$/.test(c.path)) ||
+      (c.method === 'POST' &&
+        /^\/api\/v1\/(helpcenter\/\d+\/)?groups\/\d+\/users\/remove$/.test(c.path));
+    expect(writes.filter((c) => !groupCentric(c))).toEqual([]);
+    expect(writes.filter((c) => /\/users\/\d+\/groups$/.test(c.path))).toEqual([]);
+    expect(writes).toHaveLength(blocks.length);
+    expect(writes.every((c) => c.status !== undefined && c.status < 300)).toBe(true);
     const dlq = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8').catch(() => '');
     expect(dlq).toBe('');
   });

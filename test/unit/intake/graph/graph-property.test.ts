@@ -133,13 +133,33 @@ describe('POST /webhooks/graph properties (fast-check)', () => {
             return [String(r.resourceData?.id ?? '').trim(), String(r.resource ?? '')];
           }),
         );
+        const lifecycle = (n: unknown) =>
+          isAuthentic(n)
+            ? (n as { lifecycleEvent?: unknown; subscriptionId?: unknown })
+            : undefined;
         for (const request of queue.sent) {
-          // A lifecycle notification's resync names the delta resource, not a person.
-          if (request.check?.kind === 'graph-delta') {
+          const check = request.check;
+          // A lifecycle notification's resync names the delta resource, not a person, and only an
+          // authentic lifecycle notification of that kind may start it.
+          if (check?.kind === 'graph-delta') {
             expect(request.subject).toEqual(GRAPH_DELTA_SUBJECT);
+            expect(c.value.some((n) => lifecycle(n)?.lifecycleEvent === check.trigger)).toBe(true);
+            continue;
+          }
+          // A reauthorization names the subscription of an authentic reauthorizationRequired.
+          if (check?.kind === 'graph-reauthorize') {
+            expect(
+              c.value.some(
+                (n) =>
+                  lifecycle(n)?.lifecycleEvent === 'reauthorizationRequired' &&
+                  lifecycle(n)?.subscriptionId === check.subscriptionId,
+              ),
+            ).toBe(true);
             continue;
           }
           const userId = request.subject.idpUserId ?? '';
+          // An empty id would match every name below (`endsWith('')`).
+          expect(userId).not.toBe('');
           expect(
             [...named].some(
               (n) =>
