@@ -118,7 +118,7 @@ describe('portal access failure, dead letter and redrive through npm start', () 
     }
   });
 
-  it('a refused portal removal dead-letters with the scope hint; the redrive finds the groups gone and completes it', async () => {
+  it('a refused portal removal dead-letters with the scope hint; the redrive repeats only the idempotent group DELETE and completes it', async () => {
     const fault = await fetch(`${running.sandboxUrl}/_sandbox/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -173,5 +173,20 @@ describe('portal access failure, dead letter and redrive through npm start', () 
         ? true
         : undefined,
     );
+    // The default dialect has no group listing: the redrive repeats its one idempotent
+    // user-centric DELETE (the groups are already gone, nothing else is sent), then the portal call.
+    const after = await sandboxState(running.sandboxUrl);
+    const redriveCalls = after.calls
+      .slice(before.calls.length)
+      .filter((c) => c.method !== 'GET' && c.path.startsWith('/api/'));
+    expect(redriveCalls).toEqual([
+      {
+        method: 'DELETE',
+        path: `/api/v1/helpcenter/7001000000000002/users/${DAVE}/groups`,
+        status: 204,
+      },
+      { method: 'POST', path: `/api/v1/portalUsers/${DAVE}/removeUser`, status: 204 },
+    ]);
+    expect(after.users.find((u) => u.id === DAVE)?.groupIds).toEqual([]);
   }, 40_000);
 });

@@ -693,3 +693,42 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 });
+
+describe('the scheduled Graph users delta resync follows the stage config', () => {
+  /** The EventBridge rules that put a graph-delta request on a queue, with their schedule. */
+  function deltaResyncRules(graph: Record<string, unknown>) {
+    const { stack: built } = buildApp({
+      outdir: mkdtempSync(path.join(tmpdir(), 'cdk-test-')),
+      context: {
+        stage: 'test',
+        stages: { test: { ...stageConfig, graph } },
+        'aws:cdk:bundling-stacks': [],
+      },
+    });
+    const rules = Template.fromStack(built).findResources('AWS::Events::Rule');
+    return Object.values(rules)
+      .filter((r) =>
+        (r.Properties.Targets as Array<{ InputTransformer?: { InputTemplate: string } }>).some(
+          (t) => t.InputTransformer?.InputTemplate.includes('"check":{"kind":"graph-delta"'),
+        ),
+      )
+      .map((r) => ({
+        schedule: r.Properties.ScheduleExpression as string,
+        state: r.Properties.State as string,
+      }));
+  }
+
+  it('queues no resync when Entra ID is not a source (the rule stays disabled)', () => {
+    const rules = deltaResyncRules({ subscriptionEnabled: false });
+    expect(rules.filter((r) => r.state === 'ENABLED')).toEqual([]);
+    expect(rules).toEqual([{ schedule: 'rate(1 hour)', state: 'DISABLED' }]);
+    // The default (graph not configured) is the same.
+    expect(deltaResyncRules({}).filter((r) => r.state === 'ENABLED')).toEqual([]);
+  });
+
+  it('runs at the rate deltaResyncEveryMinutes sets', () => {
+    expect(deltaResyncRules({ subscriptionEnabled: true, deltaResyncEveryMinutes: 15 })).toEqual([
+      { schedule: 'rate(15 minutes)', state: 'ENABLED' },
+    ]);
+  });
+});

@@ -1,7 +1,10 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbGraphStateStore } from '#core/adapters/aws/dynamodb-graph-state-store.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
+import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
+import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { WorkerResources } from './worker-resources.ts';
 
 /**
@@ -60,7 +63,43 @@ describe('DynamoDbGraphStateStore', () => {
   });
 
   it('keeps its items under the contract keys, without a TTL, beside Powertools records', async () => {
+    // A Powertools idempotency record first, written by the worker's own wrapper and persistence.
+    const idempotent = powertoolsIdempotency(
+      new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: resources.dynamodb }),
+    );
+    let runs = 0;
+    const attempt = idempotent(async () => {
+      runs += 1;
+      return { outcome: 'no-op' as const, removals: [], via: 'email' };
+    });
+    const request: DeprovisionRequest = {
+      schemaVersion: 1,
+      requestId: 'graph-state-beside-powertools',
+      source: 'manual',
+      subject: { email: 'dave@example.com' },
+      reason: 'test',
+      occurredAt: '2026-12-04T19:00:00.000Z',
+      receivedAt: '2026-12-04T19:00:00.000Z',
+    };
+    expect(await attempt(request)).toEqual({ outcome: 'no-op', removals: [], via: 'email' });
+    const powertoolsItems = async () =>
+      ((await resources.documents.send(new ScanCommand({ TableName: table }))).Items ?? []).filter(
+        (item) => !String(item[IDEMPOTENCY_TABLE.partitionKey]).startsWith('graph#'),
+      );
+    const [record] = await powertoolsItems();
+    expect(record).toMatchObject({
+      status: 'COMPLETED',
+      [IDEMPOTENCY_TABLE.ttlAttribute]: expect.any(Number),
+    });
+
     const store = new DynamoDbGraphStateStore(resources.documents, table);
+    const { version } = await store.readDelta();
+    expect(
+      await store.advanceDelta(version, {
+        deltaLink: LINK_1,
+        resyncedAt: '2026-12-04T21:00:00.000Z',
+      }),
+    ).toBe(true);
     await store.writeSubscription({
       subscriptionId: 'e3898f08-5cd0-4a6a-80fc-6addbfb73b7b',
       action: 'renewed',
@@ -80,5 +119,9 @@ describe('DynamoDbGraphStateStore', () => {
       expect(Item).toBeDefined();
       expect(Item).not.toHaveProperty(IDEMPOTENCY_TABLE.ttlAttribute);
     }
+    // The Powertools record is untouched and still answers a duplicate without running it again.
+    expect(await powertoolsItems()).toEqual([record]);
+    expect(await attempt(request)).toEqual({ outcome: 'no-op', removals: [], via: 'email' });
+    expect(runs).toBe(1);
   });
 });

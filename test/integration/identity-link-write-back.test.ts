@@ -140,6 +140,18 @@ describe('DynamoDbIdentityStore conditional writes (integration)', () => {
       ),
     ).toBe(false);
     expect((await store.get('race-2'))?.active).toBe(false);
+    // ...while a blind write of what it read (plus the links) puts the person back to active.
+    await store.put({
+      ...read,
+      helpCenterUserIds: { [HC1]: '1' },
+      version: read.version + 1,
+      updatedAt: '2026-12-04T19:00:00.000Z',
+    });
+    expect(read.active).toBe(true);
+    expect(await store.get('race-2')).toMatchObject({
+      active: true,
+      helpCenterUserIds: { [HC1]: '1' },
+    });
   });
 
   it('creates a record keyed by the IdP id when none exists; a later lookup by that id finds the links', async () => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
@@ -178,6 +180,31 @@ describe('graph-user checks in the worker', () => {
     expect(helpCenter.calls).toEqual([]);
   });
 
+  // A guest's UPN is no mailbox; a member's UPN can be a routable address other than their mail.
+  it.each([
+    ['a guest UPN', 'bk_contoso.com#EXT#@fabrikam.onmicrosoft.com'],
+    ['a UPN that is an address too', 'bk@contoso.onmicrosoft.com'],
+  ])('prefers mail over the UPN for the email (%s)', async (_, upn) => {
+    const USER = '5b0e8f1a-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+    standin.setUsers([
+      ...USERS,
+      { id: USER, accountEnabled: false, userPrincipalName: upn, mail: 'Bonnie.K@Contoso.com' },
+    ]);
+    const { deps, helpCenter } = setup();
+    helpCenter.users.push(
+      { id: '1004', email: 'bonnie.k@contoso.com', helpCenterId: HC, groupIds: ['g1'] },
+      { id: '1005', email: 'bk@contoso.onmicrosoft.com', helpCenterId: HC, groupIds: ['g2'] },
+    );
+    const outcome = await processDeprovision(deps, check(USER), delivery());
+    expect(outcome).toMatchObject({
+      kind: 'removed',
+      reason: 'graph.users.updated.accountEnabled=false',
+    });
+    expect(helpCenter.calls).toEqual(['find bonnie.k@contoso.com', `remove ${HC} 1004`]);
+    expect(groupsOf(helpCenter, '1004')).toEqual([]);
+    expect(groupsOf(helpCenter, '1005')).toEqual(['g2']);
+  });
+
   it('treats a 404 as deleted and deprovisions by object id', async () => {
     const { deps, identityStore, helpCenter } = setup();
     await identityStore.put({
@@ -296,7 +323,18 @@ describe('graph-delta resync in the worker', () => {
       deltaLink: `${standin.url}/users/delta?$deltatoken=bm90LWEtdG9rZW4`,
       version: 4,
     };
+    const before = standin.state().calls.length;
     const outcome = await processDeprovision(deps, resync('i'), delivery());
+    const calls = standin
+      .state()
+      .calls.slice(before)
+      .filter((c) => c.path.startsWith('/v1.0/'));
+    // The stored link was tried first and Graph answered 410; then a new round began.
+    expect(calls[0]).toEqual({ method: 'GET', path: '/v1.0/users/delta', status: 410 });
+    expect(calls.slice(1).length).toBeGreaterThanOrEqual(1);
+    expect(calls.slice(1).every((c) => c.path === '/v1.0/users/delta' && c.status === 200)).toBe(
+      true,
+    );
     expect(outcome).toMatchObject({
       kind: 'no-op',
       reason: expect.stringMatching(/^initial sync/),
@@ -307,14 +345,30 @@ describe('graph-delta resync in the worker', () => {
 
   it('never follows a stored link to another host (the token would go there)', async () => {
     const { deps, deadLetters, state } = setup();
-    state.delta = {
-      deltaLink: 'https://attacker.example/v1.0/users/delta?$deltatoken=x',
-      version: 1,
-    };
-    const outcome = await processDeprovision(deps, resync('j'), delivery());
-    expect(outcome.kind).toBe('dead-lettered');
-    expect(deadLetters.records[0]?.failure.kind).toBe('config');
-    expect(standin.state().calls.some((c) => c.path.includes('attacker'))).toBe(false);
+    // The "attacker": another local server (another port), recording whatever reaches it.
+    const received: { url: string | undefined; authorization: string | undefined }[] = [];
+    const attacker = createServer((req, res) => {
+      received.push({ url: req.url, authorization: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ value: [], '@odata.deltaLink': 'x' }));
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = attacker.address() as AddressInfo;
+      expect(port).not.toBe(standin.port);
+      state.delta = {
+        deltaLink: `http://127.0.0.1:${port}/v1.0/users/delta?$deltatoken=x`,
+        version: 1,
+      };
+      const outcome = await processDeprovision(deps, resync('j'), delivery());
+      expect(outcome.kind).toBe('dead-lettered');
+      expect(deadLetters.records[0]?.failure.kind).toBe('config');
+      expect(received.filter((r) => r.authorization !== undefined)).toEqual([]);
+      expect(received).toEqual([]);
+      expect(state.delta.version).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => attacker.close(() => resolve()));
+    }
   });
 
   it('is retried by the queue when Graph throttles a page', async () => {

@@ -151,12 +151,19 @@ describe('portal access removal against the sandbox Help Center', () => {
       ).toHaveLength(2);
       expect((await h.userDetails(ALICE_A)).status).toBe('DELETED');
       // Each group removal came before that user's portal removal; no group was deleted.
-      const index = (p: string) => s.calls.findIndex((c) => c.path.startsWith(p));
-      expect(index(`/api/v1/portalUsers/${ALICE_A}`)).toBeGreaterThan(
-        dialect === 'user-groups-delete'
-          ? index(`/api/v1/helpcenter/${HC_A}/users/${ALICE_A}/groups`)
-          : index(`/api/v1/users/${ALICE_A}/groups/dissociate`),
-      );
+      const index = (p: string, method: string) =>
+        s.calls.findIndex((c) => c.method === method && c.path.startsWith(p));
+      for (const [hc, user] of [
+        [HC_A, ALICE_A],
+        [HC_B, ALICE_B],
+      ] as const) {
+        const groupRemoval =
+          dialect === 'user-groups-delete'
+            ? index(`/api/v1/helpcenter/${hc}/users/${user}/groups`, 'DELETE')
+            : index(`/api/v1/users/${user}/groups/dissociate`, 'POST');
+        expect(groupRemoval).toBeGreaterThanOrEqual(0);
+        expect(index(`/api/v1/portalUsers/${user}`, 'POST')).toBeGreaterThan(groupRemoval);
+      }
       expect(s.groups).toHaveLength(3);
       expect(h.deadLetters.records).toEqual([]);
     },
@@ -211,15 +218,30 @@ describe('portal access removal against the sandbox Help Center', () => {
     expect((await processDeprovision(h.deps, request, delivery())).kind).toBe('dead-lettered');
     expect((await h.state()).users.find((u) => u.id === ALICE_A)?.groupIds).toEqual([]);
     // Redriven with the same requestId (a failure never completes the idempotency record).
+    const callsBefore = (await h.state()).calls.length;
     const redriven = await processDeprovision(h.deps, request, delivery());
     expect(redriven).toMatchObject({
       kind: 'removed',
       duplicate: false,
       removals: [
-        { helpCenterId: HC_A, outcome: 'removed', portalAccess: 'removed' },
-        { helpCenterId: HC_B, outcome: 'removed', portalAccess: 'removed' },
+        { helpCenterId: HC_A, outcome: 'removed', groupIds: [], portalAccess: 'removed' },
+        { helpCenterId: HC_B, outcome: 'removed', groupIds: [], portalAccess: 'removed' },
       ],
     });
+    // The redrive found no group left: no group removal was sent, let alone answered 204.
+    const redriveCalls = (await h.state()).calls.slice(callsBefore);
+    expect(redriveCalls.filter((c) => c.path.includes('/groups') && c.method !== 'GET')).toEqual(
+      [],
+    );
+    expect(
+      redriveCalls
+        .filter((c) => c.path.startsWith('/api/v1/portalUsers/'))
+        .map((c) => `${c.method} ${c.path} ${c.status}`)
+        .sort(),
+    ).toEqual([
+      `POST /api/v1/portalUsers/${ALICE_A}/removeUser 204`,
+      `POST /api/v1/portalUsers/${ALICE_B}/removeUser 204`,
+    ]);
     expect((await h.userDetails(ALICE_A)).status).toBe('DELETED');
     expect((await h.userDetails(ALICE_B)).status).toBe('DELETED');
   });

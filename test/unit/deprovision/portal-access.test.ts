@@ -98,6 +98,8 @@ describe('processDeprovision with portal access removal on', () => {
     });
     const hc1 = helpCenter.calls.filter((c) => c.includes(HC1));
     expect(hc1).toEqual([`remove ${HC1} 1001`, `portal ${HC1} 1001`]);
+    const hc2 = helpCenter.calls.filter((c) => c.includes(HC2));
+    expect(hc2).toEqual([`remove ${HC2} 2001`, `portal ${HC2} 2001`]);
     expect(statusOf(helpCenter, '1001')).toBe('DELETED');
     expect(statusOf(helpCenter, '2001')).toBe('DELETED');
     const finished = lines.find((l) => l.message === 'deprovision finished');
@@ -186,14 +188,26 @@ describe('processDeprovision with portal access removal on', () => {
     expect(helpCenter.users.find((u) => u.id === '1001')?.groupIds).toEqual([]);
 
     // The redrive: same requestId, the groups are already gone (no-op), the portal call succeeds.
+    const callsBefore = helpCenter.calls.length;
     const redriven = await processDeprovision(deps, request({ helpCenterIds: [HC1] }), delivery());
     expect(redriven).toMatchObject({
       kind: 'removed',
       duplicate: false,
       removals: [
-        { helpCenterId: HC1, userId: '1001', outcome: 'removed', portalAccess: 'removed' },
+        {
+          helpCenterId: HC1,
+          userId: '1001',
+          outcome: 'removed',
+          groupIds: [],
+          portalAccess: 'removed',
+        },
       ],
     });
+    expect(redriven.kind === 'removed' && redriven.removals.map((r) => r.groupIds)).toEqual([[]]);
+    expect(helpCenter.calls.slice(callsBefore).filter((c) => c.includes(HC1))).toEqual([
+      `remove ${HC1} 1001`,
+      `portal ${HC1} 1001`,
+    ]);
     expect(statusOf(helpCenter, '1001')).toBe('DELETED');
     // A third delivery is a duplicate of a completed request: nothing is called again.
     const before = helpCenter.calls.length;

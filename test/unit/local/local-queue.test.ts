@@ -92,10 +92,16 @@ describe('LocalQueue', () => {
       return { batchItemFailures: [] };
     });
     queue.ackStarted();
-    await queue.send(['a', 'b', 'c', 'd', 'e'].map(request));
-    await until(() => running === 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await queue.send(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map(request));
+    // While the ack is open: each invocation is released only once it is the only one running,
+    // and the next starts alone (three in turn, no sleeping).
+    for (let i = 0; i < 3; i += 1) {
+      await until(() => releases.length === 1 && running === 1);
+      releases.shift()?.();
+    }
+    await until(() => releases.length === 1 && running === 1);
     expect(most).toBe(1);
+    expect(queue.depth).toBe(5);
     queue.ackFinished();
     await until(() => running === 4);
     for (const release of releases.splice(0)) release();
