@@ -200,8 +200,10 @@ export class StackResources {
         const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
         await this.sqs.send(new DeleteQueueCommand({ QueueUrl }));
       } else {
+        // DeleteSecret without recovery answers success for a missing secret: look it up first.
+        const { ARN } = await this.secrets.send(new DescribeSecretCommand({ SecretId: name }));
         await this.secrets.send(
-          new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }),
+          new DeleteSecretCommand({ SecretId: ARN, ForceDeleteWithoutRecovery: true }),
         );
       }
       return true;
