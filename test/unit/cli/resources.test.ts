@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/run-cli.ts';
+import { ROOT, runCli } from '../../helpers/run-cli.ts';
 
 /**
  * `resources create|delete` makes resources on moto or LocalStack only: without AWS_ENDPOINT_URL
@@ -41,5 +43,27 @@ describe('CLI resources', () => {
     });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('--prefix must be letters, digits and dashes');
+  });
+});
+
+describe('CLI and aws-cdk-lib (a devDependency)', () => {
+  const files = (readdirSync(join(ROOT, 'cli'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts') || f.endsWith('.mjs'))
+    .map((f) => relative(ROOT, join(ROOT, 'cli', f)));
+
+  it('only cli/stack-resources.ts imports aws-cdk-lib or infra/, and resources loads it lazily', () => {
+    const importers = files.filter((f) =>
+      /from '(?:aws-cdk-lib|constructs|cdk-nag|\.\.\/infra\/)/.test(
+        readFileSync(join(ROOT, f), 'utf8'),
+      ),
+    );
+    expect(importers).toEqual(['cli/stack-resources.ts']);
+    const staticImporters = files.filter((f) =>
+      /from '(?:\.\.?\/)+(?:cli\/)?stack-resources\.ts'/.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
+    expect(staticImporters).toEqual([]);
+    expect(readFileSync(join(ROOT, 'cli/commands/resources.ts'), 'utf8')).toContain(
+      "await import('../stack-resources.ts')",
+    );
   });
 });
