@@ -4,6 +4,7 @@ import { deprovisionCommand } from './commands/deprovision.ts';
 import { DLQ_HELP, dlqCommand } from './commands/dlq.ts';
 import { identitiesCommand } from './commands/identities.ts';
 import { preflightCommand } from './commands/preflight.ts';
+import { resourcesCommand } from './commands/resources.ts';
 import { statusCommand } from './commands/status.ts';
 import { type Io, processIo } from './output.ts';
 
@@ -22,6 +23,10 @@ const COMMANDS: Record<string, Command> = {
   preflight: {
     run: preflightCommand,
     summary: 'check resources, secrets, token, org id and help centers (pass/fail, fix)',
+  },
+  resources: {
+    run: resourcesCommand,
+    summary: "create/delete the stack's queues, tables, secrets on moto or LocalStack",
   },
   status: { run: statusCommand, summary: 'queue and dead-letter depth, guard, token age' },
 };
