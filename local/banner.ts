@@ -73,7 +73,9 @@ export function banner(config: LocalConfig, service: LocalService): string {
     ...(service.sandbox
       ? [`then watch her leave every group:  curl -sS ${service.sandbox.url}/_sandbox/state`, '']
       : []),
-    'Ctrl-C finishes the requests in flight and exits; queued work stays in the journal for the next start.',
+    config.mode === 'local'
+      ? 'Ctrl-C finishes the requests in flight and exits; queued work stays in the journal for the next start.'
+      : 'Ctrl-C finishes the requests in flight and exits; queued work stays in the SQS work queue.',
     '',
   );
   return lines.join('\n');

@@ -80,7 +80,7 @@ export async function deprovisionCommand(argv: readonly string[], io: Io): Promi
         printFailure(io, values.json, who, {
           kind: 'ambiguous',
           message: `${error.message}: not acting on an ambiguous match`,
-          hint: 'link the right user with `identities link`',
+          hint: `candidates ${error.candidateUserIds.join(', ')}: remove the duplicate in Zoho Desk, or link the right one with \`identities link ${who} --help-center ${error.helpCenterId} --user <id>\` (stop npm start first: it owns the local identity file)`,
         });
         return 1;
       }
@@ -203,7 +203,7 @@ function report(
           ? 'no group (it is in none)'
           : `groups ${names.join(', ')}`;
     io.out(
-      `${verb} user ${p.userId} (${r.subject}) from ${groups} in help center ${p.helpCenterId}${r.portalAccess ? ', then their portal access (POST /api/v1/portalUsers/{id}/removeUser)' : ''}`,
+      `${verb} user ${p.userId} (${r.subject}) from ${groups} in help center ${p.helpCenterId}${r.portalAccess ? `, then their portal access (POST /api/v1/portalUsers/${p.userId}/removeUser)` : ''}`,
     );
   }
   io.out(

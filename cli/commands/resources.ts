@@ -110,8 +110,9 @@ export async function resourcesCommand(argv: readonly string[], io: Io): Promise
   if (action === 'delete') {
     const outcomes = await StackResources.delete(synthesized, { prefix });
     if (values.json) io.out(JSON.stringify({ resources: outcomes }, null, 2));
+    // The table goes to stderr, as `create`'s does (stdout is for what scripts read).
     else
-      io.out(
+      io.err(
         table(
           ['STATUS', 'TYPE', 'NAME'],
           outcomes.map((o) => [o.status, o.type, o.name]),
@@ -173,7 +174,7 @@ export async function resourcesCommand(argv: readonly string[], io: Io): Promise
       ),
     );
     io.err(
-      `# Set these in your shell: eval "$(npx helpcenter-deprovisioner resources create${prefix === DEFAULT_RESOURCE_PREFIX ? '' : ` --prefix ${prefix}`})"`,
+      `# Set these in your shell: eval "$(AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL ?? ''} npx helpcenter-deprovisioner resources create${prefix === DEFAULT_RESOURCE_PREFIX ? '' : ` --prefix ${prefix}`})"`,
     );
     for (const [name, value] of Object.entries(env)) io.out(`export ${name}=${shellQuote(value)}`);
   }

@@ -57,7 +57,7 @@ describe('CLI deprovision against npm start', () => {
     });
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(
-      `would remove user ${ALICE.hc1} (alice@example.com) from groups Beta Program, Support Insiders in help center 7001000000000001, then their portal access (POST /api/v1/portalUsers/{id}/removeUser)`,
+      `would remove user ${ALICE.hc1} (alice@example.com) from groups Beta Program, Support Insiders in help center 7001000000000001, then their portal access (POST /api/v1/portalUsers/${ALICE.hc1}/removeUser)`,
     );
     const json = await runCli(['deprovision', 'alice@example.com', '--dry-run', '--json'], {
       ...env,
@@ -75,7 +75,9 @@ describe('CLI deprovision against npm start', () => {
     const text = await runCli(['deprovision', 'shared.mailbox@example.com', '--dry-run'], env);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^Failed \(ambiguous\): .*not acting on an ambiguous match/m);
-    expect(text.stdout).toMatch(/^hint: link the right user with `identities link`/m);
+    expect(text.stdout).toMatch(
+      /^hint: candidates 7001000000118006, 7001000000118007: .*`identities link shared\.mailbox@example\.com --help-center 7001000000000001 --user <id>`/m,
+    );
     const json = await runCli(['deprovision', 'shared.mailbox@example.com', '--json'], env);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
