@@ -312,31 +312,10 @@ export function createGraphApi(options: GraphApiOptions) {
       );
     }
     const select = query.get('$select');
-    const wanted = select
-      ? select
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean)
-      : DEFAULT_USER_PROPERTIES;
-    const full: Record<string, unknown> = {
-      businessPhones: [],
-      givenName: null,
-      jobTitle: null,
-      mobilePhone: null,
-      officeLocation: null,
-      preferredLanguage: null,
-      surname: null,
-      ...user,
-      displayName: user.displayName ?? null,
-      mail: user.mail ?? null,
-    };
     const body: Record<string, unknown> = {
       '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users(${select ?? ''})/$entity`,
+      ...selectView(user, select),
     };
-    for (const name of wanted) {
-      const property = Object.keys(full).find((k) => k.toLowerCase() === name.toLowerCase());
-      if (property !== undefined) body[property] = full[property];
-    }
     return { status: 200, body };
   };
 
