@@ -1,9 +1,16 @@
-import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomDeprovisionDetailSchema } from '#core/intake/eventbridge/normalise.ts';
-import { killGroup, ROOT, type Running, sandboxState, startService, until } from './service.ts';
+import {
+  bash,
+  killGroup,
+  ROOT,
+  type Running,
+  sandboxState,
+  startService,
+  until,
+} from './service.ts';
 
 const REMOVED = {
   scimEntra: '7001000000118005',
@@ -12,18 +19,6 @@ const REMOVED = {
   signedWebhook: '7001000000118001',
   signedWebhookSecondHelpCenter: '7001000000218001',
 };
-
-function bash(script: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: ROOT });
-  let output = '';
-  child.stdout.on('data', (c) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c) => {
-    output += c.toString();
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
-}
 
 describe('local/examples/README.md, run word for word against npm start', () => {
   let running: Running;

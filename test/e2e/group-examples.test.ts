@@ -1,10 +1,17 @@
-import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { CustomDeprovisionDetailSchema } from '#core/intake/eventbridge/normalise.ts';
-import { killGroup, ROOT, type Running, sandboxState, startService, until } from './service.ts';
+import {
+  bash,
+  killGroup,
+  ROOT,
+  type Running,
+  sandboxState,
+  startService,
+  until,
+} from './service.ts';
 
 /**
  * The group-level section of local/examples/README.md (```bash group-mapping blocks), run word for
@@ -16,18 +23,6 @@ const ALICE_HC1 = '7001000000118001';
 const ALICE_HC2 = '7001000000218001';
 const BOB = '7001000000118002';
 const DAVE = '7001000000218004';
-
-function bash(script: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: ROOT });
-  let output = '';
-  child.stdout.on('data', (c) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c) => {
-    output += c.toString();
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
-}
 
 describe('local/examples/README.md group-level examples, run word for word against npm start', () => {
   let running: Running;

@@ -137,3 +137,16 @@ export async function runToExit(
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, output };
 }
+
+/** Runs a README shell block as a user would (bash, `-eo pipefail`, from the repository root). */
+export function bash(script: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: ROOT });
+  let output = '';
+  child.stdout.on('data', (c) => {
+    output += c.toString();
+  });
+  child.stderr.on('data', (c) => {
+    output += c.toString();
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+}
