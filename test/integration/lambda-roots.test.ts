@@ -85,16 +85,23 @@ afterAll(async () => {
   await resources.cleanup();
 });
 
+/** The worker root's environment on this test's resources (a fresh token, so no refresh is asked). */
+async function workerEnv(dlqUrl: string): Promise<Record<string, string>> {
+  return {
+    [ENV.DEAD_LETTER_QUEUE_URL]: dlqUrl,
+    [ENV.ZOHO_OAUTH_SECRET_ARN]: oauthSecretId,
+    [ENV.ZOHO_TOKEN_SECRET_ARN]: await tokenSecretWithFreshToken(),
+    [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: 'it-roots-token-refresher',
+    [ENV.IDENTITY_TABLE_NAME]: await resources.identityTable(),
+    [ENV.IDEMPOTENCY_TABLE_NAME]: await resources.idempotencyTable(),
+  };
+}
+
 describe('worker Lambda root (functions/worker/compose.ts)', () => {
   it('builds from a complete env and removes a delivered user through its real adapters', async () => {
     const { dlqUrl } = await resources.workQueueWithDlq(5);
     const handler = await buildWorkerFromEnv({
-      [ENV.DEAD_LETTER_QUEUE_URL]: dlqUrl,
-      [ENV.ZOHO_OAUTH_SECRET_ARN]: oauthSecretId,
-      [ENV.ZOHO_TOKEN_SECRET_ARN]: await tokenSecretWithFreshToken(),
-      [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: 'it-roots-token-refresher',
-      [ENV.IDENTITY_TABLE_NAME]: await resources.identityTable(),
-      [ENV.IDEMPOTENCY_TABLE_NAME]: await resources.idempotencyTable(),
+      ...(await workerEnv(dlqUrl)),
       [ENV.HELPCENTER_BASE_URL]: sandbox.url,
       [ENV.HELPCENTER_TIMEOUT_MS]: '3000',
     });
@@ -122,12 +129,7 @@ describe('worker Lambda root: SQS loaded on first use', () => {
   it('dead-letters a request that failed on its last receive through the SQS client it loads then', async () => {
     const { dlqUrl } = await resources.workQueueWithDlq(5);
     const handler = await buildWorkerFromEnv({
-      [ENV.DEAD_LETTER_QUEUE_URL]: dlqUrl,
-      [ENV.ZOHO_OAUTH_SECRET_ARN]: oauthSecretId,
-      [ENV.ZOHO_TOKEN_SECRET_ARN]: await tokenSecretWithFreshToken(),
-      [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: 'it-roots-token-refresher',
-      [ENV.IDENTITY_TABLE_NAME]: await resources.identityTable(),
-      [ENV.IDEMPOTENCY_TABLE_NAME]: await resources.idempotencyTable(),
+      ...(await workerEnv(dlqUrl)),
       // Nothing listens there: a transient failure, final on the only receive allowed.
       [ENV.HELPCENTER_BASE_URL]: 'http://127.0.0.1:9',
       [ENV.HELPCENTER_TIMEOUT_MS]: '3000',
