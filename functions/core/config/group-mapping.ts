@@ -97,9 +97,17 @@ export function mappedScope(
   idpGroupId: string,
 ): GroupScope | undefined {
   const entry = mapping?.get(idpGroupId);
-  if (!entry) return undefined;
-  const { helpCenterId, groupId } = entry;
-  return { kind: 'group', idpGroupId: entry.idpGroupId, helpCenterId, groupId };
+  return entry ? scopeOf(entry) : undefined;
+}
+
+/** The group-level scope of one mapping entry (that membership and nothing else). */
+export function scopeOf(entry: {
+  idpGroupId: string;
+  helpCenterId: string;
+  groupId: string;
+}): GroupScope {
+  const { idpGroupId, helpCenterId, groupId } = entry;
+  return { kind: 'group', idpGroupId, helpCenterId, groupId };
 }
 
 /** One line per entry, for the banner and preflight. */

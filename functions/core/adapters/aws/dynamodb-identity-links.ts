@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, translateAwsError } from '#core/adapters/aws/aws-errors.ts';
+import { toItem } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import type { IdentityLinkWriter, IdentityRecord } from '#core/ports/identity-store.ts';
 
@@ -27,7 +28,7 @@ export class DynamoDbIdentityLinks implements IdentityLinkWriter {
       c.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: withLowerCaseKeys(record),
+          Item: toItem(record),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),
@@ -82,17 +83,4 @@ export class DynamoDbIdentityLinks implements IdentityLinkWriter {
       throw translateAwsError(error, `Identity store ${operation}`);
     }
   }
-}
-
-/** The lower-cased copies the case-insensitive indexes key on, as DynamoDbIdentityStore writes them. */
-function withLowerCaseKeys(record: IdentityRecord): Record<string, unknown> {
-  return {
-    ...record,
-    ...(record.userName
-      ? { [IDENTITY_TABLE.indexes.userName.attribute]: record.userName.toLowerCase() }
-      : {}),
-    ...(record.email
-      ? { [IDENTITY_TABLE.indexes.email.attribute]: record.email.toLowerCase() }
-      : {}),
-  };
 }

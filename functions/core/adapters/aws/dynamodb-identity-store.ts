@@ -18,7 +18,7 @@ const EMAIL_LOWER = IDENTITY_TABLE.indexes.email.attribute;
 const PK = IDENTITY_TABLE.partitionKey;
 
 /** Lower-cased copies the case-insensitive indexes key on; written on put, dropped on read. */
-function toItem(record: IdentityRecord): Record<string, unknown> {
+export function toItem(record: IdentityRecord): Record<string, unknown> {
   return {
     ...record,
     ...(record.userName ? { [USER_NAME_LOWER]: record.userName.toLowerCase() } : {}),

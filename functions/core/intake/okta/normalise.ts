@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { GroupMapping } from '#core/config/group-mapping.ts';
+import { type GroupMapping, mappedScope } from '#core/config/group-mapping.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -152,14 +152,7 @@ function mappedGroupScope(
   options: OktaNormaliseOptions,
 ): GroupScope | undefined {
   const groups = (event.target ?? []).filter((t) => t.type === 'UserGroup');
-  const entry = groups.length === 1 ? options.groupMapping?.get(groups[0]?.id ?? '') : undefined;
-  if (!entry) return undefined;
-  return {
-    kind: 'group',
-    idpGroupId: entry.idpGroupId,
-    helpCenterId: entry.helpCenterId,
-    groupId: entry.groupId,
-  };
+  return groups.length === 1 ? mappedScope(options.groupMapping, groups[0]?.id ?? '') : undefined;
 }
 
 function fits(schema: z.ZodType<string>, value: string | null | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GroupMapping, GroupMappingEntry } from '#core/config/group-mapping.ts';
+import { type GroupMapping, type GroupMappingEntry, scopeOf } from '#core/config/group-mapping.ts';
 import {
   boundedText,
   DEPROVISION_REQUEST_SCHEMA_VERSION,
@@ -233,12 +233,7 @@ export async function patchScimGroup(
       reason: 'scim.group.remove-member',
       occurredAt: now.toISOString(),
       receivedAt: now.toISOString(),
-      scope: {
-        kind: 'group',
-        idpGroupId: entry.idpGroupId,
-        helpCenterId: entry.helpCenterId,
-        groupId: entry.groupId,
-      },
+      scope: scopeOf(entry),
     });
     if (request.success) requests.push(request.data);
   }
