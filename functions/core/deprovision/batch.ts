@@ -8,7 +8,7 @@ import {
   processDeprovision,
   QuotaWaitError,
 } from '#core/deprovision/process-deprovision.ts';
-import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
+import { DeprovisionRequestSchema, isGraphMaintenance } from '#core/domain/deprovision-request.ts';
 import { ValidationError } from '#core/domain/errors.ts';
 import { type MetricsSink, noMetrics } from '#core/ports/metrics.ts';
 
@@ -83,8 +83,7 @@ export function createRecordHandler(deps: WorkerDeps) {
         metrics.count(QUOTA_METRIC);
       }
       // A resync or a reauthorization that failed for good: notifications may be missing.
-      const lifecycle = parsed.data.check !== undefined && parsed.data.check.kind !== 'graph-user';
-      if (outcome.kind === 'dead-lettered' && lifecycle) {
+      if (outcome.kind === 'dead-lettered' && isGraphMaintenance(parsed.data)) {
         metrics.count(METRIC.GRAPH_LIFECYCLE_ACTION_FAILED);
       }
       return outcome;

@@ -6,7 +6,11 @@ import { type DirectoryCache, mapSubject } from '#core/deprovision/map-subject.t
 import { attemptGroupRemoval, isGroupLevel } from '#core/deprovision/process-group-removal.ts';
 import { type OnRetry, type RetryPolicy, withRetries } from '#core/deprovision/retry.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
-import { type DeprovisionRequest, subjectLogId } from '#core/domain/deprovision-request.ts';
+import {
+  type DeprovisionRequest,
+  isGraphMaintenance,
+  subjectLogId,
+} from '#core/domain/deprovision-request.ts';
 import {
   classifyFailure,
   type FailureKind,
@@ -166,8 +170,7 @@ export async function processDeprovision(
     // Checked on every receive (admission is per requestId, so a retry is not counted twice and a
     // guard that failed on the first receive is not skipped on the next).
     // A delta resync or a reauthorization removes nobody itself (a resync's requests each pass it).
-    const removes = request.check === undefined || request.check.kind === 'graph-user';
-    if (!delivery.guardReleased && removes) {
+    if (!delivery.guardReleased && !isGraphMaintenance(request)) {
       if (!(await withRetries(deps.retry, () => deps.guard.admit(request.requestId), onRetry))) {
         throw new HeldError('Guard tripped: too many deprovisions in the window', {
           hint: 'a mass deactivation may be under way: check the IdP, then redrive with failureKind=held to release',

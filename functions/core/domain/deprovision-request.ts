@@ -143,6 +143,15 @@ export const GraphCheckSchema = z.discriminatedUnion('kind', [
 export type GraphCheck = z.infer<typeof GraphCheckSchema>;
 
 /**
+ * A Graph delta resync or subscription reauthorization: maintenance that removes nobody itself
+ * (a resync's own requests are separate), so the guard does not count it and its failure is a
+ * lifecycle failure.
+ */
+export function isGraphMaintenance(request: { check?: GraphCheck }): boolean {
+  return request.check !== undefined && request.check.kind !== 'graph-user';
+}
+
+/**
  * The request id of "Entra account `userId` was deleted", shared by the `deleted` notification and
  * the delta resync (`@removed`), so whichever arrives second is a duplicate.
  */
