@@ -4,6 +4,7 @@ import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
   DeprovisionRequestSchema,
+  fits,
   graphDeletedRequestId,
   looksLikeEmail,
   type Subject,
@@ -61,15 +62,6 @@ export function subjectFromGraphUser(userId: string, user: GraphUserLike): Subje
     mail && looksLikeEmail(mail) ? mail : upn && looksLikeEmail(upn) ? upn : undefined,
   );
   return { idpUserId: userId, ...(upn ? { login: upn } : {}), ...(email ? { email } : {}) };
-}
-
-function fits(
-  schema: { safeParse(value: unknown): { success: boolean; data?: string } },
-  value: string | null | undefined,
-): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
 }
 
 function requireGraph(deps: GraphCheckDeps): GraphWorkerDeps {

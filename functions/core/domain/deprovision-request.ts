@@ -201,6 +201,16 @@ export const DeprovisionRequestSchema = z
   .strict();
 export type DeprovisionRequest = z.infer<typeof DeprovisionRequestSchema>;
 
+/** `value` as `schema` normalises it, or undefined when it does not fit (intake keeps what fits). */
+export function fits<T>(
+  schema: { safeParse(value: unknown): { success: boolean; data?: T } },
+  value: unknown,
+): T | undefined {
+  if (value === null || value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** Returns the most useful id to log for a subject (never the email). */
 export function subjectLogId(subject: Subject): string {
   return subject.idpUserId ?? subject.externalId ?? subject.login ?? '(email only)';

@@ -4,6 +4,7 @@ import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
   DeprovisionRequestSchema,
+  fits,
   type GroupScope,
   looksLikeEmail,
   SubjectFieldSchemas,
@@ -153,10 +154,4 @@ function mappedGroupScope(
 ): GroupScope | undefined {
   const groups = (event.target ?? []).filter((t) => t.type === 'UserGroup');
   return groups.length === 1 ? mappedScope(options.groupMapping, groups[0]?.id ?? '') : undefined;
-}
-
-function fits(schema: z.ZodType<string>, value: string | null | undefined): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
 }

@@ -5,6 +5,7 @@ import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
   DeprovisionRequestSchema,
+  fits,
   SUBJECT_ID_MAX_LENGTH,
 } from '#core/domain/deprovision-request.ts';
 import { scimBadRequest, scimNotFound } from '#core/intake/scim/errors.ts';
@@ -48,8 +49,7 @@ export interface PushedGroup {
 
 /** The trimmed text `value` holds, when it fits the request limits. */
 function fitText(value: unknown): string | undefined {
-  const parsed = text.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  return fits(text, value);
 }
 
 /** The id issued for a pushed group (stable for the same displayName and externalId). */
