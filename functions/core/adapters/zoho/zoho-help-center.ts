@@ -111,17 +111,6 @@ const GroupRowSchema = z.looseObject({
     .optional(),
 });
 const GroupsResponseSchema = z.object({ data: z.array(GroupRowSchema) });
-const HelpCenterGroupsResponseSchema = z.object({
-  data: z.array(
-    z.looseObject({
-      id: ZohoGroupRowShape.id.transform(String),
-      name: z.string().nullish(),
-      helpCenterId: ZohoGroupRowShape.helpCenterId
-        .transform((v) => (v == null ? '' : String(v)))
-        .optional(),
-    }),
-  ),
-});
 
 /** deleteGroupsFromUsers results: the error code is nested under each result's `errors`. */
 const DissociateResponseSchema = z.object({
@@ -352,22 +341,16 @@ export class ZohoHelpCenterClient implements HelpCenter, PortalAccess {
    */
   async listHelpCenterGroups(helpCenterId: string): Promise<HelpCenterGroup[]> {
     this.assertConfigured(helpCenterId);
-    const groups: HelpCenterGroup[] = [];
-    for (let page = 0; page < MAX_GROUP_PAGES; page += 1) {
-      const from = ZOHO_FIRST_INDEX + page * LOOKUP_PAGE_SIZE;
-      const res = await this.send(buildListHelpCenterGroups(helpCenterId, from));
-      const data =
-        res.status === 204
-          ? []
-          : parseBody(HelpCenterGroupsResponseSchema, res, 'getHelpCenterGroupList').data;
-      for (const g of data) {
-        groups.push({
-          id: g.id,
-          helpCenterId: g.helpCenterId || helpCenterId,
-          ...(g.name ? { name: g.name } : {}),
-        });
-      }
-      if (data.length < LOOKUP_PAGE_SIZE) return groups;
+    const read = await this.readGroupPages(
+      (from) => buildListHelpCenterGroups(helpCenterId, from),
+      'getHelpCenterGroupList',
+    );
+    if (read) {
+      return read.rows.map((g) => ({
+        id: g.id,
+        helpCenterId: g.helpCenterId || helpCenterId,
+        ...(g.name ? { name: g.name } : {}),
+      }));
     }
     throw new PermanentError(
       `Help center ${helpCenterId} has more than ${MAX_GROUP_PAGES * LOOKUP_PAGE_SIZE} groups`,
@@ -448,28 +431,22 @@ export class ZohoHelpCenterClient implements HelpCenter, PortalAccess {
     helpCenterId?: string,
     calls?: { count: number },
   ): Promise<{ status: number; groups: HelpCenterGroup[] }> {
-    const groups: HelpCenterGroup[] = [];
-    let status = 0;
-    for (let page = 0; page < MAX_GROUP_PAGES; page += 1) {
-      const from = ZOHO_FIRST_INDEX + page * LOOKUP_PAGE_SIZE;
-      const res = await this.send(
+    const read = await this.readGroupPages(
+      (from) =>
         buildListUserGroups(userId, {
           from,
           ...(helpCenterId !== undefined ? { helpCenterId } : {}),
         }),
-        calls,
-      );
-      status = res.status;
-      const data =
-        res.status === 204 ? [] : parseBody(GroupsResponseSchema, res, 'getUserGroups').data;
-      for (const g of data) {
-        groups.push({
-          id: g.id,
-          helpCenterId: g.helpCenterId ?? '',
-          ...(g.name ? { name: g.name } : {}),
-        });
-      }
-      if (data.length < LOOKUP_PAGE_SIZE) return { status, groups };
+      'getUserGroups',
+      calls,
+    );
+    if (read) {
+      const groups = read.rows.map((g) => ({
+        id: g.id,
+        helpCenterId: g.helpCenterId ?? '',
+        ...(g.name ? { name: g.name } : {}),
+      }));
+      return { status: read.status, groups };
     }
     throw new PermanentError(
       `User ${userId} is in more than ${MAX_GROUP_PAGES * LOOKUP_PAGE_SIZE} groups`,
@@ -479,6 +456,25 @@ export class ZohoHelpCenterClient implements HelpCenter, PortalAccess {
         hint: 'remove the user from some groups in Zoho Desk, then redrive',
       },
     );
+  }
+
+  /**
+   * Reads a paged group list (1-based, step 50) until a short page: the rows and the last status,
+   * or undefined when MAX_GROUP_PAGES pages were all full (the caller says what is too many).
+   */
+  private async readGroupPages(
+    build: (from: number) => HelpCenterRequest,
+    operation: string,
+    calls?: { count: number },
+  ): Promise<{ status: number; rows: z.infer<typeof GroupRowSchema>[] } | undefined> {
+    const rows: z.infer<typeof GroupRowSchema>[] = [];
+    for (let page = 0; page < MAX_GROUP_PAGES; page += 1) {
+      const res = await this.send(build(ZOHO_FIRST_INDEX + page * LOOKUP_PAGE_SIZE), calls);
+      const data = res.status === 204 ? [] : parseBody(GroupsResponseSchema, res, operation).data;
+      rows.push(...data);
+      if (data.length < LOOKUP_PAGE_SIZE) return { status: res.status, rows };
+    }
+    return undefined;
   }
 
   private checkDissociateResults(res: Exchange, requested: string[], userId: string): void {
