@@ -70,6 +70,21 @@ export function synthesizeStack(stage: StageConfigInput = {}, stageName = 'it'):
 
 let defaultStack: SynthesizedStack | undefined;
 
+/** A template table's CreateTable input: keys, billing mode and indexes as the stack declares them. */
+function createTableInput(p: Record<string, CfnValue>): Omit<CreateTableCommandInput, 'TableName'> {
+  return {
+    AttributeDefinitions: p.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    KeySchema: p.KeySchema as CreateTableCommandInput['KeySchema'],
+    BillingMode: p.BillingMode as CreateTableCommandInput['BillingMode'],
+    ...(p.GlobalSecondaryIndexes
+      ? {
+          GlobalSecondaryIndexes:
+            p.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+        }
+      : {}),
+  };
+}
+
 /**
  * A table's CreateTable input as the default stage's template defines it (key schema, attribute
  * definitions, GSIs, billing), plus its TTL specification.
@@ -84,18 +99,7 @@ export function tableFromTemplate(which: 'identity' | 'idempotency'): {
   const p = resources[id]?.Properties ?? {};
   const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
   return {
-    input: {
-      AttributeDefinitions:
-        p.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
-      KeySchema: p.KeySchema as CreateTableCommandInput['KeySchema'],
-      BillingMode: p.BillingMode as CreateTableCommandInput['BillingMode'],
-      ...(p.GlobalSecondaryIndexes
-        ? {
-            GlobalSecondaryIndexes:
-              p.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
-          }
-        : {}),
-    },
+    input: createTableInput(p),
     ...(ttl ? { ttl } : {}),
   };
 }
@@ -260,19 +264,7 @@ export class StackResources {
 
   private async createTable(id: string, p: Record<string, CfnValue>): Promise<void> {
     const TableName = this.name(id);
-    const input: CreateTableCommandInput = {
-      TableName,
-      AttributeDefinitions:
-        p.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
-      KeySchema: p.KeySchema as CreateTableCommandInput['KeySchema'],
-      BillingMode: p.BillingMode as CreateTableCommandInput['BillingMode'],
-      ...(p.GlobalSecondaryIndexes
-        ? {
-            GlobalSecondaryIndexes:
-              p.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
-          }
-        : {}),
-    };
+    const input: CreateTableCommandInput = { TableName, ...createTableInput(p) };
     let arn: string;
     try {
       const out = await this.dynamodb.send(new CreateTableCommand(input));
