@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * Zoho Desk's published API, as far as this service uses it, written from Zoho's OpenAPI documents
@@ -18,10 +18,10 @@ export const ZOHO_MIN_SEARCH_LENGTH = 2;
 
 /** Zoho ids: `format: int64`, `pattern: ([0-9]+)` on every id in the spec. */
 export const ZOHO_ID_PATTERN = /^[0-9]{1,19}$/;
-export const ZohoIdSchema = z.string().regex(ZOHO_ID_PATTERN);
+export const ZohoIdSchema = z.string().check(z.regex(ZOHO_ID_PATTERN));
 /** Ids arrive as JSON strings or integers (`type: [string, integer]`); we keep them as strings. */
-const IdOut = z.union([z.string().regex(ZOHO_ID_PATTERN), z.number().int().nonnegative()]);
-const Nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+const IdOut = z.union([z.string().check(z.regex(ZOHO_ID_PATTERN)), z.int().check(z.nonnegative())]);
+const Nullable = <T extends z.ZodMiniType>(schema: T) => z.nullable(schema);
 
 // ---------------------------------------------------------------------------------------------
 // Errors (Common.json components.schemas.errorJson, errorDetailArr; responses.*ErrorResponse)
@@ -75,14 +75,14 @@ export const ZOHO_ERROR = {
 export const ZohoErrorDetailSchema = z.object({
   fieldName: z.string(),
   errorType: z.enum(['invalid', 'duplicate', 'missing']),
-  errorMessage: z.string().optional(),
+  errorMessage: z.optional(z.string()),
 });
 
 /** Common.json `errorJson`, plus `errors[]` of `invalidDataErrorResponse` (422). */
 export const ZohoErrorSchema = z.object({
   errorCode: z.enum(ZOHO_ERROR_CODES),
   message: z.string(),
-  errors: z.array(ZohoErrorDetailSchema).optional(),
+  errors: z.optional(z.array(ZohoErrorDetailSchema)),
 });
 export type ZohoError = z.infer<typeof ZohoErrorSchema>;
 
@@ -119,13 +119,13 @@ export type ZohoUserType = z.infer<typeof UserType>;
  */
 export const ZohoUserRowShape = {
   id: IdOut,
-  name: Nullable(z.string().max(100)),
-  photoUrl: Nullable(z.string().max(200)),
-  emailAddress: Nullable(z.string().max(100)),
+  name: Nullable(z.string().check(z.maxLength(100))),
+  photoUrl: Nullable(z.string().check(z.maxLength(200))),
+  emailAddress: Nullable(z.string().check(z.maxLength(100))),
   userType: Nullable(UserType),
   status: Nullable(UserStatus),
-  lastAccessedTime: Nullable(z.string()).optional(),
-  label: z.unknown().optional(),
+  lastAccessedTime: z.optional(Nullable(z.string())),
+  label: z.optional(z.unknown()),
 };
 export const ZohoUserRowSchema = z.strictObject(ZohoUserRowShape);
 
@@ -136,19 +136,21 @@ export const ZohoUserRowSchema = z.strictObject(ZohoUserRowShape);
  */
 export const GetUserDetailsResponseSchema = z.looseObject({
   id: IdOut,
-  name: Nullable(z.string().max(100)).optional(),
-  photoUrl: Nullable(z.string().max(200)).optional(),
-  contactId: Nullable(IdOut).optional(),
-  userType: Nullable(UserType).optional(),
-  email: Nullable(
-    z.array(
-      z.looseObject({
-        emailAddress: Nullable(z.string().max(100)),
-        isVerified: z.unknown().optional(),
-        isPrimary: z.unknown().optional(),
-      }),
+  name: z.optional(Nullable(z.string().check(z.maxLength(100)))),
+  photoUrl: z.optional(Nullable(z.string().check(z.maxLength(200)))),
+  contactId: z.optional(Nullable(IdOut)),
+  userType: z.optional(Nullable(UserType)),
+  email: z.optional(
+    Nullable(
+      z.array(
+        z.looseObject({
+          emailAddress: Nullable(z.string().check(z.maxLength(100))),
+          isVerified: z.optional(z.unknown()),
+          isPrimary: z.optional(z.unknown()),
+        }),
+      ),
     ),
-  ).optional(),
+  ),
   status: Nullable(UserStatus),
 });
 
@@ -162,16 +164,16 @@ export const PORTAL_ACCESS_REVOKED_STATUSES: readonly ZohoUserStatus[] = ['DISAB
 /** getUsers 200 (User.json components.responses.getUsersResponse): `data[]`, `count` with include=count. */
 export const GetUsersResponseSchema = z.strictObject({
   data: z.array(ZohoUserRowSchema),
-  count: z.union([z.string().regex(/^[0-9]+$/), z.number().int()]).optional(),
+  count: z.optional(z.union([z.string().check(z.regex(/^[0-9]+$/)), z.int()])),
 });
 
 /** getUserGroups row (HelpcenterGroups.json components.schemas.groupMetaResponse). */
 export const ZohoGroupRowShape = {
   id: IdOut,
-  name: Nullable(z.string().max(100)),
+  name: Nullable(z.string().check(z.maxLength(100))),
   addedTime: Nullable(z.string()),
   helpCenterId: Nullable(IdOut),
-  logoUrl: Nullable(z.string().max(200)),
+  logoUrl: Nullable(z.string().check(z.maxLength(200))),
   status: Nullable(z.enum(['ACTIVE', 'DISABLED'])),
 };
 export const ZohoGroupRowSchema = z.strictObject(ZohoGroupRowShape);
@@ -191,8 +193,8 @@ export const MassActionErrorSchema = z.strictObject({
       'SUCCESS',
     ]),
   ),
-  error: Nullable(z.string().max(100)),
-  httpCode: Nullable(z.union([z.string().regex(/^[0-9]+$/), z.number().int()])),
+  error: Nullable(z.string().check(z.maxLength(100))),
+  httpCode: Nullable(z.union([z.string().check(z.regex(/^[0-9]+$/)), z.int()])),
 });
 
 /** deleteGroupsFromUsers 200 (User.json components.responses.massActionListViewResponse). */
@@ -209,7 +211,7 @@ export const MassActionResponseSchema = z.strictObject({
 /** getAllHelpCenters row (Helpcenter.json components.schemas.helpcenterDefaultResponse, the parts we read). */
 export const HelpCenterRowSchema = z.looseObject({
   id: IdOut,
-  name: Nullable(z.string().max(200)),
+  name: Nullable(z.string().check(z.maxLength(200))),
   status: Nullable(z.enum(['ACTIVE', 'DISABLED'])),
   isDefault: Nullable(z.boolean()),
 });
@@ -223,7 +225,7 @@ export const GetAllHelpCentersResponseSchema = z.strictObject({
  */
 export const HelpCenterGroupRowSchema = z.looseObject({
   id: IdOut,
-  name: Nullable(z.string().max(100)),
+  name: Nullable(z.string().check(z.maxLength(100))),
   helpCenterId: Nullable(IdOut),
   status: Nullable(z.enum(['ACTIVE', 'DISABLED'])),
 });
@@ -239,7 +241,9 @@ export const GetHelpCenterGroupListResponseSchema = z.strictObject({
 /** HelpcenterGroups.json components.requestBodies.groupIds (deleteGroupsFromUsers). */
 export const GroupIdsBodySchema = z.strictObject({ groupIds: z.array(ZohoIdSchema) });
 /** HelpcenterGroups.json components.requestBodies.removeUserInput (deleteHCGroupUsers; minItems 1). */
-export const UserIdsBodySchema = z.strictObject({ userIds: z.array(ZohoIdSchema).min(1) });
+export const UserIdsBodySchema = z.strictObject({
+  userIds: z.array(ZohoIdSchema).check(z.minLength(1)),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Query parameters
@@ -299,9 +303,9 @@ export interface ZohoOperation {
   /** Query parameters the operation accepts (besides `orgId`, see ORG_ID_PARAMETER). */
   query: Readonly<Record<string, QueryRule>>;
   /** Request body, for operations that take one. */
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /** Success status and body schema (`null`: no body). */
-  success: { status: number; body: z.ZodType | null };
+  success: { status: number; body: z.ZodMiniType | null };
   /** One of these scopes is required (security.iam-oauth2-schema). */
   scopes: readonly string[];
   /** Documented error responses (status → Common.json response). */

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { Dispatcher } from '#core/adapters/http/transport.ts';
 import {
   DEFAULT_CONCURRENCY,
@@ -28,6 +27,7 @@ import {
   MAX_IDS_PER_REQUEST,
 } from '#core/adapters/zoho/request-builders.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
+import * as z from '#core/contract/zod.ts';
 import {
   describeScopes,
   dialectScopeHint,
@@ -96,19 +96,22 @@ const HINTS = {
 
 /** Only the row fields we read; other fields Zoho adds are ignored (the contract lists them). */
 const UserRowSchema = z.looseObject({
-  id: ZohoUserRowShape.id.transform(String),
-  emailAddress: ZohoUserRowShape.emailAddress.optional(),
-  userType: z.string().nullish(),
-  status: z.string().nullish(),
+  id: z.pipe(ZohoUserRowShape.id, z.transform(String)),
+  emailAddress: z.optional(ZohoUserRowShape.emailAddress),
+  userType: z.nullish(z.string()),
+  status: z.nullish(z.string()),
 });
 const SearchResponseSchema = z.object({ data: z.array(UserRowSchema) });
 
 const GroupRowSchema = z.looseObject({
-  id: ZohoGroupRowShape.id.transform(String),
-  name: z.string().nullish(),
-  helpCenterId: ZohoGroupRowShape.helpCenterId
-    .transform((v) => (v == null ? '' : String(v)))
-    .optional(),
+  id: z.pipe(ZohoGroupRowShape.id, z.transform(String)),
+  name: z.nullish(z.string()),
+  helpCenterId: z.optional(
+    z.pipe(
+      ZohoGroupRowShape.helpCenterId,
+      z.transform((v) => (v == null ? '' : String(v))),
+    ),
+  ),
 });
 const GroupsResponseSchema = z.object({ data: z.array(GroupRowSchema) });
 
@@ -116,11 +119,11 @@ const GroupsResponseSchema = z.object({ data: z.array(GroupRowSchema) });
 const DissociateResponseSchema = z.object({
   results: z.array(
     z.looseObject({
-      id: z.union([z.string(), z.number()]).nullish(),
+      id: z.nullish(z.union([z.string(), z.number()])),
       success: z.unknown(),
-      errors: z
-        .looseObject({ errorCode: z.string().nullish(), error: z.string().nullish() })
-        .nullish(),
+      errors: z.nullish(
+        z.looseObject({ errorCode: z.nullish(z.string()), error: z.nullish(z.string()) }),
+      ),
     }),
   ),
 });
@@ -628,7 +631,11 @@ function zohoErrorCode(res: Exchange): string | undefined {
   return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
 }
 
-function parseBody<S extends z.ZodType>(schema: S, res: Exchange, operation: string): z.infer<S> {
+function parseBody<S extends z.ZodMiniType>(
+  schema: S,
+  res: Exchange,
+  operation: string,
+): z.infer<S> {
   const parsed = schema.safeParse(tryParseJson(res.text));
   if (parsed.success) return parsed.data;
   throw new TransientError(`Help Center answered ${operation} with an unexpected body`, {
