@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   DEFAULT_TIMEOUT_MS,
   type Dispatcher,
@@ -6,6 +5,7 @@ import {
   parseRetryAfter,
   tryParseJson,
 } from '#core/adapters/http/transport.ts';
+import * as z from '#core/contract/zod.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
 
@@ -33,10 +33,10 @@ export interface AccessTokenMinter {
 const THROTTLE_RETRY_AFTER_MS = 60_000;
 
 const TokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.coerce.number().positive().optional(),
-  expires_in_sec: z.coerce.number().positive().optional(),
-  api_domain: z.string().optional(),
+  access_token: z.string().check(z.minLength(1)),
+  expires_in: z.optional(z.coerce.number().check(z.positive())),
+  expires_in_sec: z.optional(z.coerce.number().check(z.positive())),
+  api_domain: z.optional(z.string()),
 });
 
 const AUTH_HINT =
