@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import {
   ZOHO_DATA_CENTRE_NAMES,
   type ZohoDataCentre,
@@ -7,19 +7,19 @@ import {
 import { SecretError } from '#core/domain/errors.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const Id = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 
 /** The Zoho OAuth secret (JSON) in Secrets Manager: client, refresh token, org and data centre. */
 export const ZohoOAuthSecretSchema = z.object({
-  clientId: z.string().trim().min(1),
-  clientSecret: z.string().trim().min(1),
-  refreshToken: z.string().trim().min(1),
+  clientId: z.string().check(z.trim(), z.minLength(1)),
+  clientSecret: z.string().check(z.trim(), z.minLength(1)),
+  refreshToken: z.string().check(z.trim(), z.minLength(1)),
   orgId: Id,
   /** Explicit accounts server (wins over `dataCentre`), e.g. the sandbox URL. */
-  accountsUrl: z.url({ protocol: /^https?$/ }).optional(),
+  accountsUrl: z.optional(z.url({ protocol: /^https?$/ })),
   /** Zoho data centre; `us` when neither this nor `accountsUrl` is set. */
-  dataCentre: z.enum(ZOHO_DATA_CENTRE_NAMES).optional(),
-  helpCenterIds: z.array(Id).optional(),
+  dataCentre: z.optional(z.enum(ZOHO_DATA_CENTRE_NAMES)),
+  helpCenterIds: z.optional(z.array(Id)),
 });
 
 export interface ZohoOAuthSecret {

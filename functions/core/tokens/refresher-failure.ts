@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import { FailureKindSchema } from '#core/domain/dead-letter.ts';
 import { classifyFailure, isAppError } from '#core/domain/errors.ts';
 
@@ -12,8 +12,8 @@ export const RefresherFailureSchema = z.object({
   kind: FailureKindSchema,
   retryable: z.boolean(),
   message: z.string(),
-  errorCode: z.string().optional(),
-  hint: z.string().optional(),
+  errorCode: z.optional(z.string()),
+  hint: z.optional(z.string()),
 });
 export type RefresherFailure = z.infer<typeof RefresherFailureSchema>;
 

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import * as z from '#core/contract/zod.ts';
 import { ValidationError } from '#core/domain/errors.ts';
 import {
   type RefreshResult,
@@ -11,10 +11,10 @@ import {
 import { toRefresherFailure } from '#core/tokens/refresher-failure.ts';
 
 export const TokenRefresherConfigSchema = z.object({
-  [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().min(1),
-  [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().min(1),
-  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
-  [ENV.LOG_LEVEL]: z.string().optional(),
+  [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().check(z.minLength(1)),
+  [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().check(z.minLength(1)),
+  [ENV.HELPCENTER_TIMEOUT_MS]: z._default(positiveInt, DEFAULTS.helpCenterTimeoutMs),
+  [ENV.LOG_LEVEL]: z.optional(z.string()),
 });
 
 export interface TokenRefresherConfig {
@@ -28,7 +28,12 @@ export interface TokenRefresherConfig {
 export function loadTokenRefresherConfig(
   env: Record<string, string | undefined>,
 ): TokenRefresherConfig {
-  const parsed = parseEnv(TokenRefresherConfigSchema, env, 'token refresher configuration');
+  // Cast while config/parse-env.ts (another branch's zod/mini move) still types its schema as classic zod.
+  const parsed = parseEnv(
+    TokenRefresherConfigSchema as unknown as Parameters<typeof parseEnv>[0],
+    env,
+    'token refresher configuration',
+  ) as z.output<typeof TokenRefresherConfigSchema>;
   return {
     oauthSecretId: parsed[ENV.ZOHO_OAUTH_SECRET_ARN],
     tokenSecretId: parsed[ENV.ZOHO_TOKEN_SECRET_ARN],
@@ -42,16 +47,15 @@ export function loadTokenRefresherConfig(
  * (`{rejectedTokenSha256}`, the fingerprint of the token it saw refused), or an operator
  * (`{force: true}`). Other fields are ignored.
  */
-export const RefresherEventSchema = z
-  .object({
-    rejectedTokenSha256: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-    force: z.boolean().optional(),
-  })
-  .nullish()
-  .transform((event) => event ?? {});
+export const RefresherEventSchema = z.pipe(
+  z.nullish(
+    z.object({
+      rejectedTokenSha256: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+      force: z.optional(z.boolean()),
+    }),
+  ),
+  z.transform((event) => event ?? {}),
+);
 
 /** The event a worker sends the refresher (typed so the sender and this schema cannot drift). */
 export type RefresherEvent = NonNullable<z.input<typeof RefresherEventSchema>>;

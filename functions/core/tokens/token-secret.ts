@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import { SecretError } from '#core/domain/errors.ts';
 
 /** The shared access token secret, written by the token refresher and read by every worker. */
 export const TokenSecretSchema = z.object({
-  accessToken: z.string().min(1),
+  accessToken: z.string().check(z.minLength(1)),
   expiresAt: z.iso.datetime({ offset: true }),
-  apiDomain: z.string().min(1).optional(),
+  apiDomain: z.optional(z.string().check(z.minLength(1))),
   /** When the refresher minted this token; used to avoid re-minting a token seconds old. */
-  mintedAt: z.iso.datetime({ offset: true }).optional(),
+  mintedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
 export type TokenSecret = z.infer<typeof TokenSecretSchema>;
