@@ -1,10 +1,10 @@
-import * as z from 'zod';
 import { graphCredentialsFromSecret } from '#core/adapters/graph/graph-client.ts';
 import { GraphSubscriptionClient } from '#core/adapters/graph/graph-subscription-client.ts';
 import type { Dispatcher } from '#core/adapters/http/transport.ts';
 import { createGraphDispatcher } from '#core/compose/graph-worker-wiring.ts';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import * as z from '#core/contract/zod.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
 import {
@@ -74,9 +74,9 @@ export function createGraphSubscriptionHandler(
 }
 
 export const GraphSubscriptionConfigSchema = z.object({
-  [ENV.WEBHOOK_SECRET_ARN]: z.string().min(1),
+  [ENV.WEBHOOK_SECRET_ARN]: z.string().check(z.minLength(1)),
   ...GraphEnvShape,
-  [ENV.GRAPH_SECRET_ARN]: z.string().min(1),
+  [ENV.GRAPH_SECRET_ARN]: z.string().check(z.minLength(1)),
   [ENV.GRAPH_NOTIFICATION_URL]: z.url(),
 });
 
@@ -109,7 +109,12 @@ export async function buildGraphSubscription(
   env: Record<string, string | undefined>,
   adapters: GraphSubscriptionAdapters,
 ) {
-  const parsed = parseEnv(GraphSubscriptionConfigSchema, env, 'graph subscription configuration');
+  // Cast while config/parse-env.ts (another branch's zod/mini move) still types its schema as classic zod.
+  const parsed = parseEnv(
+    GraphSubscriptionConfigSchema as unknown as Parameters<typeof parseEnv>[0],
+    env,
+    'graph subscription configuration',
+  ) as z.output<typeof GraphSubscriptionConfigSchema>;
   const config = graphConfigFrom(parsed);
   if (!config?.notificationUrl) {
     throw new ConfigError('GRAPH_SECRET_ARN and GRAPH_NOTIFICATION_URL are required');
