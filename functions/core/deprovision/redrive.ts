@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import {
   DeadLetterRecordSchema,
   type FailureKind,
@@ -25,20 +25,20 @@ export const NEEDS_OPERATOR_KINDS: readonly FailureKind[] = ['ambiguous', 'confi
 const LISTED_SKIPS = 1_000;
 const SEND_CHUNK = 10;
 
-export const RedriveInputSchema = z
-  .object({
-    /** One kind or several; naming `ambiguous` or `config` moves them. */
-    failureKind: z.union([FailureKindSchema, z.array(FailureKindSchema).min(1)]).optional(),
-    source: DeprovisionSourceSchema.optional(),
-    /** Exactly these requests (any kind); no count limit beyond the list. */
-    requestIds: z
-      .array(z.string().min(1).max(REQUEST_ID_MAX_LENGTH))
-      .min(1)
-      .max(REDRIVE_MAX_COUNT)
-      .optional(),
-    maxCount: z.number().int().positive().max(REDRIVE_MAX_COUNT).optional(),
-  })
-  .strict();
+export const RedriveInputSchema = z.strictObject({
+  /** One kind or several; naming `ambiguous` or `config` moves them. */
+  failureKind: z.optional(
+    z.union([FailureKindSchema, z.array(FailureKindSchema).check(z.minLength(1))]),
+  ),
+  source: z.optional(DeprovisionSourceSchema),
+  /** Exactly these requests (any kind); no count limit beyond the list. */
+  requestIds: z.optional(
+    z
+      .array(z.string().check(z.minLength(1), z.maxLength(REQUEST_ID_MAX_LENGTH)))
+      .check(z.minLength(1), z.maxLength(REDRIVE_MAX_COUNT)),
+  ),
+  maxCount: z.optional(z.int().check(z.positive(), z.lte(REDRIVE_MAX_COUNT))),
+});
 export type RedriveInput = z.input<typeof RedriveInputSchema>;
 
 export type RedriveSkipReason =
