@@ -29,7 +29,7 @@ export const RedriveInputSchema = z
   .object({
     /** One kind or several; naming `ambiguous` or `config` moves them. */
     failureKind: z.union([FailureKindSchema, z.array(FailureKindSchema).min(1)]).optional(),
-    source: DeprovisionSourceSchema.optional(),
+    source: z.optional(DeprovisionSourceSchema),
     /** Exactly these requests (any kind); no count limit beyond the list. */
     requestIds: z
       .array(z.string().min(1).max(REQUEST_ID_MAX_LENGTH))
