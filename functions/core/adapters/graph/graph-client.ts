@@ -1,4 +1,3 @@
-import type * as z from 'zod';
 import {
   type Dispatcher,
   exchange,
@@ -6,6 +5,7 @@ import {
   parseRetryAfter,
   tryParseJson,
 } from '#core/adapters/http/transport.ts';
+import type * as z from '#core/contract/zod.ts';
 import {
   ConfigError,
   DeltaLinkExpiredError,
@@ -230,7 +230,11 @@ export class GraphClient implements GraphUsers, GraphUserDelta, GraphSubscriptio
     throw new PermanentError(message, 'permanent', options);
   }
 
-  protected parse<S extends z.ZodType>(schema: S, res: GraphResponse, what: string): z.infer<S> {
+  protected parse<S extends z.ZodMiniType>(
+    schema: S,
+    res: GraphResponse,
+    what: string,
+  ): z.infer<S> {
     const parsed = schema.safeParse(res.json);
     if (!parsed.success) {
       throw new PermanentError(`Microsoft Graph returned an unexpected ${what} body`, 'permanent', {
