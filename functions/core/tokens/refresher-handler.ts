@@ -13,7 +13,7 @@ import { toRefresherFailure } from '#core/tokens/refresher-failure.ts';
 export const TokenRefresherConfigSchema = z.object({
   [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().min(1),
   [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().min(1),
-  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
+  [ENV.HELPCENTER_TIMEOUT_MS]: z._default(positiveInt, DEFAULTS.helpCenterTimeoutMs),
   [ENV.LOG_LEVEL]: z.string().optional(),
 });
 
