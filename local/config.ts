@@ -40,17 +40,18 @@ const LocalEnvSchema = z.object({
   ZOHO_ACCOUNTS_URL: z.url().optional(),
   ZOHO_DATA_CENTRE: z.enum(ZOHO_DATA_CENTRE_NAMES).optional(),
   [ENV.HELPCENTER_API]: z.enum(HELPCENTER_DIALECTS).default(DEFAULTS.helpCenterDialect),
-  [ENV.HELPCENTER_IDS]: csv.pipe(z.array(z.string()).min(1)).optional(),
-  [ENV.HELPCENTER_CONCURRENCY]: positiveInt
-    .max(LIMITS.helpCenterConcurrency)
-    .default(DEFAULTS.helpCenterConcurrency),
-  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
+  [ENV.HELPCENTER_IDS]: z.pipe(csv, z.array(z.string()).min(1)).optional(),
+  [ENV.HELPCENTER_CONCURRENCY]: z._default(
+    positiveInt.check(z.lte(LIMITS.helpCenterConcurrency)),
+    DEFAULTS.helpCenterConcurrency,
+  ),
+  [ENV.HELPCENTER_TIMEOUT_MS]: z._default(positiveInt, DEFAULTS.helpCenterTimeoutMs),
   [ENV.LOG_FORMAT]: z.enum(['pretty', 'json']).default('pretty'),
   [ENV.LOG_LEVEL]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  [ENV.DRY_RUN]: booleanFlag.default(false),
-  [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
-  [ENV.REMOVE_PORTAL_ACCESS]: booleanFlag.default(DEFAULTS.removePortalAccess),
-  [ENV.MAX_RECEIVE_COUNT]: positiveInt.default(DEFAULTS.maxReceiveCount),
+  [ENV.DRY_RUN]: z._default(booleanFlag, false),
+  [ENV.VERIFY_AFTER_REMOVE]: z._default(booleanFlag, false),
+  [ENV.REMOVE_PORTAL_ACCESS]: z._default(booleanFlag, DEFAULTS.removePortalAccess),
+  [ENV.MAX_RECEIVE_COUNT]: z._default(positiveInt, DEFAULTS.maxReceiveCount),
   [ENV.MAX_IN_CALL_RETRIES]: z.coerce
     .number()
     .int()
@@ -58,12 +59,12 @@ const LocalEnvSchema = z.object({
     .max(LIMITS.maxInCallRetries)
     .default(DEFAULTS.maxInCallRetries),
   REDELIVERY_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
-  [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(DEFAULTS.guardMaxRequests),
-  [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(DEFAULTS.guardWindowSeconds),
-  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
-    .pipe(z.array(z.string()).min(1))
+  [ENV.GUARD_MAX_REQUESTS]: z._default(positiveInt, DEFAULTS.guardMaxRequests),
+  [ENV.GUARD_WINDOW_SECONDS]: z._default(positiveInt, DEFAULTS.guardWindowSeconds),
+  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: z
+    .pipe(csv, z.array(z.string()).min(1))
     .default([...DEFAULTS.oktaDeprovisionEventTypes]),
-  [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: csv.default([]),
+  [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: z._default(csv, []),
   /** JSON array: IdP group → Help Center group (see functions/core/config/group-mapping.ts). */
   [ENV.GROUP_MAPPING]: z.string().optional(),
   OKTA_EVENT_HOOK_AUTHORIZATION: z.string().optional(),

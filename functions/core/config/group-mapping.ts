@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { ENV } from '#core/contract/env-names.ts';
+import * as z from '#core/contract/zod.ts';
 import { ZOHO_ID_PATTERN } from '#core/contract/zoho-desk.ts';
 import type { GroupScope } from '#core/domain/deprovision-request.ts';
 import { ConfigError } from '#core/domain/errors.ts';
@@ -8,15 +8,13 @@ import { ConfigError } from '#core/domain/errors.ts';
  * One IdP group → one Help Center group. `idpGroupId` is the Okta group id, the Entra group object
  * id, or the SCIM group id or displayName (matched exactly, case-sensitively).
  */
-export const GroupMappingEntrySchema = z
-  .object({
-    idpGroupId: z.string().trim().min(1).max(512),
-    helpCenterId: z.string().regex(ZOHO_ID_PATTERN, 'must be a Zoho id (digits)'),
-    groupId: z.string().regex(ZOHO_ID_PATTERN, 'must be a Zoho id (digits)'),
-    /** Free text for banners and logs. */
-    name: z.string().max(200).optional(),
-  })
-  .strict();
+export const GroupMappingEntrySchema = z.strictObject({
+  idpGroupId: z.string().check(z.trim(), z.minLength(1), z.maxLength(512)),
+  helpCenterId: z.string().check(z.regex(ZOHO_ID_PATTERN, 'must be a Zoho id (digits)')),
+  groupId: z.string().check(z.regex(ZOHO_ID_PATTERN, 'must be a Zoho id (digits)')),
+  /** Free text for banners and logs. */
+  name: z.optional(z.string().check(z.maxLength(200))),
+});
 export type GroupMappingEntry = z.infer<typeof GroupMappingEntrySchema>;
 
 /** The validated mapping, looked up by IdP group id. */
@@ -41,7 +39,7 @@ export function parseGroupMapping(
   } catch {
     throw mappingError(['not valid JSON']);
   }
-  const parsed = z.array(GroupMappingEntrySchema).max(1000).safeParse(json);
+  const parsed = z.array(GroupMappingEntrySchema).check(z.maxLength(1000)).safeParse(json);
   if (!parsed.success) {
     throw mappingError(
       parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),

@@ -1,22 +1,23 @@
-import * as z from 'zod';
 import { type GroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
 import { csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import * as z from '#core/contract/zod.ts';
 
 export const DEFAULT_OKTA_DEPROVISION_EVENT_TYPES = DEFAULTS.oktaDeprovisionEventTypes;
 export const DEFAULT_MAX_BODY_BYTES = DEFAULTS.maxBodyBytes;
 
 export const IngestConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),
-  [ENV.WEBHOOK_SECRET_ARN]: z.string().min(1),
-  [ENV.IDENTITY_TABLE_NAME]: z.string().min(1),
-  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
-    .pipe(z.array(z.string()).min(1))
-    .default([...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES]),
-  [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: csv.default([]),
-  [ENV.GROUP_MAPPING]: z.string().optional(),
-  [ENV.MAX_BODY_BYTES]: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
+  [ENV.WEBHOOK_SECRET_ARN]: z.string().check(z.minLength(1)),
+  [ENV.IDENTITY_TABLE_NAME]: z.string().check(z.minLength(1)),
+  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: z._default(
+    z.pipe(csv, z.array(z.string()).check(z.minLength(1))),
+    [...DEFAULT_OKTA_DEPROVISION_EVENT_TYPES],
+  ),
+  [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: z._default(csv, []),
+  [ENV.GROUP_MAPPING]: z.optional(z.string()),
+  [ENV.MAX_BODY_BYTES]: z._default(positiveInt, DEFAULT_MAX_BODY_BYTES),
 });
 
 export interface IngestConfig {

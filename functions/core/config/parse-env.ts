@@ -1,10 +1,11 @@
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 
 /**
- * Parses `env` with `schema`. @throws ConfigError naming every missing or invalid key at once.
+ * Parses `env` with `schema` (a zod/mini schema, or a classic one from local/). @throws ConfigError
+ * naming every missing or invalid key at once.
  */
-export function parseEnv<S extends z.ZodType>(
+export function parseEnv<S extends z.core.$ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
   what = 'configuration',
@@ -13,7 +14,7 @@ export function parseEnv<S extends z.ZodType>(
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim();
   }
-  const result = schema.safeParse(cleaned);
+  const result = z.safeParse(schema, cleaned);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => {
     const key = issue.path.join('.') || '(root)';
@@ -24,15 +25,19 @@ export function parseEnv<S extends z.ZodType>(
 }
 
 /** Comma-separated list → trimmed, non-empty entries. */
-export const csv = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0),
+export const csv = z.pipe(
+  z.string(),
+  z.transform((s) =>
+    s
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  ),
 );
 
-export const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+export const booleanFlag = z.pipe(
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']),
+  z.transform((v) => v === 'true' || v === '1' || v === 'yes'),
+);
 
-export const positiveInt = z.coerce.number().int().positive();
+export const positiveInt = z.coerce.number().check(z.int(), z.positive());

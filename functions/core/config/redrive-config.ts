@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { parseEnv } from '#core/config/parse-env.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import * as z from '#core/contract/zod.ts';
 
 const RedriveConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),

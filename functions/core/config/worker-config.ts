@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import { type GroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS, LIMITS } from '#core/contract/defaults.ts';
 import { HELPCENTER_DIALECTS, type HelpCenterDialect } from '#core/contract/dialects.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import * as z from '#core/contract/zod.ts';
 import { ConfigError } from '#core/domain/errors.ts';
 import { type GraphConfig, GraphEnvShape, graphConfigFrom } from '#core/intake/graph/config.ts';
 
@@ -11,33 +11,32 @@ export { HELPCENTER_DIALECTS, type HelpCenterDialect };
 
 export const WorkerConfigSchema = z.object({
   [ENV.DEAD_LETTER_QUEUE_URL]: z.url(),
-  [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().min(1),
-  [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().min(1),
-  [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: z.string().min(1),
-  [ENV.IDENTITY_TABLE_NAME]: z.string().min(1),
-  [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().min(1),
-  [ENV.HELPCENTER_API]: z.enum(HELPCENTER_DIALECTS).default(DEFAULTS.helpCenterDialect),
-  [ENV.HELPCENTER_IDS]: csv.pipe(z.array(z.string()).min(1)).optional(),
-  [ENV.HELPCENTER_BASE_URL]: z.url().optional(),
-  [ENV.HELPCENTER_CONCURRENCY]: positiveInt
-    .max(LIMITS.helpCenterConcurrency)
-    .default(DEFAULTS.helpCenterConcurrency),
-  [ENV.HELPCENTER_TIMEOUT_MS]: positiveInt.default(DEFAULTS.helpCenterTimeoutMs),
-  [ENV.MAX_RECEIVE_COUNT]: positiveInt.default(DEFAULTS.maxReceiveCount),
-  [ENV.MAX_IN_CALL_RETRIES]: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(LIMITS.maxInCallRetries)
-    .default(DEFAULTS.maxInCallRetries),
-  [ENV.DRY_RUN]: booleanFlag.default(false),
-  [ENV.VERIFY_AFTER_REMOVE]: booleanFlag.default(false),
-  [ENV.REMOVE_PORTAL_ACCESS]: booleanFlag.default(DEFAULTS.removePortalAccess),
-  [ENV.GUARD_MAX_REQUESTS]: positiveInt.default(DEFAULTS.guardMaxRequests),
-  [ENV.GUARD_WINDOW_SECONDS]: positiveInt.default(DEFAULTS.guardWindowSeconds),
-  [ENV.GROUP_MAPPING]: z.string().optional(),
+  [ENV.ZOHO_OAUTH_SECRET_ARN]: z.string().check(z.minLength(1)),
+  [ENV.ZOHO_TOKEN_SECRET_ARN]: z.string().check(z.minLength(1)),
+  [ENV.TOKEN_REFRESHER_FUNCTION_NAME]: z.string().check(z.minLength(1)),
+  [ENV.IDENTITY_TABLE_NAME]: z.string().check(z.minLength(1)),
+  [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().check(z.minLength(1)),
+  [ENV.HELPCENTER_API]: z._default(z.enum(HELPCENTER_DIALECTS), DEFAULTS.helpCenterDialect),
+  [ENV.HELPCENTER_IDS]: z.optional(z.pipe(csv, z.array(z.string()).check(z.minLength(1)))),
+  [ENV.HELPCENTER_BASE_URL]: z.optional(z.url()),
+  [ENV.HELPCENTER_CONCURRENCY]: z._default(
+    positiveInt.check(z.lte(LIMITS.helpCenterConcurrency)),
+    DEFAULTS.helpCenterConcurrency,
+  ),
+  [ENV.HELPCENTER_TIMEOUT_MS]: z._default(positiveInt, DEFAULTS.helpCenterTimeoutMs),
+  [ENV.MAX_RECEIVE_COUNT]: z._default(positiveInt, DEFAULTS.maxReceiveCount),
+  [ENV.MAX_IN_CALL_RETRIES]: z._default(
+    z.coerce.number().check(z.int(), z.gte(0), z.lte(LIMITS.maxInCallRetries)),
+    DEFAULTS.maxInCallRetries,
+  ),
+  [ENV.DRY_RUN]: z._default(booleanFlag, false),
+  [ENV.VERIFY_AFTER_REMOVE]: z._default(booleanFlag, false),
+  [ENV.REMOVE_PORTAL_ACCESS]: z._default(booleanFlag, DEFAULTS.removePortalAccess),
+  [ENV.GUARD_MAX_REQUESTS]: z._default(positiveInt, DEFAULTS.guardMaxRequests),
+  [ENV.GUARD_WINDOW_SECONDS]: z._default(positiveInt, DEFAULTS.guardWindowSeconds),
+  [ENV.GROUP_MAPPING]: z.optional(z.string()),
   /** Needed with Graph: a delta resync puts one request per changed account on the work queue. */
-  [ENV.WORK_QUEUE_URL]: z.url().optional(),
+  [ENV.WORK_QUEUE_URL]: z.optional(z.url()),
   [ENV.GRAPH_SECRET_ARN]: GraphEnvShape[ENV.GRAPH_SECRET_ARN],
   [ENV.GRAPH_BASE_URL]: GraphEnvShape[ENV.GRAPH_BASE_URL],
   [ENV.GRAPH_LOGIN_URL]: GraphEnvShape[ENV.GRAPH_LOGIN_URL],

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import { DeprovisionRequestSchema } from '#core/domain/deprovision-request.ts';
 
 export const FailureKindSchema = z.enum([
@@ -20,13 +20,13 @@ export const DeadLetterRecordSchema = z.object({
   request: DeprovisionRequestSchema,
   failure: z.object({
     kind: FailureKindSchema,
-    httpStatus: z.number().int().optional(),
-    errorCode: z.string().optional(),
+    httpStatus: z.optional(z.number().check(z.int())),
+    errorCode: z.optional(z.string()),
     message: z.string(),
-    hint: z.string().optional(),
-    helpCenterId: z.string().optional(),
+    hint: z.optional(z.string()),
+    helpCenterId: z.optional(z.string()),
   }),
-  attempts: z.number().int().positive(),
+  attempts: z.number().check(z.int(), z.positive()),
   firstAttemptAt: z.iso.datetime({ offset: true }),
   lastAttemptAt: z.iso.datetime({ offset: true }),
   correlationId: z.string(),

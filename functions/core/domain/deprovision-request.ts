@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { GRAPH_DELTA } from '#core/contract/graph.ts';
+import * as z from '#core/contract/zod.ts';
 
 export const DEPROVISION_REQUEST_SCHEMA_VERSION = 1 as const;
 
@@ -49,19 +49,17 @@ export function isCleanText(value: string): boolean {
 export function boundedText(max: number) {
   return z
     .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine(isCleanText, { message: 'must be well-formed text without control characters' });
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(max),
+      z.refine(isCleanText, { message: 'must be well-formed text without control characters' }),
+    );
 }
 
 const email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(EMAIL_MAX_LENGTH)
-  .pipe(z.email())
-  .refine(isCleanText, { message: 'must be well-formed text without control characters' });
+  .pipe(z.string().check(z.trim(), z.toLowerCase(), z.maxLength(EMAIL_MAX_LENGTH)), z.email())
+  .check(z.refine(isCleanText, { message: 'must be well-formed text without control characters' }));
 
 /** One schema per subject field (intake uses them to keep only the fields that fit). */
 export const SubjectFieldSchemas = {
@@ -72,20 +70,21 @@ export const SubjectFieldSchemas = {
 } as const;
 
 export const SubjectSchema = z
-  .object({
-    idpUserId: SubjectFieldSchemas.idpUserId.optional(),
-    email: SubjectFieldSchemas.email.optional(),
-    login: SubjectFieldSchemas.login.optional(),
-    externalId: SubjectFieldSchemas.externalId.optional(),
+  .strictObject({
+    idpUserId: z.optional(SubjectFieldSchemas.idpUserId),
+    email: z.optional(SubjectFieldSchemas.email),
+    login: z.optional(SubjectFieldSchemas.login),
+    externalId: z.optional(SubjectFieldSchemas.externalId),
   })
-  .strict()
-  .refine(
-    (s) =>
-      s.idpUserId !== undefined ||
-      s.email !== undefined ||
-      s.login !== undefined ||
-      s.externalId !== undefined,
-    { message: 'subject needs at least one of idpUserId, email, login, externalId' },
+  .check(
+    z.refine(
+      (s) =>
+        s.idpUserId !== undefined ||
+        s.email !== undefined ||
+        s.login !== undefined ||
+        s.externalId !== undefined,
+      { message: 'subject needs at least one of idpUserId, email, login, externalId' },
+    ),
   );
 export type Subject = z.infer<typeof SubjectSchema>;
 
@@ -94,14 +93,12 @@ export type Subject = z.infer<typeof SubjectSchema>;
  * group that the IdP group `idpGroupId` is mapped to, and from nothing else. The worker acts only
  * when the scope is exactly an entry of its group mapping.
  */
-export const GroupScopeSchema = z
-  .object({
-    kind: z.literal('group'),
-    idpGroupId: boundedText(SUBJECT_ID_MAX_LENGTH),
-    helpCenterId: boundedText(HELP_CENTER_ID_MAX_LENGTH),
-    groupId: boundedText(HELP_CENTER_ID_MAX_LENGTH),
-  })
-  .strict();
+export const GroupScopeSchema = z.strictObject({
+  kind: z.literal('group'),
+  idpGroupId: boundedText(SUBJECT_ID_MAX_LENGTH),
+  helpCenterId: boundedText(HELP_CENTER_ID_MAX_LENGTH),
+  groupId: boundedText(HELP_CENTER_ID_MAX_LENGTH),
+});
 export type GroupScope = z.infer<typeof GroupScopeSchema>;
 
 /** What started a Graph delta resync (see `GraphCheckSchema`). */
@@ -125,20 +122,16 @@ export const GRAPH_DELTA_TRIGGERS = [
  *   `reauthorizationRequired` lifecycle notification. `subject` names the subscription.
  */
 export const GraphCheckSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('graph-user') }).strict(),
-  z
-    .object({
-      kind: z.literal('graph-delta'),
-      trigger: z.enum(GRAPH_DELTA_TRIGGERS),
-      initialSync: z.enum(['record-only', 'deprovision-disabled']).optional(),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('graph-reauthorize'),
-      subscriptionId: boundedText(SUBJECT_ID_MAX_LENGTH),
-    })
-    .strict(),
+  z.strictObject({ kind: z.literal('graph-user') }),
+  z.strictObject({
+    kind: z.literal('graph-delta'),
+    trigger: z.enum(GRAPH_DELTA_TRIGGERS),
+    initialSync: z.optional(z.enum(['record-only', 'deprovision-disabled'])),
+  }),
+  z.strictObject({
+    kind: z.literal('graph-reauthorize'),
+    subscriptionId: boundedText(SUBJECT_ID_MAX_LENGTH),
+  }),
 ]);
 export type GraphCheck = z.infer<typeof GraphCheckSchema>;
 
@@ -171,34 +164,32 @@ export const GRAPH_DELTA_SUBJECT = GRAPH_DELTA.subject;
  * The one message that crosses the work queue. Every source event becomes zero or more of these.
  * `requestId` is derived from the source's own delivery or event id so that a redelivery dedupes.
  */
-export const DeprovisionRequestSchema = z
-  .object({
-    schemaVersion: z.literal(DEPROVISION_REQUEST_SCHEMA_VERSION),
-    requestId: boundedText(REQUEST_ID_MAX_LENGTH),
-    source: DeprovisionSourceSchema,
-    subject: SubjectSchema,
-    reason: boundedText(REASON_MAX_LENGTH),
-    occurredAt: z.iso.datetime({ offset: true }),
-    receivedAt: z.iso.datetime({ offset: true }),
-    helpCenterIds: z
+export const DeprovisionRequestSchema = z.strictObject({
+  schemaVersion: z.literal(DEPROVISION_REQUEST_SCHEMA_VERSION),
+  requestId: boundedText(REQUEST_ID_MAX_LENGTH),
+  source: DeprovisionSourceSchema,
+  subject: SubjectSchema,
+  reason: boundedText(REASON_MAX_LENGTH),
+  occurredAt: z.iso.datetime({ offset: true }),
+  receivedAt: z.iso.datetime({ offset: true }),
+  helpCenterIds: z.optional(
+    z
       .array(boundedText(HELP_CENTER_ID_MAX_LENGTH))
-      .min(1)
-      .max(HELP_CENTER_IDS_MAX)
-      .optional(),
-    /**
-     * Absent: a full deprovision (every group of every configured help center). Added within
-     * schema version 1: a message without it reads as before.
-     */
-    scope: GroupScopeSchema.optional(),
-    /**
-     * Absent: act on the subject now. Present: check Microsoft Graph first (see GraphCheckSchema).
-     * Added within schema version 1 like `scope`: optional and additive, so every v1 message
-     * written before it still parses, and a v1 reader that predates it rejects (never misreads)
-     * a message carrying it (the schema is strict), leaving it to the queue's redrive policy.
-     */
-    check: GraphCheckSchema.optional(),
-  })
-  .strict();
+      .check(z.minLength(1), z.maxLength(HELP_CENTER_IDS_MAX)),
+  ),
+  /**
+   * Absent: a full deprovision (every group of every configured help center). Added within
+   * schema version 1: a message without it reads as before.
+   */
+  scope: z.optional(GroupScopeSchema),
+  /**
+   * Absent: act on the subject now. Present: check Microsoft Graph first (see GraphCheckSchema).
+   * Added within schema version 1 like `scope`: optional and additive, so every v1 message
+   * written before it still parses, and a v1 reader that predates it rejects (never misreads)
+   * a message carrying it (the schema is strict), leaving it to the queue's redrive policy.
+   */
+  check: z.optional(GraphCheckSchema),
+});
 export type DeprovisionRequest = z.infer<typeof DeprovisionRequestSchema>;
 
 /** `value` as `schema` normalises it, or undefined when it does not fit (intake keeps what fits). */
@@ -226,7 +217,7 @@ export function looksLikeEmail(value: string): boolean {
 
 /**
  * A `graph-delta` resync request (the lifecycle notifications, the local runner's schedule; the
- * stack's EventBridge schedule writes the same JSON). @throws ZodError for an unusable id
+ * stack's EventBridge schedule writes the same JSON). @throws z.core.$ZodError for an unusable id
  */
 export function graphDeltaResyncRequest(input: {
   requestId: string;

@@ -6,9 +6,9 @@ import { ConfigError } from '#core/domain/errors.ts';
 
 const Schema = z.object({
   QUEUE_URL: z.url(),
-  CONCURRENCY: positiveInt.default(5),
-  DRY_RUN: booleanFlag.default(false),
-  IDS: csv.optional(),
+  CONCURRENCY: z._default(positiveInt, 5),
+  DRY_RUN: z._default(booleanFlag, false),
+  IDS: z.optional(csv),
 });
 
 describe('parseEnv', () => {

@@ -101,8 +101,8 @@ function describe(event: unknown): Record<string, unknown> {
 
 export const EventBridgeIngestConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),
-  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: csv
-    .pipe(z.array(z.string()).min(1))
+  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: z
+    .pipe(csv, z.array(z.string()).min(1))
     .default([...DEFAULTS.oktaDeprovisionEventTypes]),
   [ENV.CUSTOM_EVENT_SOURCE]: z.string().min(1).default(DEFAULT_CUSTOM_EVENT_SOURCE),
   [ENV.GROUP_MAPPING]: z.string().optional(),

@@ -1,16 +1,16 @@
-import * as z from 'zod';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
+import * as z from '#core/contract/zod.ts';
 
 export const DEFAULT_GRAPH_BASE_URL = DEFAULTS.graphBaseUrl;
 export const DEFAULT_GRAPH_LOGIN_URL = DEFAULTS.graphLoginUrl;
 
 /** Graph settings a function reads (spread into its config schema). */
 export const GraphEnvShape = {
-  [ENV.GRAPH_SECRET_ARN]: z.string().min(1).optional(),
-  [ENV.GRAPH_BASE_URL]: z.url().default(DEFAULT_GRAPH_BASE_URL),
-  [ENV.GRAPH_LOGIN_URL]: z.url().default(DEFAULT_GRAPH_LOGIN_URL),
-  [ENV.GRAPH_NOTIFICATION_URL]: z.url().optional(),
+  [ENV.GRAPH_SECRET_ARN]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.GRAPH_BASE_URL]: z._default(z.url(), DEFAULT_GRAPH_BASE_URL),
+  [ENV.GRAPH_LOGIN_URL]: z._default(z.url(), DEFAULT_GRAPH_LOGIN_URL),
+  [ENV.GRAPH_NOTIFICATION_URL]: z.optional(z.url()),
 };
 
 export interface GraphConfig {
