@@ -4,7 +4,7 @@ import { ConfigError } from '#core/domain/errors.ts';
 /**
  * Parses `env` with `schema`. @throws ConfigError naming every missing or invalid key at once.
  */
-export function parseEnv<S extends z.ZodType>(
+export function parseEnv<S extends z.core.$ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
   what = 'configuration',
@@ -13,7 +13,7 @@ export function parseEnv<S extends z.ZodType>(
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim();
   }
-  const result = schema.safeParse(cleaned);
+  const result = z.safeParse(schema, cleaned);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => {
     const key = issue.path.join('.') || '(root)';
