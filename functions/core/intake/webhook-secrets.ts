@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import { ConfigError, SecretError } from '#core/domain/errors.ts';
 import type { SecretSource } from '#core/ports/secret-source.ts';
 
 /** Shape of the webhook secret (one JSON secret; each route needs its own key). */
 export const WebhookSecretsSchema = z.object({
-  oktaAuthorization: z.string().min(1).optional(),
-  scimBearerToken: z.string().min(1).optional(),
-  graphClientState: z.string().min(1).optional(),
-  webhookSigningSecret: z.string().min(1).optional(),
+  oktaAuthorization: z.optional(z.string().check(z.minLength(1))),
+  scimBearerToken: z.optional(z.string().check(z.minLength(1))),
+  graphClientState: z.optional(z.string().check(z.minLength(1))),
+  webhookSigningSecret: z.optional(z.string().check(z.minLength(1))),
 });
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 export type WebhookSecretName = keyof WebhookSecrets;

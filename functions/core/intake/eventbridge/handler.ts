@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import type { GroupMapping } from '#core/config/group-mapping.ts';
 import { csv } from '#core/config/parse-env.ts';
 import { DEFAULTS } from '#core/contract/defaults.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { METRIC } from '#core/contract/metrics.ts';
+import * as z from '#core/contract/zod.ts';
 import {
   DEFAULT_CUSTOM_EVENT_SOURCE,
   eventBridgeEventToRequests,
@@ -101,9 +101,13 @@ function describe(event: unknown): Record<string, unknown> {
 
 export const EventBridgeIngestConfigSchema = z.object({
   [ENV.WORK_QUEUE_URL]: z.url(),
-  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: z
-    .pipe(csv, z.array(z.string()).min(1))
-    .default([...DEFAULTS.oktaDeprovisionEventTypes]),
-  [ENV.CUSTOM_EVENT_SOURCE]: z.string().min(1).default(DEFAULT_CUSTOM_EVENT_SOURCE),
-  [ENV.GROUP_MAPPING]: z.string().optional(),
+  [ENV.OKTA_DEPROVISION_EVENT_TYPES]: z._default(
+    z.pipe(csv, z.array(z.string()).check(z.minLength(1))),
+    [...DEFAULTS.oktaDeprovisionEventTypes],
+  ),
+  [ENV.CUSTOM_EVENT_SOURCE]: z._default(
+    z.string().check(z.minLength(1)),
+    DEFAULT_CUSTOM_EVENT_SOURCE,
+  ),
+  [ENV.GROUP_MAPPING]: z.optional(z.string()),
 });

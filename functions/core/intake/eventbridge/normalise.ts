@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { type GroupMapping, mappedScope } from '#core/config/group-mapping.ts';
 import {
   CUSTOM_EVENT_DETAIL_TYPE,
@@ -6,6 +5,7 @@ import {
   GROUP_EVENT_DETAIL_TYPE,
   OKTA_PARTNER_SOURCE_PREFIX,
 } from '#core/contract/events.ts';
+import * as z from '#core/contract/zod.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -21,10 +21,10 @@ export const DEFAULT_CUSTOM_EVENT_REASON = 'eventbridge.user-deprovisioned';
 
 /** The EventBridge event envelope (only the fields we route on). */
 export const EventBridgeEventSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   'detail-type': z.string(),
   source: z.string(),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.unknown(),
 });
 export type EventBridgeEvent = z.infer<typeof EventBridgeEventSchema>;
@@ -35,11 +35,13 @@ export type EventBridgeEvent = z.infer<typeof EventBridgeEventSchema>;
  */
 export const CustomDeprovisionDetailSchema = z.object({
   subject: SubjectSchema,
-  reason: z.string().trim().min(1).max(512).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-  helpCenterIds: z.array(z.string().trim().min(1).max(512)).min(1).optional(),
+  reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(512))),
+  occurredAt: z.optional(z.iso.datetime({ offset: true })),
+  helpCenterIds: z.optional(
+    z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(512))).check(z.minLength(1)),
+  ),
   /** Group-level: required for "Group Membership Removed"; also makes "User Deprovisioned" one. */
-  idpGroupId: z.string().trim().min(1).max(512).optional(),
+  idpGroupId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(512))),
 });
 export type CustomDeprovisionDetail = z.infer<typeof CustomDeprovisionDetailSchema>;
 

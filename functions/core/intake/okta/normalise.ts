@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { type GroupMapping, mappedScope } from '#core/config/group-mapping.ts';
+import * as z from '#core/contract/zod.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -12,26 +12,26 @@ import {
 
 /** An Okta System Log `target[]` entry (only the fields we use; the rest pass through). */
 const OktaTargetSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   type: z.string(),
-  alternateId: z.string().nullish(),
-  displayName: z.string().nullish(),
+  alternateId: z.nullish(z.string()),
+  displayName: z.nullish(z.string()),
 });
 
 /** An Okta System Log event (LogEvent) as delivered inside an event hook. */
 export const OktaLogEventSchema = z.looseObject({
-  uuid: z.string().min(1),
-  eventType: z.string().min(1),
+  uuid: z.string().check(z.minLength(1)),
+  eventType: z.string().check(z.minLength(1)),
   published: z.iso.datetime({ offset: true }),
-  outcome: z.looseObject({ result: z.string().nullish() }).nullish(),
-  target: z.array(OktaTargetSchema).nullish(),
+  outcome: z.nullish(z.looseObject({ result: z.nullish(z.string()) })),
+  target: z.nullish(z.array(OktaTargetSchema)),
 });
 export type OktaLogEvent = z.infer<typeof OktaLogEventSchema>;
 
 /** The Okta event hook delivery envelope. */
 export const OktaEventHookEnvelopeSchema = z.looseObject({
-  eventType: z.string().optional(),
-  eventId: z.string().optional(),
+  eventType: z.optional(z.string()),
+  eventId: z.optional(z.string()),
   data: z.looseObject({ events: z.array(z.unknown()) }),
 });
 

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#core/contract/zod.ts';
 import {
   DEPROVISION_REQUEST_SCHEMA_VERSION,
   type DeprovisionRequest,
@@ -24,16 +24,18 @@ const SECRET_PREFIX = 'whsec_';
 
 /** Body of a signed webhook event (Standard Webhooks payload naming the subject). */
 export const SignedWebhookEventSchema = z.looseObject({
-  type: z.string().min(1),
+  type: z.string().check(z.minLength(1)),
 });
 
 export const SignedWebhookDeprovisionSchema = z.looseObject({
   type: z.enum([SIGNED_WEBHOOK_DEPROVISION_TYPE, SIGNED_WEBHOOK_GROUP_TYPE]),
-  idpGroupId: z.string().trim().min(1).max(512).optional(),
+  idpGroupId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(512))),
   subject: SubjectSchema,
-  reason: z.string().trim().min(1).max(512).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-  helpCenterIds: z.array(z.string().trim().min(1).max(512)).min(1).optional(),
+  reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(512))),
+  occurredAt: z.optional(z.iso.datetime({ offset: true })),
+  helpCenterIds: z.optional(
+    z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(512))).check(z.minLength(1)),
+  ),
 });
 
 /**
