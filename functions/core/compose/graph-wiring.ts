@@ -109,12 +109,7 @@ export async function buildGraphSubscription(
   env: Record<string, string | undefined>,
   adapters: GraphSubscriptionAdapters,
 ) {
-  // Cast while config/parse-env.ts (another branch's zod/mini move) still types its schema as classic zod.
-  const parsed = parseEnv(
-    GraphSubscriptionConfigSchema as unknown as Parameters<typeof parseEnv>[0],
-    env,
-    'graph subscription configuration',
-  ) as z.output<typeof GraphSubscriptionConfigSchema>;
+  const parsed = parseEnv(GraphSubscriptionConfigSchema, env, 'graph subscription configuration');
   const config = graphConfigFrom(parsed);
   if (!config?.notificationUrl) {
     throw new ConfigError('GRAPH_SECRET_ARN and GRAPH_NOTIFICATION_URL are required');

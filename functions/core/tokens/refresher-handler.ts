@@ -28,12 +28,7 @@ export interface TokenRefresherConfig {
 export function loadTokenRefresherConfig(
   env: Record<string, string | undefined>,
 ): TokenRefresherConfig {
-  // Cast while config/parse-env.ts (another branch's zod/mini move) still types its schema as classic zod.
-  const parsed = parseEnv(
-    TokenRefresherConfigSchema as unknown as Parameters<typeof parseEnv>[0],
-    env,
-    'token refresher configuration',
-  ) as z.output<typeof TokenRefresherConfigSchema>;
+  const parsed = parseEnv(TokenRefresherConfigSchema, env, 'token refresher configuration');
   return {
     oauthSecretId: parsed[ENV.ZOHO_OAUTH_SECRET_ARN],
     tokenSecretId: parsed[ENV.ZOHO_TOKEN_SECRET_ARN],
