@@ -132,6 +132,13 @@ const RULES: Rule[] = [
     packages: (name) => !name.startsWith('@aws-sdk/'),
   },
   {
+    name: 'functions/ builds schemas with zod/mini through contract/zod.ts, never zod directly',
+    // The facade configures English messages; classic `zod` would add ~60 KB to a bundle.
+    applies: (f) => inside(f, 'functions') && f !== `${CORE}/contract/zod.ts`,
+    allows: () => true,
+    packages: (name) => name !== 'zod',
+  },
+  {
     name: 'nothing in functions/ imports local/ or test/',
     applies: (f) => inside(f, 'functions'),
     allows: (to) => !inside(to, 'local', 'test'),
