@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { REDRIVE_MAX_COUNT, type RedriveResult, redrive } from '#core/deprovision/redrive.ts';
+import {
+  parseRedriveInput,
+  REDRIVE_MAX_COUNT,
+  type RedriveResult,
+  redrive,
+} from '#core/deprovision/redrive.ts';
 import { FailureKindSchema } from '#core/domain/dead-letter.ts';
 import { deprovisionSources } from '#core/domain/deprovision-request.ts';
+import { ValidationError } from '#core/domain/errors.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { FindingsError, oneOf, parse, positiveInt, UsageError } from '../args.ts';
 import {
@@ -61,6 +67,15 @@ export async function dlqCommand(argv: readonly string[], io: Io): Promise<numbe
       requestIds: values['request-id'] ?? [],
       max: positiveInt('max', values.max),
     };
+    // Request ids are checked here, before the DLQ is read (the same check the redrive runs).
+    if (filters.requestIds.length > 0) {
+      try {
+        parseRedriveInput({ requestIds: filters.requestIds });
+      } catch (error) {
+        if (error instanceof ValidationError) throw new UsageError(error.message);
+        throw error;
+      }
+    }
     const result =
       target.kind === 'local'
         ? await redriveLocal(target, io, filters)

@@ -116,6 +116,9 @@ describe('CLI dlq against npm start', () => {
     const max = await runCli(['dlq', 'redrive', '--max', '0'], env);
     expect(max.code).toBe(2);
     expect(max.stderr).toMatch(/--max must be a positive whole number/);
+    const empty = await runCli(['dlq', 'redrive', '--request-id='], env);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^error: Invalid redrive input: requestIds\.0: Too small/m);
     expect(await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8')).toBe(before);
   });
 

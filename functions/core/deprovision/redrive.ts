@@ -10,6 +10,7 @@ import {
   DeprovisionSourceSchema,
   REQUEST_ID_MAX_LENGTH,
 } from '#core/domain/deprovision-request.ts';
+import { ValidationError } from '#core/domain/errors.ts';
 import type { Clock } from '#core/ports/clock.ts';
 import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
 import type { Logger } from '#core/ports/logger.ts';
@@ -40,6 +41,18 @@ export const RedriveInputSchema = z.strictObject({
   maxCount: z.optional(z.int().check(z.positive(), z.lte(REDRIVE_MAX_COUNT))),
 });
 export type RedriveInput = z.input<typeof RedriveInputSchema>;
+
+/**
+ * Checks a redrive input (the Lambda's event, the local route's body, the CLI's flags).
+ * @throws ValidationError naming each invalid field, e.g. `requestIds.0: Too small: …`.
+ */
+export function parseRedriveInput(input: unknown): z.output<typeof RedriveInputSchema> {
+  const parsed = RedriveInputSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    `Invalid redrive input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+  );
+}
 
 export type RedriveSkipReason =
   | 'filter'
@@ -94,10 +107,11 @@ interface Entry {
  * are not moved (they cannot succeed until an operator acts) unless named by kind or request id.
  * Held records are released past the guard; raw requests the queue's own redrive policy moved
  * count as kind `transient`.
- * @throws QueueError when reading, sending or deleting fails (nothing unsent is deleted).
+ * @throws ValidationError for an invalid input (nothing read); QueueError when reading, sending or
+ * deleting fails (nothing unsent is deleted).
  */
 export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<RedriveResult> {
-  const filter = RedriveInputSchema.parse(input);
+  const filter = parseRedriveInput(input);
   const runStart = (deps.clock?.now() ?? new Date()).getTime();
   const kinds =
     filter.failureKind === undefined

@@ -3,6 +3,7 @@ import { redrive } from '#core/deprovision/redrive.ts';
 import { createRedriveHandler } from '#core/deprovision/redrive-handler.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
+import { ValidationError } from '#core/domain/errors.ts';
 import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
@@ -132,6 +133,27 @@ describe('redrive', () => {
       logger: silentLogger,
     });
     await expect(handler({ failureKind: 'bogus' })).rejects.toThrow(/failureKind/);
+  });
+
+  it('rejects an empty request id as a ValidationError naming it, before reading the DLQ', async () => {
+    const deadLetters = new ArrayDeadLetterSource([record('kept', 'transient')]);
+    let reads = 0;
+    const counting: DeadLetterSource = {
+      receive: (max) => {
+        reads += 1;
+        return deadLetters.receive(max);
+      },
+      remove: (m) => deadLetters.remove(m),
+      release: (m) => deadLetters.release(m),
+    };
+    const run = redrive(
+      { deadLetters: counting, queue: new InMemoryWorkQueue(), logger: silentLogger },
+      { requestIds: [''] },
+    );
+    await expect(run).rejects.toBeInstanceOf(ValidationError);
+    await expect(run).rejects.toThrow(/^Invalid redrive input: requestIds\.0: Too small/);
+    expect(reads).toBe(0);
+    expect(deadLetters.messages).toHaveLength(1);
   });
 });
 
