@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mapSubject } from '#core/deprovision/map-subject.ts';
 import { processDeprovision } from '#core/deprovision/process-deprovision.ts';
 import { DeprovisionRequestSchema, looksLikeEmail } from '#core/domain/deprovision-request.ts';
-import { AmbiguousUserError } from '#core/domain/errors.ts';
+import { AmbiguousUserError, isAppError } from '#core/domain/errors.ts';
 import type { HelpCenterGroup } from '#core/ports/help-center.ts';
 import { parse, UsageError } from '../args.ts';
-import { buildWorker, resolveTarget } from '../compose.ts';
+import { buildWorker, resolveTarget, unreachableFix } from '../compose.ts';
 import type { Io } from '../output.ts';
 
 export const DEPROVISION_HELP = `Usage: helpcenter-deprovisioner deprovision <email | idp user id> [options]
@@ -81,6 +81,19 @@ export async function deprovisionCommand(argv: readonly string[], io: Io): Promi
           kind: 'ambiguous',
           message: `${error.message}: not acting on an ambiguous match`,
           hint: `candidates ${error.candidateUserIds.join(', ')}: remove the duplicate in Zoho Desk, or link the right one with \`identities link ${who} --help-center ${error.helpCenterId} --user <id>\` (stop npm start first: it owns the local identity file)`,
+        });
+        return 1;
+      }
+      // A failure before any removal (token, lookup): the same `Failed (kind)` form and hint as a
+      // failed removal. Configuration errors still end the command with exit 2 (main).
+      if (isAppError(error) && error.kind !== 'config') {
+        const hint = unreachableFix(target, deps.baseUrl, error) ?? error.hint;
+        printFailure(io, values.json, who, {
+          kind: error.kind,
+          message: error.message,
+          ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+          ...(error.errorCode !== undefined ? { errorCode: error.errorCode } : {}),
+          ...(hint !== undefined ? { hint } : {}),
         });
         return 1;
       }

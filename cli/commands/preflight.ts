@@ -18,6 +18,7 @@ import {
   secretsClient,
   sqsClient,
   type Target,
+  unreachableFix,
 } from '../compose.ts';
 import type { Io } from '../output.ts';
 import { webhookChecks } from './preflight-webhooks.ts';
@@ -125,9 +126,8 @@ async function helpCenterChecks(
         return `token accepted, org id accepted, lookup allowed (${found.length} match for the probe address)`;
       },
       (error) =>
-        /ECONNREFUSED/.test(error instanceof Error ? error.message : String(error))
-          ? `nothing answers at ${w.deps.baseUrl}: ${target.kind === 'local' ? 'start `npm start` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL' : 'check HELPCENTER_BASE_URL or the data centre in the OAuth secret'}`
-          : hintOr('check the org id, the refresh token and its scopes')(error),
+        unreachableFix(target, w.deps.baseUrl, error) ??
+        hintOr('check the org id, the refresh token and its scopes')(error),
     );
     if (!lookup.ok) return { checks: [setup, lookup] };
     const probes = await zohoProbes(target, w);
