@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { IDENTITY_TABLE } from '#core/contract/tables.ts';
-import { isAppError } from '#core/domain/errors.ts';
+import { ConfigError, isAppError } from '#core/domain/errors.ts';
 import { WebhookSecretsSchema } from '#core/intake/webhook-secrets.ts';
 import { parseOAuthSecret } from '#core/tokens/oauth-secret.ts';
 import { parseTokenSecret } from '#core/tokens/token-secret.ts';
@@ -113,7 +113,12 @@ async function helpCenterChecks(
       worker = await buildWorker(target);
       return `dialect ${worker.dialect}, help centers ${worker.deps.helpCenterIds.join(', ')}, ${worker.deps.baseUrl}`;
     },
-    hintOr('set the org id, client, refresh token and help center ids (see Configuration)'),
+    (error) =>
+      error instanceof ConfigError && !error.hint
+        ? 'correct the setting the message names (preflight reads the same settings as `npm start`; see Configuration)'
+        : hintOr('set the org id, client, refresh token and help center ids (see Configuration)')(
+            error,
+          ),
   );
   if (!worker) return { checks: [setup] };
   const w = worker;

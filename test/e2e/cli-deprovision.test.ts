@@ -192,6 +192,27 @@ describe('CLI preflight with nothing running', () => {
     }
   });
 
+  it('preflight names an invalid setting with a fix that points at it (exit 1)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcd-preflight-'));
+    try {
+      const out = await runCli(['preflight', '--json'], {
+        LOCAL_DATA_DIR: dir,
+        HELPCENTER_CONCURRENCY: 'abc',
+      });
+      expect(out.code).toBe(1);
+      const setup = JSON.parse(out.stdout).checks.find(
+        (c: { check: string }) => c.check === 'Zoho OAuth settings',
+      );
+      expect(setup).toMatchObject({ ok: false });
+      expect(setup.detail).toMatch(/^Invalid local configuration: HELPCENTER_CONCURRENCY: /);
+      expect(setup.fix).toBe(
+        'correct the setting the message names (preflight reads the same settings as `npm start`; see Configuration)',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('deprovision prints Failed (transient) with the npm start hint, exit 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hcd-deprovision-'));
     const probe = createServer();
