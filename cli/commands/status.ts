@@ -66,8 +66,9 @@ async function localStatus(target: LocalTarget): Promise<Line[]> {
       check: 'local runner',
       value: health.up
         ? `up at ${target.runnerUrl} (${health.mode ?? 'local'} mode)`
-        : `not answering at ${target.runnerUrl}`,
-      attention: false,
+        : `not answering at ${target.runnerUrl}: queued work waits until \`npm start\` runs`,
+      // Nothing is processed while the runner is down: that needs the operator.
+      attention: !health.up,
     },
   ];
   if (health.up) {

@@ -213,6 +213,23 @@ describe('CLI preflight with nothing running', () => {
     }
   });
 
+  it('status marks the runner that does not answer with ! and exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcd-status-'));
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    try {
+      const out = await runCli(['status'], { LOCAL_DATA_DIR: dir, PORT: String(port) });
+      expect(out.code).toBe(1);
+      expect(out.stdout).toMatch(
+        new RegExp(`^!\\s+local runner\\s+not answering at http://127\\.0\\.0\\.1:${port}: `, 'm'),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('deprovision prints Failed (transient) with the npm start hint, exit 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hcd-deprovision-'));
     const probe = createServer();
