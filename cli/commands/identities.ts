@@ -14,6 +14,7 @@ import { type ImportSink, importRows, LocalFileSink, StoreSink } from '../identi
 import {
   CSV_FIXED_COLUMNS,
   IdentityRowSchema,
+  issues,
   type ParsedRows,
   parseCsv,
   parseJsonl,
@@ -75,7 +76,7 @@ export async function identitiesCommand(argv: readonly string[], io: Io): Promis
     });
     if (!parsed.success) {
       throw new UsageError(
-        `identities link: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')} (--help-center and --user are Zoho ids)`,
+        `identities link: ${issues(parsed.error)} (--help-center and --user are Zoho ids)`,
       );
     }
     const result = await write(
@@ -167,7 +168,7 @@ async function importFile(
       );
     }
     io.out(
-      `Imported ${result.created + result.updated} identities (${result.created} new, ${result.updated} updated); ${problems.length} row(s) not imported.`,
+      `Imported ${result.created + result.updated} ${result.created + result.updated === 1 ? 'identity' : 'identities'} (${result.created} new, ${result.updated} updated); ${problems.length} row(s) not imported.`,
     );
   }
   return problems.length > 0 ? 1 : 0;

@@ -80,9 +80,16 @@ export function* csvRecords(text: string): Generator<{ line: number; fields: str
   }
 }
 
-function issues(error: z.ZodError): string {
+/** One line per problem, `path: message`; a bad help center id (a record key) says what it must be. */
+export function issues(error: z.ZodError): string {
   return error.issues
-    .map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`)
+    .map((i) => {
+      const message =
+        i.code === 'invalid_key'
+          ? `help center id ${JSON.stringify(String(i.path.at(-1)))} ${i.issues[0]?.message ?? i.message}`
+          : i.message;
+      return `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${message}`;
+    })
     .join('; ');
 }
 

@@ -68,6 +68,17 @@ describe('identity import rows', () => {
     expect(parseCsv(text).errors).toEqual([{ line: 4, message: 'email: Invalid email address' }]);
   });
 
+  it('names a help center id that is not a Zoho id, with what it must be', () => {
+    const parsed = parseJsonl('{"email":"a@example.com","helpCenterUserIds":{"abc":"7001"}}\n');
+    expect(parsed.rows).toEqual([]);
+    expect(parsed.errors).toEqual([
+      {
+        line: 1,
+        message: 'helpCenterUserIds.abc: help center id "abc" must be a Zoho id (digits)',
+      },
+    ]);
+  });
+
   it('rejects an unknown CSV column at line 1 and reads no row', () => {
     const parsed = parseCsv('idpUserId,mail\n00uA,a@example.com\n');
     expect(parsed.rows).toEqual([]);
