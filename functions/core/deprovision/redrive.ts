@@ -29,7 +29,9 @@ const SEND_CHUNK = 10;
 export const RedriveInputSchema = z.strictObject({
   /** One kind or several; naming `ambiguous` or `config` moves them. */
   failureKind: z.optional(
-    z.union([FailureKindSchema, z.array(FailureKindSchema).check(z.minLength(1))]),
+    z.union([FailureKindSchema, z.array(FailureKindSchema).check(z.minLength(1))], {
+      error: `expected one of ${FailureKindSchema.options.join(', ')}, or a non-empty list of them`,
+    }),
   ),
   source: z.optional(DeprovisionSourceSchema),
   /** Exactly these requests (any kind); no count limit beyond the list. */

@@ -135,6 +135,18 @@ describe('redrive', () => {
     await expect(handler({ failureKind: 'bogus' })).rejects.toThrow(/failureKind/);
   });
 
+  it('lists the failure kinds when a failureKind (or one of a list) is unknown', async () => {
+    const handler = createRedriveHandler({
+      deadLetters: new ArrayDeadLetterSource([]),
+      queue: new InMemoryWorkQueue(),
+      logger: silentLogger,
+    });
+    const expected =
+      'Invalid redrive input: failureKind: expected one of transient, permanent, ambiguous, held, auth, scope, not-found, config, quota, or a non-empty list of them';
+    await expect(handler({ failureKind: 'nope' })).rejects.toThrow(expected);
+    await expect(handler({ failureKind: ['scope', 'nope'] })).rejects.toThrow(expected);
+  });
+
   it('rejects an empty request id as a ValidationError naming it, before reading the DLQ', async () => {
     const deadLetters = new ArrayDeadLetterSource([record('kept', 'transient')]);
     let reads = 0;
