@@ -222,6 +222,14 @@ describe('import boundaries', () => {
     expect(found.filter((v) => v.rule === name && !allowed(v))).toEqual([]);
   });
 
+  it('the zod facade re-exports zod/mini and imports nothing else but the English messages', () => {
+    const code = readFileSync(path.join(ROOT, CORE, 'contract', 'zod.ts'), 'utf8');
+    const specifiers = [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? m[3]);
+    expect(specifiers.sort()).toEqual(['zod/mini', 'zod/mini', 'zod/v4/locales/en.js']);
+    expect(code).toMatch(/^export \* from 'zod\/mini';$/m);
+    expect(code).toMatch(/^config\(en\(\)\);$/m);
+  });
+
   it('keeps every allowlist entry in use, with a reason', () => {
     for (const entry of ALLOWLIST) {
       expect(
