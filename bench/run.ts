@@ -20,7 +20,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   cold: async () => {
     // Cold imports run the bundles the bundles section writes.
     if (!wanted.has('bundles')) await bundleSizes();
-    await coldImports(7);
+    await coldImports(15);
   },
   ack: () => ingestAck(5, 60),
   drain: () => drainRows(3),
