@@ -1,11 +1,9 @@
 import * as z from 'zod';
-import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { booleanFlag, csv, parseEnv, positiveInt } from '#core/config/parse-env.ts';
 import { DEFAULTS, LIMITS } from '#core/contract/defaults.ts';
 import { HELPCENTER_DIALECTS } from '#core/contract/dialects.ts';
 import { ENV } from '#core/contract/env-names.ts';
 import { ZOHO_DATA_CENTRE_NAMES } from '#core/contract/zoho-data-centres.ts';
-import { ConfigError } from '#core/domain/errors.ts';
 
 /** Built-in local secrets: printed in the banner only while the user has not set their own. */
 export const LOCAL_DEFAULT_SECRETS = {
@@ -68,25 +66,7 @@ const LocalEnvSchema = z.object({
     .default([...DEFAULTS.oktaDeprovisionEventTypes]),
   [ENV.OKTA_ZOHO_APP_INSTANCE_IDS]: z._default(csv, []),
   /** JSON array: IdP group → Help Center group (see functions/core/config/group-mapping.ts). */
-  // Checked here too, so a bad mapping is named with every other bad key in one message (the
-  // runner checks the help centers it names once they are known).
-  [ENV.GROUP_MAPPING]: z
-    .string()
-    .optional()
-    .superRefine((raw, ctx) => {
-      try {
-        parseGroupMapping(raw);
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        const prefix = `${ENV.GROUP_MAPPING}: `;
-        for (const issue of error.issues) {
-          ctx.addIssue({
-            code: 'custom',
-            message: issue.startsWith(prefix) ? issue.slice(prefix.length) : issue,
-          });
-        }
-      }
-    }),
+  [ENV.GROUP_MAPPING]: z.string().optional(),
   OKTA_EVENT_HOOK_AUTHORIZATION: z.string().optional(),
   SCIM_BEARER_TOKEN: z.string().optional(),
   GRAPH_CLIENT_STATE: z.string().optional(),

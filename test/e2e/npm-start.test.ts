@@ -310,12 +310,10 @@ describe('npm start configuration errors', () => {
       HELPCENTER_BASE_URL: 'not a url',
       HELPCENTER_API: 'soap',
       ZOHO_ORG_ID: '',
-      GROUP_MAPPING: 'not json',
     });
     expect(code).toBe(2);
     expect(output).toMatch(/HELPCENTER_BASE_URL/);
     expect(output).toMatch(/HELPCENTER_API/);
-    expect(output).toMatch(/GROUP_MAPPING: not valid JSON/);
     expect(output).not.toMatch(/Service\s+http/);
   });
 
