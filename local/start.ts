@@ -1,3 +1,4 @@
+import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { isAppError } from '#core/domain/errors.ts';
 import { banner } from './banner.ts';
 import { loadLocalConfig } from './config.ts';
@@ -6,11 +7,22 @@ import { startLocalService } from './runner.ts';
 
 /** `npm start`: config errors exit 2 before anything listens; Ctrl-C finishes in-flight work and exits 0. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadLocalConfig>;
+  let config: ReturnType<typeof loadLocalConfig> | undefined;
+  const problems: string[] = [];
   try {
     config = loadLocalConfig(process.env);
   } catch (error) {
-    process.stderr.write(`${isAppError(error) ? error.message : String(error)}\n`);
+    problems.push(isAppError(error) ? error.message : String(error));
+  }
+  // GROUP_MAPPING's own shape is checked now too, so one start names every bad setting (the
+  // runner checks the help centers it names once they are known).
+  try {
+    parseGroupMapping(process.env.GROUP_MAPPING);
+  } catch (error) {
+    problems.push(isAppError(error) ? error.message : String(error));
+  }
+  if (config === undefined || problems.length > 0) {
+    process.stderr.write(`${problems.join('\n')}\n`);
     process.exit(2);
   }
   const logger = createLocalLogger({

@@ -310,10 +310,12 @@ describe('npm start configuration errors', () => {
       HELPCENTER_BASE_URL: 'not a url',
       HELPCENTER_API: 'soap',
       ZOHO_ORG_ID: '',
+      GROUP_MAPPING: 'not json',
     });
     expect(code).toBe(2);
     expect(output).toMatch(/HELPCENTER_BASE_URL/);
     expect(output).toMatch(/HELPCENTER_API/);
+    expect(output).toMatch(/^Invalid group mapping: GROUP_MAPPING: not valid JSON$/m);
     expect(output).not.toMatch(/Service\s+http/);
   });
 
