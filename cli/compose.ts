@@ -227,26 +227,26 @@ export class CapturedDeadLetters implements DeadLetterQueue {
 }
 
 /**
+ * When a failure says nothing listens at the Help Center (its code is ECONNREFUSED), what to do
+ * about it: locally the sandbox runs inside `npm start`; on AWS the URL or data centre is wrong.
+ * Otherwise undefined.
+ */
+export function unreachableFix(
+  target: Target,
+  baseUrl: string,
+  failure: { errorCode?: string | undefined },
+): string | undefined {
+  if (failure.errorCode !== 'ECONNREFUSED') return undefined;
+  return `nothing answers at ${baseUrl}: ${target.kind === 'local' ? 'start `npm start` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL' : 'check HELPCENTER_BASE_URL or the data centre in the OAuth secret'}`;
+}
+
+/**
  * The worker's dependency graph for one manual request, built with the same `assembleWorker` as the
  * worker Lambda and the local runner. Locally it reads the runner's env (the sandbox on
  * SANDBOX_PORT and its seed unless HELPCENTER_BASE_URL and ZOHO_* are set) and a read-only copy of
  * the identity file; on AWS the secrets, token secret and identity table the functions use.
  * @throws ConfigError naming the missing setting
  */
-/**
- * When `error` says nothing listens at the Help Center (ECONNREFUSED), what to do about it: locally
- * the sandbox runs inside `npm start`; on AWS the URL or data centre is wrong. Otherwise undefined.
- */
-export function unreachableFix(
-  target: Target,
-  baseUrl: string,
-  error: unknown,
-): string | undefined {
-  if (!/ECONNREFUSED/.test(error instanceof Error ? error.message : String(error)))
-    return undefined;
-  return `nothing answers at ${baseUrl}: ${target.kind === 'local' ? 'start `npm start` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL' : 'check HELPCENTER_BASE_URL or the data centre in the OAuth secret'}`;
-}
-
 export async function buildWorker(target: Target) {
   const deadLetters = new CapturedDeadLetters();
   const guard = new InMemoryRateGuard(1_000_000, 1, { now: () => new Date() });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mapSubject } from '#core/deprovision/map-subject.ts';
-import { processDeprovision } from '#core/deprovision/process-deprovision.ts';
+import { describeFailure, processDeprovision } from '#core/deprovision/process-deprovision.ts';
+import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { DeprovisionRequestSchema, looksLikeEmail } from '#core/domain/deprovision-request.ts';
 import { AmbiguousUserError, isAppError } from '#core/domain/errors.ts';
 import type { HelpCenterGroup } from '#core/ports/help-center.ts';
@@ -57,6 +58,11 @@ export async function deprovisionCommand(argv: readonly string[], io: Io): Promi
   const worker = await buildWorker(target);
   try {
     const { deps } = worker;
+    /** An unreachable Help Center's fix replaces the generic hint (locally: start npm start). */
+    const withFix = (failure: Failure): Failure => {
+      const fix = unreachableFix(target, deps.baseUrl, failure);
+      return fix === undefined ? failure : { ...failure, hint: fix };
+    };
     const helpCenterIds = request.helpCenterIds
       ? deps.helpCenterIds.filter((id) => request.helpCenterIds?.includes(id))
       : deps.helpCenterIds;
@@ -84,20 +90,11 @@ export async function deprovisionCommand(argv: readonly string[], io: Io): Promi
         });
         return 1;
       }
-      // A failure before any removal (token, lookup): the same `Failed (kind)` form and hint as a
-      // failed removal. Configuration errors still end the command with exit 2 (main).
-      if (isAppError(error) && error.kind !== 'config') {
-        const hint = unreachableFix(target, deps.baseUrl, error) ?? error.hint;
-        printFailure(io, values.json, who, {
-          kind: error.kind,
-          message: error.message,
-          ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
-          ...(error.errorCode !== undefined ? { errorCode: error.errorCode } : {}),
-          ...(hint !== undefined ? { hint } : {}),
-        });
-        return 1;
-      }
-      throw error;
+      // Configuration errors end the command with exit 2 (main); any other failure before a
+      // removal (token, lookup) is described as a failed removal is (kind, code, hint).
+      if (isAppError(error) && error.kind === 'config') throw error;
+      printFailure(io, values.json, who, withFix(describeFailure(error)));
+      return 1;
     }
     if (values['dry-run']) {
       report(io, values.json, {
@@ -127,7 +124,7 @@ export async function deprovisionCommand(argv: readonly string[], io: Io): Promi
       });
       return 0;
     }
-    printFailure(io, values.json, who, outcome.failure);
+    printFailure(io, values.json, who, withFix(outcome.failure));
     return 1;
   } finally {
     await worker.close();
@@ -147,6 +144,8 @@ async function groupsOf(
     return undefined;
   }
 }
+
+type Failure = DeadLetterRecord['failure'];
 
 /** A failure, the same way for every kind: `Failed (kind…): message` and its hint, or JSON. */
 function printFailure(

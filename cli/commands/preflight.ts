@@ -114,7 +114,7 @@ async function helpCenterChecks(
       return `dialect ${worker.dialect}, help centers ${worker.deps.helpCenterIds.join(', ')}, ${worker.deps.baseUrl}`;
     },
     (error) =>
-      error instanceof ConfigError && !error.hint
+      target.kind === 'local' && error instanceof ConfigError && !error.hint
         ? 'correct the setting the message names (preflight reads the same settings as `npm start`; see Configuration)'
         : hintOr('set the org id, client, refresh token and help center ids (see Configuration)')(
             error,
@@ -131,7 +131,7 @@ async function helpCenterChecks(
         return `token accepted, org id accepted, lookup allowed (${found.length} match for the probe address)`;
       },
       (error) =>
-        unreachableFix(target, w.deps.baseUrl, error) ??
+        unreachableFix(target, w.deps.baseUrl, isAppError(error) ? error : {}) ??
         hintOr('check the org id, the refresh token and its scopes')(error),
     );
     if (!lookup.ok) return { checks: [setup, lookup] };

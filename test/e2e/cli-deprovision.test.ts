@@ -230,22 +230,25 @@ describe('CLI preflight with nothing running', () => {
     }
   });
 
-  it('deprovision prints Failed (transient) with the npm start hint, exit 1', async () => {
+  it('deprovision prints Failed (transient) with the npm start hint naming the sandbox, exit 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hcd-deprovision-'));
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    // Two ports that were just free, so the hint must name the sandbox's, not the runner's.
+    const probes = [createServer(), createServer()];
+    for (const probe of probes) {
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    }
+    const [runnerPort, sandboxPort] = probes.map((p) => (p.address() as AddressInfo).port);
+    for (const probe of probes) await new Promise((resolve) => probe.close(resolve));
     try {
       const out = await runCli(['deprovision', 'bob@example.com'], {
         LOCAL_DATA_DIR: dir,
-        PORT: String(port),
-        SANDBOX_PORT: String(port),
+        PORT: String(runnerPort),
+        SANDBOX_PORT: String(sandboxPort),
       });
       expect(out.code).toBe(1);
       expect(out.stdout).toMatch(/^Failed \(transient ECONNREFUSED\): Zoho token endpoint failed/m);
       expect(out.stdout).toContain(
-        `hint: nothing answers at http://127.0.0.1:${port}: start \`npm start\` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL`,
+        `hint: nothing answers at http://127.0.0.1:${sandboxPort}: start \`npm start\` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL`,
       );
       expect(out.stderr).not.toMatch(/TransientError/);
     } finally {

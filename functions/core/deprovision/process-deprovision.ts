@@ -261,7 +261,11 @@ export async function processDeprovision(
   }
 }
 
-function describeFailure(error: unknown): DeadLetterRecord['failure'] {
+/**
+ * What a failure record says about an error: kind, message, upstream status and code, hint, and
+ * the help center it happened in. Used for dead letters and by the CLI's `deprovision`.
+ */
+export function describeFailure(error: unknown): DeadLetterRecord['failure'] {
   const failedIn =
     typeof error === 'object' && error !== null ? failedInHelpCenter.get(error) : undefined;
   if (isAppError(error)) {
