@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import {
-  parseRedriveInput,
   REDRIVE_MAX_COUNT,
+  type RedriveInput,
+  RedriveInputSchema,
   type RedriveResult,
   redrive,
 } from '#core/deprovision/redrive.ts';
-import { FailureKindSchema } from '#core/domain/dead-letter.ts';
-import { deprovisionSources } from '#core/domain/deprovision-request.ts';
-import { ValidationError } from '#core/domain/errors.ts';
+import { type FailureKind, FailureKindSchema } from '#core/domain/dead-letter.ts';
+import { type DeprovisionSource, deprovisionSources } from '#core/domain/deprovision-request.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { FindingsError, oneOf, parse, positiveInt, UsageError } from '../args.ts';
 import {
@@ -67,19 +67,12 @@ export async function dlqCommand(argv: readonly string[], io: Io): Promise<numbe
       requestIds: values['request-id'] ?? [],
       max: positiveInt('max', values.max),
     };
-    // Request ids are checked here, before the DLQ is read (the same check the redrive runs).
-    if (filters.requestIds.length > 0) {
-      try {
-        parseRedriveInput({ requestIds: filters.requestIds });
-      } catch (error) {
-        if (error instanceof ValidationError) throw new UsageError(error.message);
-        throw error;
-      }
-    }
+    const input = redriveInput(filters);
+    checkRedriveInput(input);
     const result =
       target.kind === 'local'
-        ? await redriveLocal(target, io, filters)
-        : await redriveAws(target, io, filters);
+        ? await redriveLocal(target, io, filters, input)
+        : await redriveAws(target, io, filters, input);
     if (values.json) io.out(JSON.stringify(result, null, 2));
     else {
       const reasons = Object.entries(result.skippedByReason ?? {})
@@ -257,8 +250,8 @@ async function show(
 }
 
 interface RedriveFilters {
-  failureKind: string | undefined;
-  source: string | undefined;
+  failureKind: FailureKind | undefined;
+  source: DeprovisionSource | undefined;
   requestIds: string[];
   max: number | undefined;
 }
@@ -272,31 +265,60 @@ function matches(e: DlqEntry, f: RedriveFilters): boolean {
   );
 }
 
-function redriveInput(f: RedriveFilters, maxCount: number) {
+/** The redrive use case's input for these flags, the same for the local runner and for AWS. */
+function redriveInput(f: RedriveFilters): RedriveInput {
   return {
     ...(f.failureKind ? { failureKind: f.failureKind } : {}),
     ...(f.source ? { source: f.source } : {}),
-    maxCount,
-  } as Parameters<typeof redrive>[1];
+    ...(f.requestIds.length > 0 ? { requestIds: f.requestIds } : {}),
+    maxCount: Math.min(f.max ?? REDRIVE_MAX_COUNT, REDRIVE_MAX_COUNT),
+  };
+}
+
+const FLAG_OF: Readonly<Record<string, string>> = {
+  failureKind: '--kind',
+  source: '--source',
+  requestIds: '--request-id',
+  maxCount: '--max',
+};
+
+/**
+ * The redrive's own input check, run before anything is read; each problem names its flag (and
+ * the request id it is about). @throws UsageError
+ */
+function checkRedriveInput(input: RedriveInput): void {
+  const parsed = RedriveInputSchema.safeParse(input);
+  if (parsed.success) return;
+  throw new UsageError(
+    parsed.error.issues
+      .map((i) => {
+        const [field, index] = i.path;
+        const value =
+          field === 'requestIds' && typeof index === 'number'
+            ? ` ${JSON.stringify(input.requestIds?.[index])}`
+            : '';
+        return `${FLAG_OF[String(field)] ?? String(field)}${value}: ${i.message}`;
+      })
+      .join('; '),
+  );
 }
 
 /**
  * On AWS: the redrive use case in this process over the SQS adapters the Lambda uses, as one run
  * (one snapshot: a record that fails again during the run is not moved twice).
  */
-async function redriveAws(target: AwsTarget, io: Io, f: RedriveFilters): Promise<RedriveResult> {
+async function redriveAws(
+  target: AwsTarget,
+  io: Io,
+  f: RedriveFilters,
+  input: RedriveInput,
+): Promise<RedriveResult> {
   const expected = (await buildDlqReader(target).peek()).filter((e) => matches(e, f)).length;
   const progress = new Progress(io, 'redrive', Math.min(expected, f.max ?? expected), 100);
   const ports = buildAwsRedrivePorts(target);
   const queue = new CountingWorkQueue(ports.queue, (n) => progress.update(n));
   try {
-    return await redrive(
-      { deadLetters: ports.deadLetters, queue, logger: silentLogger },
-      {
-        ...redriveInput(f, Math.min(f.max ?? REDRIVE_MAX_COUNT, REDRIVE_MAX_COUNT)),
-        ...(f.requestIds.length > 0 ? { requestIds: f.requestIds } : {}),
-      },
-    );
+    return await redrive({ deadLetters: ports.deadLetters, queue, logger: silentLogger }, input);
   } finally {
     progress.finish();
   }
@@ -310,6 +332,7 @@ async function redriveLocal(
   target: LocalTarget,
   io: Io,
   f: RedriveFilters,
+  input: RedriveInput,
 ): Promise<RedriveResult> {
   if (!(await runnerHealth(target)).up) {
     throw new UsageError(
@@ -335,10 +358,7 @@ async function redriveLocal(
     const res = await fetch(`${target.runnerUrl}/_local/redrive`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        ...redriveInput(f, Math.min(f.max ?? REDRIVE_MAX_COUNT, REDRIVE_MAX_COUNT)),
-        ...(f.requestIds.length > 0 ? { requestIds: f.requestIds } : {}),
-      }),
+      body: JSON.stringify(input),
     });
     const body = (await res.json()) as RedriveResult & { message?: string };
     if (res.status === 400) throw new UsageError(`The runner refused the redrive: ${body.message}`);

@@ -118,7 +118,9 @@ describe('CLI dlq against npm start', () => {
     expect(max.stderr).toMatch(/--max must be a positive whole number/);
     const empty = await runCli(['dlq', 'redrive', '--request-id='], env);
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toMatch(/^error: Invalid redrive input: requestIds\.0: Too small/m);
+    expect(empty.stderr).toMatch(
+      /^error: --request-id "": Too small: expected string to have >=1 characters$/m,
+    );
     expect(await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8')).toBe(before);
   });
 
