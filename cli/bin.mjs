@@ -3,10 +3,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// `… | head` closes stdout early: stop quietly, as other command-line tools do.
+// `… | head` closes stdout early: the rest of the output is dropped quietly and the command still
+// finishes (its clean-up runs, its exit code stands).
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
 });
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -230,6 +230,23 @@ describe('CLI preflight with nothing running', () => {
     }
   });
 
+  it('keeps its exit code and prints no stack when stdout is closed early (| head -1)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcd-epipe-'));
+    try {
+      const out = await runCli(
+        ['-c', `set -o pipefail; "${process.execPath}" cli/bin.mjs preflight | head -1`],
+        { LOCAL_DATA_DIR: dir, HELPCENTER_CONCURRENCY: 'abc' },
+        { command: ['bash'] },
+      );
+      expect(out.stdout).toMatch(/^PASS {2}local runner: /);
+      expect(out.stdout.trim().split('\n')).toHaveLength(1);
+      expect(out.stderr).not.toMatch(/EPIPE|Error/);
+      expect(out.code).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('deprovision prints Failed (transient) with the npm start hint naming the sandbox, exit 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hcd-deprovision-'));
     // Two ports that were just free, so the hint must name the sandbox's, not the runner's.
