@@ -15,6 +15,7 @@ import {
   CSV_FIXED_COLUMNS,
   IdentityRowSchema,
   issues,
+  isZohoId,
   type ParsedRows,
   parseCsv,
   parseJsonl,
@@ -70,14 +71,18 @@ export async function identitiesCommand(argv: readonly string[], io: Io): Promis
       throw new UsageError('identities link needs --help-center <id>');
     if (user === undefined)
       throw new UsageError('identities link needs --user <Help Center user id>');
+    for (const [flag, value] of [
+      ['--help-center', helpCenterId],
+      ['--user', user],
+    ] as const) {
+      if (!isZohoId(value)) throw new UsageError(`${flag} "${value}" must be a Zoho id (digits)`);
+    }
     const parsed = IdentityRowSchema.safeParse({
       ...(looksLikeEmail(who) ? { email: who } : { idpUserId: who }),
       helpCenterUserIds: { [helpCenterId]: user },
     });
     if (!parsed.success) {
-      throw new UsageError(
-        `identities link: ${issues(parsed.error)} (--help-center and --user are Zoho ids)`,
-      );
+      throw new UsageError(`identities link: ${issues(parsed.error)}`);
     }
     const result = await write(
       target,

@@ -1,8 +1,12 @@
 import * as z from 'zod';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
 
+const ZOHO_ID = /^\d{1,32}$/;
+
 /** A Zoho id (help center or Help Center user): digits as Zoho issues them. */
-const zohoId = z.string().regex(/^\d{1,32}$/, 'must be a Zoho id (digits)');
+const zohoId = z.string().regex(ZOHO_ID, 'must be a Zoho id (digits)');
+
+export const isZohoId = (value: string): boolean => ZOHO_ID.test(value);
 
 /** One identity to import: at least one IdP-side key and the Help Center user id per help center. */
 export const IdentityRowSchema = z
@@ -85,7 +89,7 @@ export function issues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
       const message =
-        i.code === 'invalid_key'
+        i.code === 'invalid_key' && i.path[0] === 'helpCenterUserIds'
           ? `help center id ${JSON.stringify(String(i.path.at(-1)))} ${i.issues[0]?.message ?? i.message}`
           : i.message;
       return `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${message}`;

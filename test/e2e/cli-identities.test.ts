@@ -80,6 +80,12 @@ describe('CLI identities (local identity file) and the runner that reads it', ()
     );
     expect(link.code).toBe(0);
     expect(link.stdout).toMatch(/existing record/);
+    const badUser = await runCli(
+      ['identities', 'link', 'carol@example.com', '--help-center', HC1, '--user', 'x1'],
+      env,
+    );
+    expect(badUser.code).toBe(2);
+    expect(badUser.stderr).toMatch(/^error: --user "x1" must be a Zoho id \(digits\)$/m);
     const exported = await runCli(['identities', 'export'], env);
     expect(exported.code).toBe(0);
     const rows = exported.stdout
