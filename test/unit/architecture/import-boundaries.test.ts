@@ -133,7 +133,7 @@ const RULES: Rule[] = [
   },
   {
     name: 'functions/ builds schemas with zod/mini through contract/zod.ts, never zod directly',
-    // The facade configures English messages; classic `zod` would add ~60 KB to a bundle.
+    // The facade configures English messages and keeps classic zod out of the bundles.
     applies: (f) => inside(f, 'functions') && f !== `${CORE}/contract/zod.ts`,
     allows: () => true,
     packages: (name) => name !== 'zod',
