@@ -83,7 +83,8 @@ export async function dlqCommand(argv: readonly string[], io: Io): Promise<numbe
       );
       for (const note of result.notes ?? []) io.out(`note: ${note}`);
     }
-    return 0;
+    // A request named by --request-id and not moved is a finding (exit 1), as in `dlq list`.
+    return filters.requestIds.some((id) => !result.movedRequestIds.includes(id)) ? 1 : 0;
   }
   throw new UsageError(`unknown dlq subcommand "${sub}" (list, show, redrive)`);
 }

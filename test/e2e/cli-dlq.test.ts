@@ -124,6 +124,15 @@ describe('CLI dlq against npm start', () => {
     expect(await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8')).toBe(before);
   });
 
+  it('exits 1 naming a requested id the DLQ does not hold, and moves nothing else', async () => {
+    const out = await runCli(['dlq', 'redrive', '--request-id', 'not-a-dead-letter'], env);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^Redrive finished: moved 0, /m);
+    expect(out.stdout).toMatch(/^note: not in the dead-letter queue: not-a-dead-letter$/m);
+    const after = await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8');
+    expect(after.trim().split('\n')).toHaveLength(2);
+  });
+
   it('exits 2 naming npm start when the runner is not answering', async () => {
     const out = await runCli(['dlq', 'redrive', '--url', 'http://127.0.0.1:9'], env);
     expect(out.code).toBe(2);

@@ -147,6 +147,8 @@ export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<R
   const selected: Entry[] = [];
   const selectedKeys = new Set<string>();
   const seen = new Set<string>();
+  /** Request ids of the readable records the snapshot held (to name requested ids it did not). */
+  const inQueue = new Set<string>();
   const heldBack = new Map<FailureKind, number>();
   try {
     // 1. Snapshot: read until the queue is empty (or enough matched); nothing is sent yet, so
@@ -162,7 +164,9 @@ export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<R
         seen.add(message.id);
         held.push(message);
         if (message.sentAt !== undefined && message.sentAt > runStart) {
-          skip(message, 'arrived-during-run', readEntry(message) ?? undefined);
+          const late = readEntry(message);
+          if (late) inQueue.add(late.request.requestId);
+          skip(message, 'arrived-during-run', late ?? undefined);
           continue;
         }
         const entry = readEntry(message);
@@ -170,6 +174,7 @@ export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<R
           skip(message, 'unreadable');
           continue;
         }
+        inQueue.add(entry.request.requestId);
         const named = wanted?.has(entry.request.requestId) ?? false;
         if (
           (wanted && !named) ||
@@ -235,9 +240,15 @@ export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<R
     );
   }
   if (wanted) {
-    const missing = [...wanted].filter((id) => !result.movedRequestIds.includes(id)).length;
-    if (missing > 0)
-      result.notes.push(`${missing} requested id(s) were not moved (see skippedRecords)`);
+    const notMoved = [...wanted].filter((id) => !result.movedRequestIds.includes(id));
+    const absent = notMoved.filter((id) => !inQueue.has(id));
+    const left = notMoved.length - absent.length;
+    if (absent.length > 0) {
+      result.notes.push(
+        `not in the dead-letter queue: ${absent.slice(0, 10).join(', ')}${absent.length > 10 ? ` and ${absent.length - 10} more` : ''}`,
+      );
+    }
+    if (left > 0) result.notes.push(`${left} requested id(s) were left (see skippedRecords)`);
   }
   deps.logger.info('redrive finished', {
     moved: result.moved,

@@ -135,6 +135,17 @@ describe('redrive', () => {
     await expect(handler({ failureKind: 'bogus' })).rejects.toThrow(/failureKind/);
   });
 
+  it('names a requested id the dead-letter queue does not hold, and moves the one it does', async () => {
+    const deadLetters = new ArrayDeadLetterSource([record('r1', 'transient')]);
+    const queue = new InMemoryWorkQueue();
+    const result = await redrive(
+      { deadLetters, queue, logger: silentLogger },
+      { requestIds: ['r1', 'nope'] },
+    );
+    expect(result.movedRequestIds).toEqual(['r1']);
+    expect(result.notes).toEqual(['not in the dead-letter queue: nope']);
+  });
+
   it('lists the failure kinds when a failureKind (or one of a list) is unknown', async () => {
     const handler = createRedriveHandler({
       deadLetters: new ArrayDeadLetterSource([]),
