@@ -120,7 +120,7 @@ async function helpCenterChecks(
             error,
           ),
   );
-  if (!worker) return { checks: [setup] };
+  if (!worker) return { checks: [setup, ...mappingShapeProblem(target)] };
   const w = worker;
   try {
     const lookup = await run(
@@ -134,7 +134,7 @@ async function helpCenterChecks(
         unreachableFix(target, w.deps.baseUrl, isAppError(error) ? error : {}) ??
         hintOr('check the org id, the refresh token and its scopes')(error),
     );
-    if (!lookup.ok) return { checks: [setup, lookup] };
+    if (!lookup.ok) return { checks: [setup, lookup, ...mappingShapeProblem(target)] };
     const probes = await zohoProbes(target, w);
     return { checks: [setup, lookup, ...probes.checks], dialect: probes.dialect };
   } catch (error) {
@@ -147,6 +147,28 @@ async function helpCenterChecks(
     };
   } finally {
     await w.close();
+  }
+}
+
+function mappingFailure(error: unknown): Check {
+  return {
+    check: 'group mapping',
+    ok: false,
+    detail: error instanceof Error ? error.message : String(error),
+    fix: `correct ${ENV.GROUP_MAPPING} (see Group mapping in the README)`,
+  };
+}
+
+/**
+ * A malformed GROUP_MAPPING (JSON, shape, duplicates) needs no Help Center to be found: it is
+ * reported even when the checks that read the Help Center could not run.
+ */
+function mappingShapeProblem(target: Target): Check[] {
+  try {
+    parseGroupMapping(target.env[ENV.GROUP_MAPPING]);
+    return [];
+  } catch (error) {
+    return [mappingFailure(error)];
   }
 }
 
@@ -165,12 +187,7 @@ async function zohoProbes(
       helpCenterIds: w.deps.helpCenterIds,
     });
   } catch (error) {
-    checks.push({
-      check: 'group mapping',
-      ok: false,
-      detail: error instanceof Error ? error.message : String(error),
-      fix: `correct ${ENV.GROUP_MAPPING} (see Group mapping in the README)`,
-    });
+    checks.push(mappingFailure(error));
   }
   checks.push(
     ...(await scopeChecks(client, dialect.finding, helpCenterId, {

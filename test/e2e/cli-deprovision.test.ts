@@ -192,6 +192,33 @@ describe('CLI preflight with nothing running', () => {
     }
   });
 
+  it('preflight reports a malformed GROUP_MAPPING even when the Help Center cannot be reached', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcd-preflight-'));
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    try {
+      const out = await runCli(['preflight', '--json'], {
+        LOCAL_DATA_DIR: dir,
+        PORT: String(port),
+        SANDBOX_PORT: String(port),
+        GROUP_MAPPING: 'not json',
+      });
+      expect(out.code).toBe(1);
+      const checks = JSON.parse(out.stdout).checks as Array<{ check: string; ok: boolean }>;
+      expect(checks.find((c) => c.check.startsWith('token, org id'))).toMatchObject({ ok: false });
+      expect(checks.find((c) => c.check === 'group mapping')).toEqual({
+        check: 'group mapping',
+        ok: false,
+        detail: 'Invalid group mapping: GROUP_MAPPING: not valid JSON',
+        fix: 'correct GROUP_MAPPING (see Group mapping in the README)',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('preflight names an invalid setting with a fix that points at it (exit 1)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hcd-preflight-'));
     try {
