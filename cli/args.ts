@@ -34,7 +34,13 @@ export function parse<O extends Options>(argv: readonly string[], options: O) {
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // Node's own text for an unknown option suggests `-- "--x"` (and leaves a quote open).
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    throw new UsageError(
+      unknown !== undefined
+        ? `unknown option ${unknown} (--help lists the options)`
+        : (error as Error).message,
+    );
   }
 }
 
