@@ -57,7 +57,8 @@ export async function dlqCommand(argv: readonly string[], io: Io): Promise<numbe
   if (sub === 'list') return list(target, io, { json: values.json, all: values.all });
   if (sub === 'show') {
     const requestId = rest[0];
-    if (requestId === undefined) throw new UsageError('dlq show needs a <requestId>');
+    if (requestId === undefined || requestId.trim() === '')
+      throw new UsageError('dlq show needs a <requestId>');
     return show(target, io, requestId, values.json);
   }
   if (sub === 'redrive') {
@@ -276,6 +277,9 @@ function redriveInput(f: RedriveFilters): RedriveInput {
   };
 }
 
+/** A value as an error message quotes it: at most 60 characters. */
+const shortened = (value: string) => (value.length > 60 ? `${value.slice(0, 57)}...` : value);
+
 const FLAG_OF: Readonly<Record<string, string>> = {
   failureKind: '--kind',
   source: '--source',
@@ -296,7 +300,7 @@ function checkRedriveInput(input: RedriveInput): void {
         const [field, index] = i.path;
         const value =
           field === 'requestIds' && typeof index === 'number'
-            ? ` ${JSON.stringify(input.requestIds?.[index])}`
+            ? ` ${JSON.stringify(shortened(input.requestIds?.[index] ?? ''))}`
             : '';
         return `${FLAG_OF[String(field)] ?? String(field)}${value}: ${i.message}`;
       })

@@ -121,6 +121,17 @@ describe('CLI dlq against npm start', () => {
     expect(empty.stderr).toMatch(
       /^error: --request-id "": Too small: expected string to have >=1 characters$/m,
     );
+    const long = await runCli(['dlq', 'redrive', '--request-id', 'x'.repeat(300)], env);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(
+      new RegExp(
+        `^error: --request-id "${'x'.repeat(57)}\\.\\.\\.": Too big: expected string to have <=256 characters$`,
+        'm',
+      ),
+    );
+    const show = await runCli(['dlq', 'show', ''], env);
+    expect(show.code).toBe(2);
+    expect(show.stderr).toMatch(/^error: dlq show needs a <requestId>$/m);
     expect(await readFile(join(running.dataDir, 'dlq.jsonl'), 'utf8')).toBe(before);
   });
 
