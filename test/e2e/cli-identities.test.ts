@@ -86,6 +86,14 @@ describe('CLI identities (local identity file) and the runner that reads it', ()
     );
     expect(badUser.code).toBe(2);
     expect(badUser.stderr).toMatch(/^error: --user "x1" must be a Zoho id \(digits\)$/m);
+    const badHelpCenter = await runCli(
+      ['identities', 'link', 'carol@example.com', '--help-center', 'abc', '--user', '7001'],
+      env,
+    );
+    expect(badHelpCenter.code).toBe(2);
+    expect(badHelpCenter.stderr).toMatch(
+      /^error: --help-center "abc" must be a Zoho id \(digits\)$/m,
+    );
     const exported = await runCli(['identities', 'export'], env);
     expect(exported.code).toBe(0);
     const rows = exported.stdout
