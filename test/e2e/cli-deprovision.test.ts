@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.ts';
 import { killGroup, type Running, sandboxState, startService } from './service.ts';
 
@@ -164,109 +164,91 @@ describe('CLI deprovision against npm start', () => {
   });
 });
 
-describe('CLI preflight with nothing running', () => {
-  it('names the missing sandbox and says to start npm start (exit 1)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hcd-preflight-'));
-    // A port that was just free: nothing listens there.
-    const probe = createServer();
+/** `n` ports that were just free: nothing listens there (distinct, so each names one server). */
+async function freePorts(n: number): Promise<number[]> {
+  const probes = Array.from({ length: n }, () => createServer());
+  for (const probe of probes) {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    try {
-      const out = await runCli(['preflight', '--json'], {
-        LOCAL_DATA_DIR: dir,
-        PORT: String(port),
-        SANDBOX_PORT: String(port),
-      });
-      expect(out.code).toBe(1);
-      const body = JSON.parse(out.stdout);
-      const lookup = body.checks.find((c: { check: string }) =>
-        c.check.startsWith('token, org id'),
-      );
-      expect(lookup).toMatchObject({ ok: false });
-      expect(lookup.fix).toBe(
-        `nothing answers at http://127.0.0.1:${port}: start \`npm start\` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL`,
-      );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  }
+  const ports = probes.map((p) => (p.address() as AddressInfo).port);
+  for (const probe of probes) await new Promise((resolve) => probe.close(resolve));
+  return ports;
+}
+
+describe('CLI preflight with nothing running', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hcd-nothing-running-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  it('names the missing sandbox and says to start npm start (exit 1)', async () => {
+    const [port] = await freePorts(1);
+    const out = await runCli(['preflight', '--json'], {
+      LOCAL_DATA_DIR: dir,
+      PORT: String(port),
+      SANDBOX_PORT: String(port),
+    });
+    expect(out.code).toBe(1);
+    const body = JSON.parse(out.stdout);
+    const lookup = body.checks.find((c: { check: string }) => c.check.startsWith('token, org id'));
+    expect(lookup).toMatchObject({ ok: false });
+    expect(lookup.fix).toBe(
+      `nothing answers at http://127.0.0.1:${port}: start \`npm start\` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL`,
+    );
   });
 
   it('preflight reports a malformed GROUP_MAPPING even when the Help Center cannot be reached', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hcd-preflight-'));
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    try {
-      const out = await runCli(['preflight', '--json'], {
-        LOCAL_DATA_DIR: dir,
-        PORT: String(port),
-        SANDBOX_PORT: String(port),
-        GROUP_MAPPING: 'not json',
-      });
-      expect(out.code).toBe(1);
-      const checks = JSON.parse(out.stdout).checks as Array<{ check: string; ok: boolean }>;
-      expect(checks.find((c) => c.check.startsWith('token, org id'))).toMatchObject({ ok: false });
-      expect(checks.find((c) => c.check === 'group mapping')).toEqual({
-        check: 'group mapping',
-        ok: false,
-        detail: 'Invalid group mapping: GROUP_MAPPING: not valid JSON',
-        fix: 'correct GROUP_MAPPING (see Group mapping in the README)',
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const [port] = await freePorts(1);
+    const out = await runCli(['preflight', '--json'], {
+      LOCAL_DATA_DIR: dir,
+      PORT: String(port),
+      SANDBOX_PORT: String(port),
+      GROUP_MAPPING: 'not json',
+    });
+    expect(out.code).toBe(1);
+    const checks = JSON.parse(out.stdout).checks as Array<{ check: string; ok: boolean }>;
+    expect(checks.find((c) => c.check.startsWith('token, org id'))).toMatchObject({ ok: false });
+    expect(checks.find((c) => c.check === 'group mapping')).toEqual({
+      check: 'group mapping',
+      ok: false,
+      detail: 'Invalid group mapping: GROUP_MAPPING: not valid JSON',
+      fix: 'correct GROUP_MAPPING (see Group mapping in the README)',
+    });
   });
 
   it('preflight names an invalid setting with a fix that points at it, and a malformed mapping (exit 1)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hcd-preflight-'));
-    try {
-      const out = await runCli(['preflight', '--json'], {
-        LOCAL_DATA_DIR: dir,
-        HELPCENTER_CONCURRENCY: 'abc',
-        GROUP_MAPPING: 'not json',
-      });
-      expect(out.code).toBe(1);
-      const { checks } = JSON.parse(out.stdout) as { checks: Array<{ check: string }> };
-      // The mapping's own problem is reported even though no Help Center check could run.
-      expect(checks.find((c) => c.check === 'group mapping')).toMatchObject({
-        ok: false,
-        detail: 'Invalid group mapping: GROUP_MAPPING: not valid JSON',
-      });
-      const setup = checks.find((c) => c.check === 'Zoho OAuth settings') as Record<
-        string,
-        unknown
-      >;
-      expect(setup).toMatchObject({ ok: false });
-      expect(setup.detail).toMatch(/^Invalid local configuration: HELPCENTER_CONCURRENCY: /);
-      expect(setup.fix).toBe(
-        'correct the setting the message names (preflight reads the same settings as `npm start`; see Configuration)',
-      );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const out = await runCli(['preflight', '--json'], {
+      LOCAL_DATA_DIR: dir,
+      HELPCENTER_CONCURRENCY: 'abc',
+      GROUP_MAPPING: 'not json',
+    });
+    expect(out.code).toBe(1);
+    const { checks } = JSON.parse(out.stdout) as { checks: Array<{ check: string }> };
+    // The mapping's own problem is reported even though no Help Center check could run.
+    expect(checks.find((c) => c.check === 'group mapping')).toMatchObject({
+      ok: false,
+      detail: 'Invalid group mapping: GROUP_MAPPING: not valid JSON',
+    });
+    const setup = checks.find((c) => c.check === 'Zoho OAuth settings') as Record<string, unknown>;
+    expect(setup).toMatchObject({ ok: false });
+    expect(setup.detail).toMatch(/^Invalid local configuration: HELPCENTER_CONCURRENCY: /);
+    expect(setup.fix).toBe(
+      'correct the setting the message names (preflight reads the same settings as `npm start`; see Configuration)',
+    );
   });
 
   it('status marks the runner that does not answer with ! and exits 1', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hcd-status-'));
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    try {
-      const out = await runCli(['status'], { LOCAL_DATA_DIR: dir, PORT: String(port) });
-      expect(out.code).toBe(1);
-      expect(out.stdout).toMatch(
-        new RegExp(`^!\\s+local runner\\s+not answering at http://127\\.0\\.0\\.1:${port}: `, 'm'),
-      );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const [port] = await freePorts(1);
+    const out = await runCli(['status'], { LOCAL_DATA_DIR: dir, PORT: String(port) });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(
+      new RegExp(`^!\\s+local runner\\s+not answering at http://127\\.0\\.0\\.1:${port}: `, 'm'),
+    );
   });
 
   it('prints no stack and exits with its own code when the reader is already gone (| true)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hcd-epipe-'));
     // `true` exits before the CLI has started, so every write meets a closed pipe (EPIPE).
     const piped = (command: string) =>
       runCli(
@@ -274,41 +256,27 @@ describe('CLI preflight with nothing running', () => {
         { LOCAL_DATA_DIR: dir, HELPCENTER_CONCURRENCY: 'abc' },
         { command: ['bash'] },
       );
-    try {
-      const help = await piped('--help');
-      expect(help.stderr).not.toMatch(/EPIPE|Error/);
-      expect(help.code).toBe(0);
-      const failing = await piped('preflight');
-      expect(failing.stderr).not.toMatch(/EPIPE|Error/);
-      expect(failing.code).toBe(1);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const help = await piped('--help');
+    expect(help.stderr).not.toMatch(/EPIPE|Error/);
+    expect(help.code).toBe(0);
+    const failing = await piped('preflight');
+    expect(failing.stderr).not.toMatch(/EPIPE|Error/);
+    expect(failing.code).toBe(1);
   });
 
   it('deprovision prints Failed (transient) with the npm start hint naming the sandbox, exit 1', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hcd-deprovision-'));
     // Two ports that were just free, so the hint must name the sandbox's, not the runner's.
-    const probes = [createServer(), createServer()];
-    for (const probe of probes) {
-      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    }
-    const [runnerPort, sandboxPort] = probes.map((p) => (p.address() as AddressInfo).port);
-    for (const probe of probes) await new Promise((resolve) => probe.close(resolve));
-    try {
-      const out = await runCli(['deprovision', 'bob@example.com'], {
-        LOCAL_DATA_DIR: dir,
-        PORT: String(runnerPort),
-        SANDBOX_PORT: String(sandboxPort),
-      });
-      expect(out.code).toBe(1);
-      expect(out.stdout).toMatch(/^Failed \(transient ECONNREFUSED\): Zoho token endpoint failed/m);
-      expect(out.stdout).toContain(
-        `hint: nothing answers at http://127.0.0.1:${sandboxPort}: start \`npm start\` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL`,
-      );
-      expect(out.stderr).not.toMatch(/TransientError/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const [runnerPort, sandboxPort] = await freePorts(2);
+    const out = await runCli(['deprovision', 'bob@example.com'], {
+      LOCAL_DATA_DIR: dir,
+      PORT: String(runnerPort),
+      SANDBOX_PORT: String(sandboxPort),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^Failed \(transient ECONNREFUSED\): Zoho token endpoint failed/m);
+    expect(out.stdout).toContain(
+      `hint: nothing answers at http://127.0.0.1:${sandboxPort}: start \`npm start\` (it runs the sandbox Help Center), or set HELPCENTER_BASE_URL`,
+    );
+    expect(out.stderr).not.toMatch(/TransientError/);
   });
 });
