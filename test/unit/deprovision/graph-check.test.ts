@@ -6,7 +6,6 @@ import { GraphClient, graphCredentialsFromSecret } from '#core/adapters/graph/gr
 import { createRecordHandler } from '#core/deprovision/batch.ts';
 import type { GraphWorkerDeps } from '#core/deprovision/graph-check.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
-import { DirectoryCache } from '#core/deprovision/map-subject.ts';
 import {
   type ProcessDeps,
   processDeprovision,
@@ -35,6 +34,7 @@ import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
 import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { processDeps } from '../../helpers/process-deps.ts';
 import { sqsRecord } from '../../helpers/sqs-event.ts';
 
 const HC = '7001000000000001';
@@ -103,28 +103,15 @@ function setup(options: { graph?: boolean } = {}) {
   const graph: GraphWorkerDeps = { users: graphClient(), state, queue };
   const idempotent = powertoolsIdempotency(new InMemoryPersistenceLayer());
   idempotent.registerLambdaContext(lambdaContext);
-  const deps: ProcessDeps = {
+  const deps = processDeps({
     helpCenter,
     identityStore,
-    directory: new DirectoryCache(60_000, clock),
     deadLetters,
-    guard: new InMemoryRateGuard(100, 300, clock),
     clock,
-    logger: silentLogger,
-    retry: {
-      maxRetries: 0,
-      baseDelayMs: 1,
-      maxDelayMs: 1,
-      maxRetryAfterMs: 1,
-      sleep: async () => {},
-    },
     helpCenterIds: [HC],
-    maxReceiveCount: 5,
-    dryRun: false,
-    verifyAfterRemove: false,
     idempotent,
     ...(options.graph === false ? {} : { graph }),
-  };
+  });
   return { deps, helpCenter, deadLetters, queue, state, identityStore };
 }
 

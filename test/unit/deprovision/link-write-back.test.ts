@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
-import { DirectoryCache } from '#core/deprovision/map-subject.ts';
-import { type ProcessDeps, processDeprovision } from '#core/deprovision/process-deprovision.ts';
+import { processDeprovision } from '#core/deprovision/process-deprovision.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { TransientError } from '#core/domain/errors.ts';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
 import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
-import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { processDeps } from '../../helpers/process-deps.ts';
 import { recordingLogger } from '../../helpers/recording-logger.ts';
 
 const HC1 = '7001000000000001';
@@ -46,29 +44,15 @@ function setup(options: { dryRun?: boolean; records?: IdentityRecord[] } = {}) {
   );
   const identityStore = new InMemoryIdentityStore(options.records ?? []);
   const { logger, lines } = recordingLogger();
-  const deps: ProcessDeps = {
+  const deps = processDeps({
     helpCenter,
     identityStore,
     identityLinks: identityStore,
-    directory: new DirectoryCache(60_000, clock),
-    deadLetters: new InMemoryDeadLetterQueue(),
-    guard: new InMemoryRateGuard(100, 300, clock),
     clock,
     logger,
-    retry: {
-      maxRetries: 0,
-      baseDelayMs: 1,
-      maxDelayMs: 1,
-      maxRetryAfterMs: 1,
-      sleep: async () => {},
-      random: () => 0.5,
-    },
-    helpCenterIds: [HC1, HC2],
-    maxReceiveCount: 5,
     dryRun: options.dryRun ?? false,
-    verifyAfterRemove: false,
     groupMapping: parseGroupMapping(JSON.stringify([PARTNERS])),
-  };
+  });
   return { deps, helpCenter, identityStore, lines };
 }
 

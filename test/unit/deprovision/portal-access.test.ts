@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { powertoolsIdempotency } from '#core/deprovision/idempotency.ts';
-import { DirectoryCache } from '#core/deprovision/map-subject.ts';
-import {
-  type ProcessDeps,
-  processDeprovision,
-  RetryLaterError,
-} from '#core/deprovision/process-deprovision.ts';
+import { processDeprovision, RetryLaterError } from '#core/deprovision/process-deprovision.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { PermanentError } from '#core/domain/errors.ts';
 import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idempotency.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { processDeps } from '../../helpers/process-deps.ts';
 import { recordingLogger } from '../../helpers/recording-logger.ts';
 
 const HC1 = '7001000000000001';
@@ -54,30 +48,18 @@ function setup(
   const { logger, lines } = recordingLogger();
   const idempotent = powertoolsIdempotency(new InMemoryPersistenceLayer());
   idempotent.registerLambdaContext(lambdaContext);
-  const deps: ProcessDeps = {
+  const deps = processDeps({
     helpCenter,
-    identityStore: new InMemoryIdentityStore(),
-    directory: new DirectoryCache(60_000, clock),
     deadLetters,
-    guard: new InMemoryRateGuard(100, 300, clock),
     clock,
     logger,
-    retry: {
-      maxRetries: 0,
-      baseDelayMs: 1,
-      maxDelayMs: 1,
-      maxRetryAfterMs: 1,
-      sleep: async () => {},
-      random: () => 0.5,
-    },
-    helpCenterIds: [HC1, HC2],
     maxReceiveCount: options.maxReceiveCount ?? 5,
     dryRun: options.dryRun ?? false,
     verifyAfterRemove: options.verify ?? false,
     groupMapping: parseGroupMapping(JSON.stringify([PARTNERS])),
     idempotent,
     ...(options.portal === false ? {} : { portalAccess: helpCenter }),
-  };
+  });
   return { deps, helpCenter, deadLetters, lines };
 }
 

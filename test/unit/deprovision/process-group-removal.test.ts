@@ -5,14 +5,11 @@ import {
   buildRemoveUsersFromGroupInHelpCenter,
 } from '#core/adapters/zoho/request-builders.ts';
 import { type GroupMapping, parseGroupMapping } from '#core/config/group-mapping.ts';
-import { DirectoryCache } from '#core/deprovision/map-subject.ts';
-import { type ProcessDeps, processDeprovision } from '#core/deprovision/process-deprovision.ts';
+import { processDeprovision } from '#core/deprovision/process-deprovision.ts';
 import type { DeprovisionRequest, GroupScope } from '#core/domain/deprovision-request.ts';
-import { silentLogger } from '#core/ports/logger.ts';
-import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
-import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { processDeps } from '../../helpers/process-deps.ts';
 
 const HC1 = '7001000000000001';
 const HC2 = '7001000000000002';
@@ -53,28 +50,13 @@ function setup(options: { groupMapping?: GroupMapping; verifyAfterRemove?: boole
     ],
   );
   const deadLetters = new InMemoryDeadLetterQueue();
-  const deps: ProcessDeps = {
+  const deps = processDeps({
     helpCenter,
-    identityStore: new InMemoryIdentityStore(),
-    directory: new DirectoryCache(60_000, clock),
     deadLetters,
-    guard: new InMemoryRateGuard(100, 300, clock),
     clock,
-    logger: silentLogger,
-    retry: {
-      maxRetries: 0,
-      baseDelayMs: 1,
-      maxDelayMs: 1,
-      maxRetryAfterMs: 1,
-      sleep: async () => {},
-      random: () => 0.5,
-    },
-    helpCenterIds: [HC1, HC2],
-    maxReceiveCount: 5,
-    dryRun: false,
     verifyAfterRemove: options.verifyAfterRemove ?? false,
     groupMapping: options.groupMapping ?? mapping,
-  };
+  });
   return { deps, helpCenter, deadLetters };
 }
 
