@@ -44,15 +44,20 @@ export async function bundleSizes(): Promise<BuiltBundle[]> {
   return bundles;
 }
 
-/** Bundles a bench-only entry (the hand-written peer) with the functions' esbuild options. */
+/**
+ * Bundles a bench-only entry (the hand-written peer) with the functions' esbuild options; without
+ * `sdkLoaders` its `@aws-sdk` imports stay ESM imports, as a peer written the short way ships them.
+ */
 export async function bundlePeer(
   entry: string,
   name: string,
+  { sdkLoaders }: { sdkLoaders: boolean },
 ): Promise<{ path: string; bytes: number }> {
   const options = esbuildOptions('ingest');
   const outfile = join(BENCH_DIR, 'bundles', name, 'index.mjs');
   const result = await build({
     ...options,
+    ...(sdkLoaders ? {} : { alias: {} }),
     entryPoints: [entry],
     outfile,
     write: false,

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { BUNDLING, REPO_ROOT } from './constructs/service-function.ts';
+import { BUNDLING, REPO_ROOT, SDK_ALIASES } from './constructs/service-function.ts';
 import { FUNCTION_IDS, type FunctionId } from './function-env.ts';
 
 /**
@@ -51,6 +51,7 @@ export function esbuildOptions(id: FunctionId): BuildOptions {
     sourcesContent: BUNDLING.sourcesContent,
     banner: { js: BUNDLING.banner },
     external: [...BUNDLING.externalModules],
+    alias: { ...SDK_ALIASES },
     metafile: true,
     logLevel: 'silent',
   };

@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '#core/adapters/aws/sdk/client-sqs.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { parseGroupMapping } from '#core/config/group-mapping.ts';
 import { parseEnv } from '#core/config/parse-env.ts';

@@ -1,7 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbGraphStateStore } from '#core/adapters/aws/dynamodb-graph-state-store.ts';
+import { DynamoDBClient } from '#core/adapters/aws/sdk/client-dynamodb.ts';
+import { SecretsManagerClient } from '#core/adapters/aws/sdk/client-secrets-manager.ts';
+import { DynamoDBDocumentClient } from '#core/adapters/aws/sdk/lib-dynamodb.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { buildGraphSubscription } from '#core/compose/graph-wiring.ts';
 import { ENV } from '#core/contract/env-names.ts';

@@ -1,5 +1,5 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SecretsManagerClient } from '#core/adapters/aws/sdk/client-secrets-manager.ts';
+import { SQSClient } from '#core/adapters/aws/sdk/client-sqs.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { loadIngestConfig } from '#core/config/ingest-config.ts';
@@ -20,8 +20,8 @@ function lazyIdentityStore(tableName: string): IdentityStore {
   let store: Promise<IdentityStore> | undefined;
   const load = () => {
     store ??= Promise.all([
-      import('@aws-sdk/client-dynamodb'),
-      import('@aws-sdk/lib-dynamodb'),
+      import('#core/adapters/aws/sdk/client-dynamodb.ts'),
+      import('#core/adapters/aws/sdk/lib-dynamodb.ts'),
       import('#core/adapters/aws/dynamodb-identity-store.ts'),
     ]).then(
       ([{ DynamoDBClient }, { DynamoDBDocumentClient }, { DynamoDbIdentityStore }]) =>

@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '#core/adapters/aws/sdk/client-sqs.ts';
 import { SqsDeadLetterSource } from '#core/adapters/aws/sqs-dead-letter-source.ts';
 import { SqsWorkQueue } from '#core/adapters/aws/sqs-work-queue.ts';
 import { loadRedriveConfig } from '#core/config/redrive-config.ts';

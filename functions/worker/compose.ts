@@ -1,12 +1,12 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIdentityLinks } from '#core/adapters/aws/dynamodb-identity-links.ts';
 import { DynamoDbIdentityStore } from '#core/adapters/aws/dynamodb-identity-store.ts';
 import { DynamoDbRateGuard } from '#core/adapters/aws/dynamodb-rate-guard.ts';
+import { DynamoDBClient } from '#core/adapters/aws/sdk/client-dynamodb.ts';
+import { SecretsManagerClient } from '#core/adapters/aws/sdk/client-secrets-manager.ts';
+import type { SQSClient } from '#core/adapters/aws/sdk/client-sqs.ts';
+import { DynamoDBDocumentClient } from '#core/adapters/aws/sdk/lib-dynamodb.ts';
 import { SecretsManagerSecretSource } from '#core/adapters/aws/secrets-manager-secret-source.ts';
 import type { SqsMessageDeferrer } from '#core/adapters/aws/sqs-message-deferrer.ts';
 import { createZohoAgent } from '#core/adapters/http/transport.ts';
@@ -31,7 +31,7 @@ function lazyTokenRefresher(functionName: string): TokenRefresher {
   return {
     requestRefresh: async (input) => {
       refresher ??= Promise.all([
-        import('@aws-sdk/client-lambda'),
+        import('#core/adapters/aws/sdk/client-lambda.ts'),
         import('#core/adapters/aws/lambda-token-refresher.ts'),
       ]).then(
         ([{ LambdaClient }, { LambdaTokenRefresher }]) =>
@@ -61,7 +61,7 @@ function lazySqsAdapters(deadLetterQueueUrl: string) {
     | undefined;
   const load = () => {
     loaded ??= Promise.all([
-      import('@aws-sdk/client-sqs'),
+      import('#core/adapters/aws/sdk/client-sqs.ts'),
       import('#core/adapters/aws/sqs-dead-letter-queue.ts'),
       import('#core/adapters/aws/sqs-message-deferrer.ts'),
       import('#core/adapters/aws/sqs-work-queue.ts'),

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -24,9 +25,26 @@ const ESM_REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module';" +
   'const require = __createRequire(import.meta.url);';
 
+/** Where the functions' one loader per AWS SDK package lives, each file named after its package. */
+export const SDK_LOADER_DIR = 'functions/core/adapters/aws/sdk';
+
+/**
+ * Every `@aws-sdk/<package>` import in a bundle, ours or a bundled library's, goes to the loader
+ * `functions/core/adapters/aws/sdk/<package>.ts`, which loads the package with `require`: an ESM
+ * `import` of the CommonJS SDK costs a third of a cold start (see `require-sdk.ts` there). The
+ * folder is the list, so a new loader is aliased without an edit here.
+ */
+export const SDK_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  readdirSync(path.join(REPO_ROOT, SDK_LOADER_DIR))
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => [`@aws-sdk/${name.slice(0, -3)}`, `./${SDK_LOADER_DIR}/${name}`]),
+);
+
 /**
  * How every function is bundled (esbuild through NodejsFunction). `@aws-sdk/*` stays external, as
- * NodejsFunction does by default for Node 18+ runtimes. The bundle-budget test builds with these.
+ * NodejsFunction does by default for Node 18+ runtimes, and loads through `SDK_ALIASES` (paths
+ * relative to the project root, where NodejsFunction runs esbuild). The bundle-budget test builds
+ * with these.
  */
 export const BUNDLING = {
   format: OutputFormat.ESM,
@@ -38,6 +56,9 @@ export const BUNDLING = {
   sourcesContent: false,
   banner: ESM_REQUIRE_BANNER,
   externalModules: ['@aws-sdk/*'],
+  esbuildArgs: {
+    '--alias': Object.entries(SDK_ALIASES).map(([name, loader]) => `${name}=${loader}`),
+  },
 } as const satisfies BundlingOptions;
 
 /** What every function of one stage shares: the integration constructs pass it through. */

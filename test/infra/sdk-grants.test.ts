@@ -182,9 +182,14 @@ function adapterCommands(): Map<string, { source: string; commands: Set<string> 
   for (const file of readdirSync(AWS_ADAPTERS).filter((f) => f.endsWith('.ts'))) {
     const code = readFileSync(path.join(AWS_ADAPTERS, file), 'utf8');
     const commands = new Set([...code.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] as string));
-    const source = [...code.matchAll(/from '(@aws-sdk\/[\w-]+)'/g)]
-      .map((m) => m[1] as string)
-      .find((s) => s !== '@aws-sdk/client-dynamodb' || !code.includes('@aws-sdk/lib-dynamodb'));
+    // Adapters take the SDK from its loaders, `#core/adapters/aws/sdk/<package>.ts`.
+    const packages = [
+      ...code.matchAll(/(?:from |import\()'#core\/adapters\/aws\/sdk\/([\w-]+)\.ts'/g),
+    ].map((m) => `@aws-sdk/${m[1] as string}`);
+    // An adapter on the document client takes only an error class from client-dynamodb.
+    const source = packages.find(
+      (s) => s !== '@aws-sdk/client-dynamodb' || !packages.includes('@aws-sdk/lib-dynamodb'),
+    );
     out.set(file.replace(/\.ts$/, ''), { source: source ?? '', commands });
   }
   return out;

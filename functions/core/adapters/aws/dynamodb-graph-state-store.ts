@@ -1,6 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
+import { ConditionalCheckFailedException } from '#core/adapters/aws/sdk/client-dynamodb.ts';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '#core/adapters/aws/sdk/lib-dynamodb.ts';
 import { IDEMPOTENCY_TABLE } from '#core/contract/tables.ts';
 import type {
   DeltaLinkState,

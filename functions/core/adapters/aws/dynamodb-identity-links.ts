@@ -1,11 +1,11 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, translateAwsError } from '#core/adapters/aws/aws-errors.ts';
 import { toItem } from '#core/adapters/aws/dynamodb-identity-store.ts';
+import type { DynamoDBDocumentClient } from '#core/adapters/aws/sdk/lib-dynamodb.ts';
 import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import type { IdentityLinkWriter, IdentityRecord } from '#core/ports/identity-store.ts';
 
 /** Command classes load on first use (the worker writes links only after a directory match). */
-const commands = () => import('@aws-sdk/lib-dynamodb');
+const commands = () => import('#core/adapters/aws/sdk/lib-dynamodb.ts');
 
 const PK = IDENTITY_TABLE.partitionKey;
 

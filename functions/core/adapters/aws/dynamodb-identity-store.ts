@@ -1,5 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { translateAwsError } from '#core/adapters/aws/aws-errors.ts';
+import type { DynamoDBDocumentClient } from '#core/adapters/aws/sdk/lib-dynamodb.ts';
 import { IDENTITY_TABLE } from '#core/contract/tables.ts';
 import type {
   IdentityLookupKey,
@@ -8,7 +8,7 @@ import type {
 } from '#core/ports/identity-store.ts';
 
 /** Command classes load on first use: the ingest function reaches DynamoDB only on SCIM routes. */
-const commands = () => import('@aws-sdk/lib-dynamodb');
+const commands = () => import('#core/adapters/aws/sdk/lib-dynamodb.ts');
 
 /** GSI per lookup key and its partition attribute: the contract's, which the stack also creates. */
 const INDEXES: Record<IdentityLookupKey, { indexName: string; attribute: string }> =

@@ -1,5 +1,5 @@
-import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { isTransientAwsError } from '#core/adapters/aws/aws-errors.ts';
+import type { InvokeCommandOutput, LambdaClient } from '#core/adapters/aws/sdk/client-lambda.ts';
 import { PermanentError, TransientError } from '#core/domain/errors.ts';
 import type { TokenRefresher } from '#core/ports/token-source.ts';
 import { parseRefresherFailure } from '#core/tokens/refresher-failure.ts';
@@ -35,7 +35,7 @@ export class LambdaTokenRefresher implements TokenRefresher {
         ? {}
         : { rejectedTokenSha256: tokenFingerprint(input.rejectedToken) };
     // Loaded on first use: a worker only invokes the refresher when a token is rejected or missing.
-    const { InvokeCommand } = await import('@aws-sdk/client-lambda');
+    const { InvokeCommand } = await import('#core/adapters/aws/sdk/client-lambda.ts');
     let out: InvokeCommandOutput;
     try {
       out = await this.client.send(

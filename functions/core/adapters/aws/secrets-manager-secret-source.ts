@@ -1,9 +1,9 @@
+import { awsErrorName, isTransientAwsError } from '#core/adapters/aws/aws-errors.ts';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { awsErrorName, isTransientAwsError } from '#core/adapters/aws/aws-errors.ts';
+} from '#core/adapters/aws/sdk/client-secrets-manager.ts';
 import { SecretError } from '#core/domain/errors.ts';
 import { type Clock, systemClock } from '#core/ports/clock.ts';
 import type { SecretSource, SecretWriter } from '#core/ports/secret-source.ts';

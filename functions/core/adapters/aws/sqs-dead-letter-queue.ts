@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '#core/adapters/aws/sdk/client-sqs.ts';
 import { MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { QueueError } from '#core/domain/errors.ts';
@@ -22,7 +22,7 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
 
   async send(record: DeadLetterRecord): Promise<void> {
     // Loaded on first use: the worker's cold start does not pay for SQS it rarely writes to.
-    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const { SendMessageCommand } = await import('#core/adapters/aws/sdk/client-sqs.ts');
     try {
       await this.client.send(
         new SendMessageCommand({

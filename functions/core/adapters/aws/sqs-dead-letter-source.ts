@@ -3,7 +3,7 @@ import {
   DeleteMessageCommand,
   ReceiveMessageCommand,
   type SQSClient,
-} from '@aws-sdk/client-sqs';
+} from '#core/adapters/aws/sdk/client-sqs.ts';
 import { QueueError } from '#core/domain/errors.ts';
 import type { DeadLetterMessage, DeadLetterSource } from '#core/ports/dead-letter-queue.ts';
 

@@ -1,5 +1,5 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import type { SQSClient } from '#core/adapters/aws/sdk/client-sqs.ts';
 
 /** SQS accepts visibility timeouts up to 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -18,7 +18,7 @@ export class SqsMessageDeferrer {
   async defer(record: SQSRecord, delaySeconds: number): Promise<void> {
     const seconds = Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, Math.round(delaySeconds)));
     // Loaded on first use: the worker's cold start does not pay for SQS it rarely writes to.
-    const { ChangeMessageVisibilityCommand } = await import('@aws-sdk/client-sqs');
+    const { ChangeMessageVisibilityCommand } = await import('#core/adapters/aws/sdk/client-sqs.ts');
     await this.sqs.send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: await this.queueUrl(record.eventSourceARN),
@@ -32,7 +32,7 @@ export class SqsMessageDeferrer {
     let url = this.urls.get(arn);
     if (url === undefined) {
       const [, , , , account, name] = arn.split(':');
-      url = import('@aws-sdk/client-sqs')
+      url = import('#core/adapters/aws/sdk/client-sqs.ts')
         .then(({ GetQueueUrlCommand }) =>
           this.sqs.send(
             new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),

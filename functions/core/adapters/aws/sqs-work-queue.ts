@@ -1,4 +1,4 @@
-import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '#core/adapters/aws/sdk/client-sqs.ts';
 import { GUARD_RELEASE_VALUE, MESSAGE_ATTRIBUTE } from '#core/contract/message-attributes.ts';
 import type { DeprovisionRequest } from '#core/domain/deprovision-request.ts';
 import { QueueError } from '#core/domain/errors.ts';
@@ -59,10 +59,10 @@ export class SqsWorkQueue implements WorkQueue {
       MessageAttributes: requestAttributes(request, options),
     }));
     const maxRetries = this.options.maxRetries ?? 3;
-    // Loaded here, not at module load: esbuild hoists a static import of an external package to the
-    // bundle's top, which would load the SQS client at every worker cold start (the worker sends
-    // only for a Graph delta resync). Where the client is already loaded this costs a resolved promise.
-    const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+    // Loaded here, not at module load: a static import would load the SQS client at every worker
+    // cold start (the worker sends only for a Graph delta resync). Where the client is already
+    // loaded this costs a resolved promise.
+    const { SendMessageBatchCommand } = await import('#core/adapters/aws/sdk/client-sqs.ts');
     for (let attempt = 0; ; attempt += 1) {
       let failedIds: Set<string>;
       let senderFault = false;

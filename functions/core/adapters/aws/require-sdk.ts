@@ -1,0 +1,17 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Loads an AWS SDK package with `require`, never with `import`. The SDK is CommonJS: an ESM
+ * `import` of it makes Node scan each package's whole source before loading it (cjs-module-lexer
+ * for its export names, then a parse for module syntax), about a third of a cold start (`npm run
+ * bench -- cold`). `require` loads the same file with none of that, and shares Node's module cache
+ * with any `import` of it, so classes and `instanceof` are the same either way.
+ *
+ * `adapters/aws/sdk/<package>.ts` are the only callers: one file per package, named after it, so
+ * each package still loads only when a function first needs it. The Lambda bundles alias every
+ * `@aws-sdk/<package>` import to that file (`infra/constructs/service-function.ts`), which also
+ * covers the SDK imports inside bundled libraries (Powertools idempotency's DynamoDB layer).
+ *
+ * Resolved from the bundle's folder; on Lambda the runtime's SDK is found through `NODE_PATH`.
+ */
+export const requireSdk: NodeJS.Require = createRequire(import.meta.url);
