@@ -26,6 +26,8 @@ interface Import {
   /** Repository-relative path for project files, the package name for packages. */
   to: string;
   isPackage: boolean;
+  /** `import type …` / `export type …`: erased when compiled, so it loads nothing. */
+  typeOnly: boolean;
 }
 
 const SPECIFIER =
@@ -35,11 +37,13 @@ function importsOf(file: string): Import[] {
   const code = readFileSync(path.join(ROOT, file), 'utf8');
   return [...code.matchAll(SPECIFIER)].map((m) => {
     const spec = (m[1] ?? m[2] ?? m[3]) as string;
+    const typeOnly = /^[\s;]*(?:import|export)\s+type\s/.test(m[0]);
     if (spec.startsWith('#core/')) {
       return {
         from: file,
         to: path.join('functions/core', spec.slice('#core/'.length)),
         isPackage: false,
+        typeOnly,
       };
     }
     if (spec.startsWith('.')) {
@@ -47,11 +51,12 @@ function importsOf(file: string): Import[] {
         from: file,
         to: path.normalize(path.join(path.dirname(file), spec)),
         isPackage: false,
+        typeOnly,
       };
     }
     const parts = spec.split('/');
     const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
-    return { from: file, to: name, isPackage: true };
+    return { from: file, to: name, isPackage: true, typeOnly };
   });
 }
 
@@ -70,9 +75,12 @@ interface Rule {
   allows: (to: string, from: string) => boolean;
   /** Packages the files may import; undefined: any. */
   packages?: (name: string) => boolean;
+  /** Whether the rule also applies to type-only imports (default: yes). */
+  typeImports?: boolean;
 }
 
 const CORE = 'functions/core';
+const SDK_LOADERS = `${CORE}/adapters/aws/sdk`;
 const core = (...dirs: string[]) => dirs.map((d) => `${CORE}/${d}`);
 
 /** The folders a capability of core may import: the inner layers and the shared contract. */
@@ -139,6 +147,14 @@ const RULES: Rule[] = [
     packages: (name) => name !== 'zod',
   },
   {
+    name: 'functions/ loads the AWS SDK only through its loaders, adapters/aws/sdk/ (require, not import)',
+    // An ESM import of the CommonJS SDK costs a third of a cold start (adapters/aws/require-sdk.ts).
+    applies: (f) => inside(f, 'functions') && !inside(f, SDK_LOADERS),
+    allows: (to) => to !== `${CORE}/adapters/aws/require-sdk.ts`,
+    packages: (name) => !name.startsWith('@aws-sdk/'),
+    typeImports: false,
+  },
+  {
     name: 'nothing in functions/ imports local/ or test/',
     applies: (f) => inside(f, 'functions'),
     allows: (to) => !inside(to, 'local', 'test'),
@@ -189,6 +205,7 @@ function violations(): Array<{ rule: string; from: string; to: string }> {
     for (const rule of RULES) {
       if (!rule.applies(file)) continue;
       for (const i of imports) {
+        if (i.typeOnly && rule.typeImports === false) continue;
         const ok = i.isPackage ? (rule.packages?.(i.to) ?? true) : rule.allows(i.to, file);
         if (!ok) found.push({ rule: rule.name, from: file, to: i.to });
       }
