@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { BUNDLING, REPO_ROOT, SDK_ALIASES } from './constructs/service-function.ts';
+import { BUNDLING, REPO_ROOT } from './constructs/service-function.ts';
 import { FUNCTION_IDS, type FunctionId } from './function-env.ts';
 
 /**
@@ -51,7 +51,10 @@ export function esbuildOptions(id: FunctionId): BuildOptions {
     sourcesContent: BUNDLING.sourcesContent,
     banner: { js: BUNDLING.banner },
     external: [...BUNDLING.externalModules],
-    alias: { ...SDK_ALIASES },
+    // NodejsFunction passes these as `--alias:<package>=<loader>`.
+    alias: Object.fromEntries(
+      BUNDLING.esbuildArgs['--alias'].map((arg) => arg.split('=') as [string, string]),
+    ),
     metafile: true,
     logLevel: 'silent',
   };

@@ -31,8 +31,8 @@ export const SDK_LOADER_DIR = 'functions/core/adapters/aws/sdk';
 /**
  * Every `@aws-sdk/<package>` import in a bundle, ours or a bundled library's, goes to the loader
  * `functions/core/adapters/aws/sdk/<package>.ts`, which loads the package with `require`: an ESM
- * `import` of the CommonJS SDK costs a third of a cold start (see `require-sdk.ts` there). The
- * folder is the list, so a new loader is aliased without an edit here.
+ * `import` of the CommonJS SDK costs about a third of a cold start (see `require-sdk.ts` there).
+ * The folder is the list, so a new loader is aliased without an edit here.
  */
 export const SDK_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
   readdirSync(path.join(REPO_ROOT, SDK_LOADER_DIR))
@@ -41,10 +41,11 @@ export const SDK_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
 );
 
 /**
- * How every function is bundled (esbuild through NodejsFunction). `@aws-sdk/*` stays external, as
- * NodejsFunction does by default for Node 18+ runtimes, and loads through `SDK_ALIASES` (paths
- * relative to the project root, where NodejsFunction runs esbuild). The bundle-budget test builds
- * with these.
+ * How every function is bundled (esbuild through NodejsFunction). `@aws-sdk/*` is not bundled: the
+ * runtime provides it, as NodejsFunction assumes by default for Node 18+ runtimes. Every import of
+ * it goes to its loader through `SDK_ALIASES` (paths relative to the project root, where
+ * NodejsFunction runs esbuild); `externalModules` only keeps the loaders' `require` calls and type
+ * imports out of the bundle. The bundle-budget test and `npm run bench` build with these.
  */
 export const BUNDLING = {
   format: OutputFormat.ESM,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.ts';
-import { SDK_ALIASES, SDK_LOADER_DIR } from '../../infra/constructs/service-function.ts';
+import { BUNDLED_FUNCTIONS, buildBundle } from '../../infra/bundle-budgets.ts';
+import { BUNDLING, SDK_LOADER_DIR } from '../../infra/constructs/service-function.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -17,43 +18,47 @@ const { app } = buildApp({
   context: { stage: 'test', stages: { test: { graph: { subscriptionEnabled: true } } } },
 });
 app.synth();
-const bundles = readdirSync(outdir)
+const synthesized = readdirSync(outdir)
   .filter((name) => name.startsWith('asset.') && existsSync(path.join(outdir, name, 'index.mjs')))
   .map((name) => readFileSync(path.join(outdir, name, 'index.mjs'), 'utf8'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-/** How a bundle loads each AWS SDK package: ESM imports (static or dynamic), and require calls. */
+/** How a bundle loads each AWS SDK package: ESM imports (static, dynamic, bare), and require calls. */
 function sdkLoads(code: string) {
   const names = (re: RegExp) => [...new Set([...code.matchAll(re)].map((m) => m[1] as string))];
   return {
-    imports: names(/(?:from\s*|import\(\s*)["'](@aws-sdk\/[\w-]+)["']/g),
+    imports: names(/(?:from\s*|import\(\s*|import\s*)["'](@aws-sdk\/[\w-]+)["']/g).sort(),
     requires: names(/\(\s*"(@aws-sdk\/[\w-]+)"\s*\)/g).sort(),
   };
 }
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const LOADED_PACKAGES = readdirSync(path.join(ROOT, SDK_LOADER_DIR))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `@aws-sdk/${f.slice(0, -3)}`);
 
 describe('AWS SDK loaders in the synthesized bundles', () => {
-  it('aliases every loader file to the package it is named after', () => {
-    const loaders = readdirSync(path.join(ROOT, SDK_LOADER_DIR)).filter((f) => f.endsWith('.ts'));
-    expect(loaders.length).toBeGreaterThanOrEqual(6);
-    expect(SDK_ALIASES).toEqual(
-      Object.fromEntries(
-        loaders.map((f) => [`@aws-sdk/${f.slice(0, -3)}`, `./${SDK_LOADER_DIR}/${f}`]),
-      ),
+  it('gives NodejsFunction an esbuild alias from every SDK package with a loader to that loader', () => {
+    expect([...BUNDLING.esbuildArgs['--alias']].sort()).toEqual(
+      LOADED_PACKAGES.map(
+        (pkg) => `${pkg}=./${SDK_LOADER_DIR}/${pkg.slice('@aws-sdk/'.length)}.ts`,
+      ).sort(),
     );
   });
 
   it('has no ESM import of an @aws-sdk package in any function bundle, Powertools included', () => {
-    expect(bundles.length).toBe(6);
-    for (const code of bundles) {
+    expect(synthesized).toHaveLength(BUNDLED_FUNCTIONS.length);
+    for (const code of synthesized) {
       const { imports, requires } = sdkLoads(code);
       expect(imports).toEqual([]);
       expect(requires.length).toBeGreaterThan(0);
+      // Only loaders require SDK packages.
+      expect(requires.filter((pkg) => !LOADED_PACKAGES.includes(pkg))).toEqual([]);
     }
   });
 
   it("loads the worker's DynamoDB packages, Powertools idempotency's among them, with require", () => {
     // Only the worker bundles Powertools' DynamoDB persistence layer (util-dynamodb is its).
-    const worker = bundles
+    const worker = synthesized
       .map(sdkLoads)
       .filter((l) => l.requires.includes('@aws-sdk/util-dynamodb'));
     expect(worker).toHaveLength(1);
@@ -65,5 +70,12 @@ describe('AWS SDK loaders in the synthesized bundles', () => {
       '@aws-sdk/lib-dynamodb',
       '@aws-sdk/util-dynamodb',
     ]);
+  });
+
+  it('matches the bundles the size budgets and `npm run bench` build (infra/bundle-budgets.ts)', async () => {
+    const decoder = new TextDecoder();
+    const built = await Promise.all(BUNDLED_FUNCTIONS.map((id) => buildBundle(id)));
+    const loads = (codes: string[]) => codes.map((c) => JSON.stringify(sdkLoads(c))).sort();
+    expect(loads(built.map((b) => decoder.decode(b.code)))).toEqual(loads(synthesized));
   });
 });

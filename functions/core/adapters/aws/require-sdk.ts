@@ -2,10 +2,12 @@ import { createRequire } from 'node:module';
 
 /**
  * Loads an AWS SDK package with `require`, never with `import`. The SDK is CommonJS: an ESM
- * `import` of it makes Node scan each package's whole source before loading it (cjs-module-lexer
- * for its export names, then a parse for module syntax), about a third of a cold start (`npm run
- * bench -- cold`). `require` loads the same file with none of that, and shares Node's module cache
- * with any `import` of it, so classes and `instanceof` are the same either way.
+ * `import` of it goes through Node's ESM loader, which wraps each CommonJS file it reaches as a
+ * module and first scans the file's whole source for its export names (cjs-module-lexer). On
+ * Node 20 that is about a third of a cold start (`npm run bench -- cold`: the peer's CPU time with
+ * imports and with these loaders); module-format detection is not the cost, turning it off changes
+ * nothing. `require` loads the same files with none of that, and shares Node's module cache with
+ * any `import` of them, so classes and `instanceof` are the same either way.
  *
  * `adapters/aws/sdk/<package>.ts` are the only callers: one file per package, named after it, so
  * each package still loads only when a function first needs it. The Lambda bundles alias every

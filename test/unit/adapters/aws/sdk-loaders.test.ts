@@ -1,25 +1,37 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SDK_LOADER_DIR } from '../../../../infra/constructs/service-function.ts';
 
-const LOADERS = path.resolve(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  '..',
-  'functions/core/adapters/aws/sdk',
-);
+const LOADERS = path.resolve(import.meta.dirname, '..', '..', '..', '..', SDK_LOADER_DIR);
 const files = readdirSync(LOADERS).filter((f) => f.endsWith('.ts'));
 
 /**
- * Each loader (`adapters/aws/sdk/<package>.ts`) loads its package with `require`. What it exports
- * must be the package's own objects, the same ones an `import` of the package gives: so
- * `instanceof` on SDK errors holds and a client built from either is one class.
+ * Each loader (`adapters/aws/sdk/<package>.ts`) loads the package it is named after with
+ * `require`, and exports the package's own objects, the same ones an `import` of the package
+ * gives: so `instanceof` on SDK errors holds and a client built from either is one class.
  */
 describe('AWS SDK loaders', () => {
+  it('there is one per package the functions use', () => {
+    expect(files.length).toBeGreaterThanOrEqual(6);
+  });
+
   it.each(files)(
-    '%s exports the package’s own classes and functions, none missing',
+    '%s requires the package it is named after, and imports it for types only',
+    (file) => {
+      const code = readFileSync(path.join(LOADERS, file), 'utf8');
+      const pkg = `@aws-sdk/${file.slice(0, -3)}`;
+      expect([...code.matchAll(/requireSdk\('([^']+)'\)/g)].map((m) => m[1])).toEqual([pkg]);
+      const imports = [...code.matchAll(/^import (type )?[^;]*? from '([^']+)';$/gms)];
+      expect(imports.map((m) => [m[2], m[1] === 'type ' ? 'type' : 'value'])).toEqual([
+        [pkg, 'type'],
+        ['#core/adapters/aws/require-sdk.ts', 'value'],
+      ]);
+    },
+  );
+
+  it.each(files)(
+    '%s exports the package’s own classes and functions, nothing undefined',
     async (file) => {
       const loader: Record<string, unknown> = await import(path.join(LOADERS, file));
       const sdk: Record<string, unknown> = await import(`@aws-sdk/${file.slice(0, -3)}`);
