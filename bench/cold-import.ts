@@ -145,7 +145,7 @@ export async function coldImports(runs = 7) {
       `\nCold import, whole process \`node -e "await import(bundle)"\` incl. start-up secret reads (medians of ${runs}, interleaved; ratio on CPU time, wall time alongside):`,
     );
     console.log(
-      `  peer = hand-written Okta ingest, same SDK clients (SQS, Secrets Manager, DynamoDB), ${(peer.bytes / 1000).toFixed(1)} KB: ` +
+      `  peer = hand-written Okta ingest, same SDK clients (SQS, Secrets Manager, DynamoDB), its SDK imports left as ESM imports, ${(peer.bytes / 1000).toFixed(1)} KB: ` +
         `CPU ${fmtMs(cpu('peer'))}, wall ${fmtMs(wall('peer'))}; empty node process CPU ${fmtMs(cpu('node'))}, wall ${fmtMs(wall('node'))}`,
     );
     for (const id of ids) {
@@ -160,7 +160,7 @@ export async function coldImports(runs = 7) {
     }
     console.log(
       `  same peer bundled through the functions' SDK loaders (require, not import): CPU ${fmtMs(cpu('peerRequire'))} ` +
-        `(${fmtX(cpu('peerRequire') / cpu('peer'))} the peer); the functions against it, their own code's share:`,
+        `(${fmtX(cpu('peerRequire') / cpu('peer'))} the peer). The functions against it (info, no goal: what is left is their own code):`,
     );
     for (const id of ids) {
       console.log(

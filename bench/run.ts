@@ -3,9 +3,13 @@
  * one run on this machine (shared and noisy: read the ratios, and the load printed with them).
  * Numbers quoted in notes and the README come from here, never from tests.
  *
- *   npm run bench                      # everything (a few minutes on 2 cores)
+ *   npm run bench                      # everything (about 10 minutes on 2 cores)
  *   npm run bench -- drain burst       # only some sections:
- *                                      # transport bundles cold ack drain burst cli
+ *                                      # transport bundles cold ack drain burst cli faults
+ *
+ * A row that misses its goal prints MISSED and does not fail the run: the numbers are for people
+ * to read. The fault matrix (`faults`) is a check: anything lost, duplicated or forbidden makes
+ * the run exit 1.
  */
 import { bundleSizes } from './bundles.ts';
 import { coldImports } from './cold-import.ts';
@@ -26,6 +30,9 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   drain: () => drainRows(3),
   burst: () => bigBurst(10_000),
   cli: async () => (await import('./cli.ts')).cliBench(),
+  faults: async () => {
+    if (!(await (await import('./fault-matrix.ts')).faultMatrices())) process.exitCode = 1;
+  },
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');
