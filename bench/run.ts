@@ -36,7 +36,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');
-const unknown = asked.filter((a) => !(a in SECTIONS));
+const unknown = asked.filter((a) => !Object.hasOwn(SECTIONS, a));
 if (unknown.length > 0) {
   console.error(
     `unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(' ')}`,
