@@ -19,7 +19,12 @@ import { redrive } from '#core/deprovision/redrive.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { loadLocalConfig } from '../local/config.ts';
 import { startLocalService } from '../local/runner.ts';
-import { loadSeed, type SandboxSeed, startSandbox } from '../local/sandbox/server.ts';
+import {
+  loadSeed,
+  type SandboxSeed,
+  seedOAuthSecret,
+  startSandbox,
+} from '../local/sandbox/server.ts';
 import { WorkerResources } from '../test/integration/worker-resources.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -237,14 +242,7 @@ async function awsMode(seed: SandboxSeed, sandboxUrl: string): Promise<Mode> {
         graphClientState: 'bench-client-state',
         webhookSigningSecret: 'whsec_YmVuY2gtc2lnbmluZy1rZXk=',
       }),
-      ZOHO_OAUTH_SECRET_ARN: await resources.secret({
-        clientId: seed.oauth.clientId,
-        clientSecret: seed.oauth.clientSecret,
-        refreshToken: seed.oauth.refreshToken,
-        orgId: seed.orgId,
-        accountsUrl: sandboxUrl,
-        helpCenterIds: seed.helpCenters.map((h) => h.id),
-      }),
+      ZOHO_OAUTH_SECRET_ARN: await resources.secret(seedOAuthSecret(seed, sandboxUrl)),
       ZOHO_TOKEN_SECRET_ARN: await resources.secret('created-without-a-value'),
       IDENTITY_TABLE_NAME: await resources.identityTable(),
       IDEMPOTENCY_TABLE_NAME: await resources.idempotencyTable(),

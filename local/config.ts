@@ -96,7 +96,8 @@ const LocalEnvSchema = z.object({
 
 export type LocalEnv = z.infer<typeof LocalEnvSchema>;
 
-const AWS_KEYS = [
+/** The variables that switch `npm start` to real-service mode; `resources create` prints them. */
+export const REAL_SERVICE_ENV = [
   ENV.WORK_QUEUE_URL,
   ENV.DEAD_LETTER_QUEUE_URL,
   ENV.WEBHOOK_SECRET_ARN,
@@ -126,9 +127,9 @@ export interface LocalConfig extends LocalEnv {
  */
 export function loadLocalConfig(env: Record<string, string | undefined>): LocalConfig {
   const schema = LocalEnvSchema.superRefine((c, ctx) => {
-    const awsSet = AWS_KEYS.filter((k) => c[k] !== undefined);
+    const awsSet = REAL_SERVICE_ENV.filter((k) => c[k] !== undefined);
     if (awsSet.length > 0) {
-      for (const key of AWS_KEYS) {
+      for (const key of REAL_SERVICE_ENV) {
         if (c[key] === undefined) {
           ctx.addIssue({
             code: 'custom',
@@ -159,7 +160,7 @@ export function loadLocalConfig(env: Record<string, string | undefined>): LocalC
   const checked = schema.superRefine((c, ctx) => {
     // Real-service mode reads the Graph app from GRAPH_SECRET_ARN instead (a stack's worker
     // environment carries GRAPH_BASE_URL even where Entra ID is not a source).
-    const realService = AWS_KEYS.some((k) => c[k] !== undefined);
+    const realService = REAL_SERVICE_ENV.some((k) => c[k] !== undefined);
     if (c.GRAPH_BASE_URL === undefined || c.GRAPH_SECRET_ARN !== undefined || realService) return;
     for (const key of ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'] as const) {
       if (c[key] === undefined) {
@@ -183,7 +184,7 @@ export function loadLocalConfig(env: Record<string, string | undefined>): LocalC
   }
   return {
     ...parsed,
-    mode: AWS_KEYS.some((k) => parsed[k] !== undefined) ? 'aws' : 'local',
+    mode: REAL_SERVICE_ENV.some((k) => parsed[k] !== undefined) ? 'aws' : 'local',
     userSecrets,
     secrets,
   };

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ENV } from '#core/contract/env-names.ts';
-import { LOCAL_DEFAULT_SECRETS } from '../../local/config.ts';
-import { loadSeed } from '../../local/sandbox/seed.ts';
+import { LOCAL_DEFAULT_SECRETS, REAL_SERVICE_ENV } from '../../local/config.ts';
+import { loadSeed, seedOAuthSecret } from '../../local/sandbox/seed.ts';
 import { parse, UsageError } from '../args.ts';
 import { type Io, table } from '../output.ts';
 
@@ -31,17 +31,6 @@ Common: --json (create: {"env": {...}, "resources": [...]}), --help
 Exit codes: 0 done, 1 an AWS call failed, 2 usage, no AWS_ENDPOINT_URL or no aws-cdk-lib.`;
 
 export const DEFAULT_RESOURCE_PREFIX = 'hcd-local';
-
-/** The variables real-service mode reads (local/config.ts), taken from the template's environments. */
-const RESOURCE_ENV = [
-  ENV.WORK_QUEUE_URL,
-  ENV.DEAD_LETTER_QUEUE_URL,
-  ENV.WEBHOOK_SECRET_ARN,
-  ENV.ZOHO_OAUTH_SECRET_ARN,
-  ENV.ZOHO_TOKEN_SECRET_ARN,
-  ENV.IDENTITY_TABLE_NAME,
-  ENV.IDEMPOTENCY_TABLE_NAME,
-] as const;
 
 /** Loads the shared creation code; aws-cdk-lib is a devDependency. @throws UsageError without it */
 async function loadStackResources() {
@@ -131,14 +120,10 @@ export async function resourcesCommand(argv: readonly string[], io: Io): Promise
   // README "Deploy": what an operator puts into the secrets, here for the sandbox and the local
   // runner's default webhook secrets. Merged on every run, so a re-run with another
   // --help-center-url points the accounts URL there; the token secret is the refresher's.
-  await resources.putSecretKeys(resources.refOf(secrets.zohoOAuth), {
-    clientId: seed.oauth.clientId,
-    clientSecret: seed.oauth.clientSecret,
-    refreshToken: seed.oauth.refreshToken,
-    orgId: seed.orgId,
-    accountsUrl: helpCenterUrl,
-    helpCenterIds: seed.helpCenters.map((h) => h.id),
-  });
+  await resources.putSecretKeys(
+    resources.refOf(secrets.zohoOAuth),
+    seedOAuthSecret(seed, helpCenterUrl),
+  );
   await resources.putSecretKeys(resources.refOf(secrets.webhook), {
     oktaAuthorization: LOCAL_DEFAULT_SECRETS.OKTA_EVENT_HOOK_AUTHORIZATION,
     scimBearerToken: LOCAL_DEFAULT_SECRETS.SCIM_BEARER_TOKEN,
@@ -156,7 +141,8 @@ export async function resourcesCommand(argv: readonly string[], io: Io): Promise
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: resources.region,
   };
-  for (const name of RESOURCE_ENV) {
+  // The variables real-service mode reads, taken from the template's environments.
+  for (const name of REAL_SERVICE_ENV) {
     const value = template[name];
     if (value === undefined) throw new Error(`the template sets ${name} for no function`);
     env[name] = value;

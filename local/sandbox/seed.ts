@@ -89,3 +89,18 @@ export async function loadSeed(path: string): Promise<SandboxSeed> {
   }
   return parsed.data;
 }
+
+/**
+ * The Zoho OAuth secret's value for the seed's org (README "Deploy": what an operator puts into
+ * the secret), with the sandbox (or any stand-in) at `accountsUrl` as Zoho's accounts server.
+ */
+export function seedOAuthSecret(seed: SandboxSeed, accountsUrl: string) {
+  return {
+    clientId: seed.oauth.clientId,
+    clientSecret: seed.oauth.clientSecret,
+    refreshToken: seed.oauth.refreshToken,
+    orgId: seed.orgId,
+    accountsUrl,
+    helpCenterIds: seed.helpCenters.map((h) => h.id),
+  };
+}

@@ -12,7 +12,7 @@ import {
   urlNotFound,
 } from './zoho-api.ts';
 
-export { loadSeed, type SandboxSeed, SandboxSeedSchema } from './seed.ts';
+export { loadSeed, type SandboxSeed, SandboxSeedSchema, seedOAuthSecret } from './seed.ts';
 
 export interface SandboxOptions {
   seed: SandboxSeed;

@@ -15,7 +15,12 @@ import { FUNCTION_IDS } from '../../infra/function-env.ts';
 import { loadLocalConfig } from '../../local/config.ts';
 import { type GraphStandin, startGraphStandin } from '../../local/graph-standin/server.ts';
 import { type LocalService, startLocalService } from '../../local/runner.ts';
-import { loadSeed, type Sandbox, startSandbox } from '../../local/sandbox/server.ts';
+import {
+  loadSeed,
+  type Sandbox,
+  seedOAuthSecret,
+  startSandbox,
+} from '../../local/sandbox/server.ts';
 import { apiGatewayEvent, lambdaContext } from '../helpers/api-gateway.ts';
 import { sqsEvent } from '../helpers/sqs-event.ts';
 import { StackResources, synthesizeStack } from './stack-resources.ts';
@@ -118,14 +123,10 @@ beforeAll(async () => {
     graphClientState: 'it-deployed-client-state',
     webhookSigningSecret: 'whsec_aXQtZGVwbG95ZWQtc2lnbmluZy1rZXk=',
   });
-  await resources.putSecretKeys(resources.refOf(secrets.zohoOAuth), {
-    clientId: seed.oauth.clientId,
-    clientSecret: seed.oauth.clientSecret,
-    refreshToken: seed.oauth.refreshToken,
-    orgId: seed.orgId,
-    accountsUrl: sandbox.url,
-    helpCenterIds: seed.helpCenters.map((h) => h.id),
-  });
+  await resources.putSecretKeys(
+    resources.refOf(secrets.zohoOAuth),
+    seedOAuthSecret(seed, sandbox.url),
+  );
   await resources.putSecretKeys(resources.refOf(secrets.graph), {
     tenantId: graph.tenantId,
     clientId: graph.clientId,

@@ -5,7 +5,12 @@ import { silentLogger } from '#core/ports/logger.ts';
 import { loadLocalConfig } from '../../local/config.ts';
 import { type GraphStandin, startGraphStandin } from '../../local/graph-standin/server.ts';
 import { type LocalService, startLocalService } from '../../local/runner.ts';
-import { loadSeed, type Sandbox, startSandbox } from '../../local/sandbox/server.ts';
+import {
+  loadSeed,
+  type Sandbox,
+  seedOAuthSecret,
+  startSandbox,
+} from '../../local/sandbox/server.ts';
 import { WorkerResources } from './worker-resources.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -53,14 +58,7 @@ beforeAll(async () => {
       graphClientState: 'it-runner-client-state',
       webhookSigningSecret: 'whsec_aXQtcnVubmVyLXNpZ25pbmcta2V5',
     }),
-    ZOHO_OAUTH_SECRET_ARN: await resources.secret({
-      clientId: seed.oauth.clientId,
-      clientSecret: seed.oauth.clientSecret,
-      refreshToken: seed.oauth.refreshToken,
-      orgId: seed.orgId,
-      accountsUrl: sandbox.url,
-      helpCenterIds: seed.helpCenters.map((h) => h.id),
-    }),
+    ZOHO_OAUTH_SECRET_ARN: await resources.secret(seedOAuthSecret(seed, sandbox.url)),
     ZOHO_TOKEN_SECRET_ARN: await resources.secret('created-without-a-value'),
     IDENTITY_TABLE_NAME: identityTable,
     IDEMPOTENCY_TABLE_NAME: await resources.idempotencyTable(),

@@ -15,7 +15,12 @@ import { InMemoryPersistenceLayer } from '../../../local/adapters/in-memory-idem
 import { InMemoryIdentityStore } from '../../../local/adapters/in-memory-identity-store.ts';
 import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.ts';
 import { InProcessTokenRefresher } from '../../../local/adapters/in-process-token-refresher.ts';
-import { loadSeed, type Sandbox, startSandbox } from '../../../local/sandbox/server.ts';
+import {
+  loadSeed,
+  type Sandbox,
+  seedOAuthSecret,
+  startSandbox,
+} from '../../../local/sandbox/server.ts';
 import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
@@ -60,14 +65,7 @@ async function bobGroups(): Promise<string[]> {
 async function worker() {
   const seed = await loadSeed(join(ROOT, 'local/seed.json'));
   const secrets = new StaticSecretSource({
-    oauth: JSON.stringify({
-      clientId: seed.oauth.clientId,
-      clientSecret: seed.oauth.clientSecret,
-      refreshToken: seed.oauth.refreshToken,
-      orgId: seed.orgId,
-      accountsUrl: sandbox.url,
-      helpCenterIds: seed.helpCenters.map((h) => h.id),
-    }),
+    oauth: JSON.stringify(seedOAuthSecret(seed, sandbox.url)),
   });
   const dispatcher = createZohoAgent({ timeoutMs: 400, connections: 5 });
   const deadLetters = new InMemoryDeadLetterQueue();
