@@ -11,7 +11,12 @@ import { ConfigError } from '#core/domain/errors.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { loadLocalConfig } from '../../../local/config.ts';
 import { type LocalService, startLocalService } from '../../../local/runner.ts';
-import { loadSeed, type Sandbox, startSandbox } from '../../../local/sandbox/server.ts';
+import {
+  loadSeed,
+  type Sandbox,
+  seedOAuthSecret,
+  startSandbox,
+} from '../../../local/sandbox/server.ts';
 import { ROOT, runCli } from '../../helpers/run-cli.ts';
 import { WorkerResources } from '../worker-resources.ts';
 
@@ -58,14 +63,7 @@ describe('CLI preflight on AWS (moto resources, sandbox Help Center)', () => {
       host: '127.0.0.1',
     });
     const { workQueueUrl, dlqUrl } = await aws.workQueueWithDlq(5);
-    const oauthValue = {
-      clientId: seed.oauth.clientId,
-      clientSecret: seed.oauth.clientSecret,
-      refreshToken: seed.oauth.refreshToken,
-      orgId: seed.orgId,
-      accountsUrl: sandbox.url,
-      helpCenterIds: seed.helpCenters.map((h) => h.id),
-    };
+    const oauthValue = seedOAuthSecret(seed, sandbox.url);
     const webhook = {
       oktaAuthorization: 'a',
       scimBearerToken: 'b',
