@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -72,6 +73,33 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log('Service http://127.0.0.1:' + server.address().port));
 process.on('SIGINT', () => process.exit(0));
 `;
+
+/**
+ * CPU time (user + system, ms) of every process in a process group, from `/proc` (Linux; clock
+ * ticks of 10 ms, USER_HZ 100); undefined where there is no `/proc`.
+ */
+function groupCpuMs(pgid: number): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // After the command name (which may hold spaces): state ppid pgrp … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
 
 let sequence = 0;
 
@@ -174,7 +202,8 @@ export async function send(url: string, events: number, senders: number, perSend
  * journal fsync, with the worker draining the queue in the same process) against a bare
  * `node:http` server on the same machine (the issue's goal row), and against a bare server that
  * appends and fsyncs each body before answering (group commit); 8 concurrent senders; p99, rounds
- * interleaved.
+ * interleaved. Info lines: the durable baseline against the bare one (what the fsync alone costs on
+ * this machine) and each server's CPU per delivery (Linux `/proc`).
  */
 export async function ingestAck(rounds = 3, perSender = 60) {
   const dataDir = join(BENCH_DIR, 'ack');
@@ -223,11 +252,27 @@ export async function ingestAck(rounds = 3, perSender = 60) {
       await send(bare.url, events, 8, 30);
       await send(bareFsync.url, events, 8, 30);
       const p99 = { ours: [] as number[], bare: [] as number[], fsync: [] as number[] };
+      // CPU each server spent on the measured rounds; ours until its queue is empty again, so the
+      // co-located worker's share of these deliveries counts too.
+      const cpu = { ours: 0, bare: 0, fsync: 0 };
+      const measured = async (
+        target: keyof typeof p99,
+        child: ChildProcess,
+        run: () => Promise<number[]>,
+      ) => {
+        const before = child.pid ? groupCpuMs(child.pid) : undefined;
+        p99[target].push(percentile(await run(), 0.99));
+        const after = child.pid ? groupCpuMs(child.pid) : undefined;
+        cpu[target] += before === undefined || after === undefined ? Number.NaN : after - before;
+      };
       for (let r = 0; r < rounds; r += 1) {
-        p99.ours.push(percentile(await send(ours.url, events, 8, perSender), 0.99));
-        await drained(ours.url);
-        p99.bare.push(percentile(await send(bare.url, events, 8, perSender), 0.99));
-        p99.fsync.push(percentile(await send(bareFsync.url, events, 8, perSender), 0.99));
+        await measured('ours', ours.child, async () => {
+          const samples = await send(ours.url, events, 8, perSender);
+          await drained(ours.url);
+          return samples;
+        });
+        await measured('bare', bare.child, () => send(bare.url, events, 8, perSender));
+        await measured('fsync', bareFsync.child, () => send(bareFsync.url, events, 8, perSender));
       }
       const label = `${events} event${events === 1 ? '' : 's'}/delivery`;
       const ratio = median(p99.ours) / median(p99.bare);
@@ -245,6 +290,20 @@ export async function ingestAck(rounds = 3, perSender = 60) {
         `vs ${fmtMs(median(p99.fsync))} (info: durable baseline)`,
         '≤ 2.00×',
         fsyncRatio <= 2,
+      );
+      // Info, no goal: what durability alone costs on this machine, and how much CPU each server
+      // spends per delivery (on 2 cores, what the other senders' requests wait behind).
+      const cpuMs = (ms: number) => `${(ms / (rounds * 8 * perSender)).toFixed(2)} ms`;
+      console.log(
+        `    bare + append + fsync vs bare, p99: ${fmtX(median(p99.fsync) / median(p99.bare))} ` +
+          `(info: what the fsync alone costs here)`,
+      );
+      console.log(
+        Number.isNaN(cpu.ours)
+          ? '    CPU per delivery: n/a (no /proc here)'
+          : `    CPU per delivery (info; ours: ingest and the worker's share): ours ${cpuMs(cpu.ours)}, ` +
+              `bare ${cpuMs(cpu.bare)} (ours ${fmtX(cpu.ours / cpu.bare)}), ` +
+              `bare + fsync ${cpuMs(cpu.fsync)} (ours ${fmtX(cpu.ours / cpu.fsync)})`,
       );
     }
   } finally {
