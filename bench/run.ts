@@ -5,7 +5,7 @@
  *
  *   npm run bench                      # everything (about 10 minutes on 2 cores)
  *   npm run bench -- drain burst       # only some sections:
- *                                      # transport bundles cold ack drain burst cli faults
+ *                                      # transport bundles cold ack drain burst cli store faults
  *
  * A row that misses its goal prints MISSED and does not fail the run: the numbers are for people
  * to read. The fault matrix (`faults`) is a check: anything lost, duplicated or forbidden makes
@@ -30,6 +30,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   drain: () => drainRows(3),
   burst: () => bigBurst(10_000),
   cli: async () => (await import('./cli.ts')).cliBench(),
+  store: async () => (await import('./identity-file.ts')).identityFileBench(),
   faults: async () => {
     if (!(await (await import('./fault-matrix.ts')).faultMatrices())) process.exitCode = 1;
   },

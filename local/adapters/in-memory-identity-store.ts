@@ -86,7 +86,8 @@ export class InMemoryIdentityStore implements IdentityStore, IdentityLinkWriter 
     return this.sorted().map((record) => structuredClone(record));
   }
 
-  private sorted(): IdentityRecord[] {
+  /** Every record in id order, not copied (for readers that do not keep or change them). */
+  protected sorted(): IdentityRecord[] {
     return [...this.records.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 }

@@ -61,6 +61,68 @@ describe('FileIdentityStore', () => {
     expect(saved.records.map((r) => r.id).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('lets writes made while a rewrite waits share it: 200 concurrent creates cost at most 2 rewrites, and each resolves once a finished rewrite holds it', async () => {
+    const path = join(dir, 'identities.json');
+    const finished: string[] = [];
+    const store = await FileIdentityStore.open(path, {
+      writeFile: async (target, text) => {
+        await writeFile(target, text, 'utf8');
+        finished.push(text);
+      },
+    });
+    await store.put(record('first'));
+    expect(finished).toHaveLength(1);
+    const ids = Array.from({ length: 200 }, (_, i) => `p${String(i).padStart(3, '0')}`);
+    await Promise.all(
+      ids.map(async (id) => {
+        await store.create(record(id));
+        // Resolved: the last finished rewrite already holds this record.
+        expect(finished.at(-1)).toContain(`"id": "${id}"`);
+      }),
+    );
+    expect(finished.length).toBeGreaterThanOrEqual(2);
+    expect(finished.length).toBeLessThanOrEqual(3);
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { records: IdentityRecord[] };
+    expect(saved.records.map((r) => r.id)).toEqual(['first', ...ids]);
+  });
+
+  it('a write that follows a rewrite under way gets a rewrite of its own, started after it', async () => {
+    const path = join(dir, 'identities.json');
+    let release: () => void = () => undefined;
+    const texts: string[] = [];
+    const store = await FileIdentityStore.open(path, {
+      writeFile: async (_target, text) => {
+        texts.push(text);
+        if (texts.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    const first = store.put(record('a'));
+    await new Promise((resolve) => setImmediate(resolve)); // the first rewrite has started
+    const second = store.put(record('b'));
+    release();
+    await Promise.all([first, second]);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).not.toContain('"id": "b"');
+    expect(texts[1]).toContain('"id": "b"');
+  });
+
+  it('fails every write that shared a failed rewrite, and the next write rewrites everything again', async () => {
+    const path = join(dir, 'identities.json');
+    let fail = true;
+    const store = await FileIdentityStore.open(path, {
+      writeFile: async (target, text) => {
+        if (fail) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        await writeFile(target, text, 'utf8');
+      },
+    });
+    const results = await Promise.allSettled([store.put(record('a')), store.put(record('b'))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    await store.put(record('c'));
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { records: IdentityRecord[] };
+    expect(saved.records.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+
   it('refuses to open a file that is not JSON rather than starting empty', async () => {
     const path = join(dir, 'identities.json');
     await writeFile(path, '{ not json', 'utf8');
