@@ -306,6 +306,8 @@ describe('LocalQueue with its file journal', () => {
       await journal.close();
       const restarted = await FileQueueJournal.open(path);
       expect(restarted.load.messages).toEqual([]);
+      await restarted.journal.close();
+      await crashed.journal.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
