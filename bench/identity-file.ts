@@ -3,21 +3,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
 import { FileIdentityStore } from '../local/adapters/file-identity-store.ts';
+import { identityRecord } from '../test/helpers/identity-record.ts';
 import { BENCH_DIR } from './bundles.ts';
 import { fmtMs, fmtX, median } from './stats.ts';
 
 function record(i: number): IdentityRecord {
   const id = `00ubench${String(i).padStart(6, '0')}`;
-  return {
-    id,
-    userName: `${id}@example.org`,
-    email: `${id}@example.org`,
-    active: true,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    version: 1,
+  return identityRecord(id, {
     helpCenterUserIds: { '7001000000000001': String(7001000000100000 + i) },
-  };
+  });
 }
 
 /**

@@ -4,17 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IdentityRecord } from '#core/ports/identity-store.ts';
 import { FileIdentityStore } from '../../../local/adapters/file-identity-store.ts';
+import { identityRecord } from '../../helpers/identity-record.ts';
 
-const record = (id: string, extra: Partial<IdentityRecord> = {}): IdentityRecord => ({
-  id,
-  userName: `${id}@example.org`,
-  email: `${id}@example.org`,
-  active: true,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  version: 1,
-  ...extra,
-});
+const record = identityRecord;
 
 describe('FileIdentityStore', () => {
   let dir: string;
