@@ -78,7 +78,7 @@ describe('FileIdentityStore', () => {
     expect(saved.records.map((r) => r.id)).toEqual(['first', ...ids]);
   });
 
-  it('a write that follows a rewrite under way gets a rewrite of its own, started after it', async () => {
+  it('writes that follow a rewrite under way wait for it, then share one rewrite of their own that holds them all', async () => {
     const path = join(dir, 'identities.json');
     let release: () => void = () => undefined;
     const texts: string[] = [];
@@ -91,11 +91,17 @@ describe('FileIdentityStore', () => {
     const first = store.put(record('a'));
     await new Promise((resolve) => setImmediate(resolve)); // the first rewrite has started
     const second = store.put(record('b'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = store.put(record('c')); // joins the rewrite that waits behind the first
+    await new Promise((resolve) => setImmediate(resolve));
+    // Nothing starts while the first rewrite is under way.
+    expect(texts).toHaveLength(1);
     release();
-    await Promise.all([first, second]);
+    await Promise.all([first, second, third]);
     expect(texts).toHaveLength(2);
     expect(texts[0]).not.toContain('"id": "b"');
     expect(texts[1]).toContain('"id": "b"');
+    expect(texts[1]).toContain('"id": "c"');
   });
 
   it('fails every write that shared a failed rewrite, and the next write rewrites everything again', async () => {

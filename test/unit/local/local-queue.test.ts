@@ -278,6 +278,8 @@ describe('LocalQueue scheduling and stopping', () => {
 describe('LocalQueue with its file journal', () => {
   it('has a message on disk when send resolves, and off it once the worker finished it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hcd-queue-'));
+    let crashed: Awaited<ReturnType<typeof FileQueueJournal.open>> | undefined;
+    let restarted: Awaited<ReturnType<typeof FileQueueJournal.open>> | undefined;
     try {
       const path = join(dir, 'queue.journal');
       const { journal } = await FileQueueJournal.open(path);
@@ -298,17 +300,17 @@ describe('LocalQueue with its file journal', () => {
       });
       await queue.send([request('durable')]);
       // As a process killed now would find it on the next start:
-      const crashed = await FileQueueJournal.open(path);
+      crashed = await FileQueueJournal.open(path);
       expect(crashed.load.messages.map((m) => JSON.parse(m.body).requestId)).toEqual(['durable']);
       release();
       await until(() => queue.depth === 0);
       await queue.drain(1000);
       await journal.close();
-      const restarted = await FileQueueJournal.open(path);
+      restarted = await FileQueueJournal.open(path);
       expect(restarted.load.messages).toEqual([]);
-      await restarted.journal.close();
-      await crashed.journal.close();
     } finally {
+      await restarted?.journal.close();
+      await crashed?.journal.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
