@@ -19,6 +19,8 @@ import { syncDirectory } from './file-queue-journal.ts';
 export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
   private lock: Promise<unknown> = Promise.resolve();
   private readonly hidden = new Set<string>();
+  /** The rewrite that waits for the lock: a remove made now joins it. */
+  private nextRemoval: { ids: Set<string>; done: Promise<void> } | undefined;
 
   constructor(readonly path: string) {}
 
@@ -48,18 +50,32 @@ export class FileDeadLetterQueue implements DeadLetterQueue, DeadLetterSource {
       });
   }
 
-  async remove(message: DeadLetterMessage): Promise<void> {
-    await this.locked(async () => {
+  /**
+   * Takes a line out of the file (rewritten: temp file, fsync, rename, directory fsync). Removes
+   * made while a rewrite waits for the lock share it, so the redrive's removes of one chunk cost one
+   * rewrite, not one each; each resolves once that rewrite is done.
+   */
+  remove(message: DeadLetterMessage): Promise<void> {
+    if (this.nextRemoval) {
+      this.nextRemoval.ids.add(message.id);
+      return this.nextRemoval.done;
+    }
+    const ids = new Set([message.id]);
+    const done = this.locked(async () => {
+      // From here on a remove needs the next rewrite: this one's ids are fixed.
+      this.nextRemoval = undefined;
       const lines = await this.readLines();
       const keep = withIds(lines)
-        .filter(({ id }) => id !== message.id)
+        .filter(({ id }) => !ids.has(id))
         .map(({ body }) => body);
       const temp = `${this.path}.tmp`;
       await writeSynced(temp, 'w', keep.map((l) => `${l}\n`).join(''));
       await rename(temp, this.path);
       syncDirectory(dirname(this.path));
-      this.hidden.delete(message.id);
+      for (const id of ids) this.hidden.delete(id);
     });
+    this.nextRemoval = { ids, done };
+    return done;
   }
 
   async release(message: DeadLetterMessage): Promise<void> {

@@ -213,12 +213,23 @@ export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<R
           part.map((e) => e.request),
           { guardRelease },
         );
-        for (const e of part) {
-          await deps.deadLetters.remove(e.message);
+        // The part's deletes run together (a file DLQ rewrites itself once for them, SQS takes
+        // them in parallel); a failed one still fails the run, after the others are counted.
+        const removals = await Promise.allSettled(
+          part.map((e) => deps.deadLetters.remove(e.message)),
+        );
+        let failure: PromiseRejectedResult | undefined;
+        part.forEach((e, i) => {
+          const removal = removals[i];
+          if (removal?.status !== 'fulfilled') {
+            failure ??= removal as PromiseRejectedResult;
+            return;
+          }
           held.splice(held.indexOf(e.message), 1);
           result.moved += 1;
           result.movedRequestIds.push(e.request.requestId);
-        }
+        });
+        if (failure) throw failure.reason;
       }
     }
   } finally {

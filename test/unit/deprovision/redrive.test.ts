@@ -126,6 +126,31 @@ describe('redrive', () => {
     expect(source.hidden.size).toBe(0);
   });
 
+  it("deletes a chunk's records together; one failed delete fails the run after the others are deleted, and it stays in the DLQ", async () => {
+    class FlakyRemovals extends ArrayDeadLetterSource {
+      inFlight = 0;
+      mostInFlight = 0;
+      override async remove(message: DeadLetterMessage) {
+        this.inFlight += 1;
+        this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        this.inFlight -= 1;
+        if (message.id === 'dlq-b') throw new Error('DeleteMessage failed');
+        await super.remove(message);
+      }
+    }
+    const source = new FlakyRemovals(['a', 'b', 'c'].map((id) => record(id, 'transient')));
+    const queue = new InMemoryWorkQueue();
+    await expect(redrive({ deadLetters: source, queue, logger: silentLogger }, {})).rejects.toThrow(
+      'DeleteMessage failed',
+    );
+    expect(source.mostInFlight).toBe(3);
+    expect(queue.sent.map((r) => r.requestId)).toEqual(['a', 'b', 'c']);
+    expect(source.messages.map((m) => m.id)).toEqual(['dlq-b']);
+    // Released, not left hidden: the next run sees it.
+    expect(source.hidden.has('dlq-b')).toBe(false);
+  });
+
   it('rejects invalid input with a message naming the field', async () => {
     const handler = createRedriveHandler({
       deadLetters: new ArrayDeadLetterSource([]),

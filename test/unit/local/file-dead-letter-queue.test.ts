@@ -1,12 +1,18 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redrive } from '#core/deprovision/redrive.ts';
 import type { DeadLetterRecord } from '#core/domain/dead-letter.ts';
 import { silentLogger } from '#core/ports/logger.ts';
 import { FileDeadLetterQueue } from '../../../local/adapters/file-dead-letter-queue.ts';
 import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
+
+// `rename` counted (and still done) to see how many times the file is rewritten.
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...actual, rename: vi.fn(actual.rename) };
+});
 
 const dirs: string[] = [];
 
@@ -66,6 +72,39 @@ describe('FileDeadLetterQueue', () => {
     expect(left).toHaveLength(2);
     expect(left[0]).toContain('"requestId":"b"');
     expect(left[1]).toBe('not json at all');
+  });
+
+  it('lets removes made while a rewrite waits share it: 10 concurrent removes cost one rewrite, each resolving once its line is gone', async () => {
+    const q = await dlq();
+    for (const id of ['keep', ...Array.from({ length: 10 }, (_, i) => `r${i}`)]) {
+      await q.send(record(id, 'transient'));
+    }
+    const messages = (await q.receive(20)).filter((m) => !m.body.includes('"requestId":"keep"'));
+    expect(messages).toHaveLength(10);
+    vi.mocked(rename).mockClear();
+    await Promise.all(
+      messages.map(async (m) => {
+        await q.remove(m);
+        expect(await readFile(q.path, 'utf8')).not.toContain(m.body);
+      }),
+    );
+    expect(vi.mocked(rename)).toHaveBeenCalledTimes(1);
+    const left = (await readFile(q.path, 'utf8')).trim().split('\n');
+    expect(left).toHaveLength(1);
+    expect(left[0]).toContain('"requestId":"keep"');
+  });
+
+  it('gives a remove made while a rewrite is under way a rewrite of its own', async () => {
+    const q = await dlq();
+    for (const id of ['a', 'b']) await q.send(record(id, 'transient'));
+    const [a, b] = await q.receive(10);
+    vi.mocked(rename).mockClear();
+    const first = q.remove(a!);
+    await new Promise((resolve) => setImmediate(resolve)); // the first rewrite has started
+    const second = q.remove(b!);
+    await Promise.all([first, second]);
+    expect(vi.mocked(rename)).toHaveBeenCalledTimes(2);
+    expect((await readFile(q.path, 'utf8')).trim()).toBe('');
   });
 
   it('loses no record that arrives while a redrive rewrites the file', async () => {
