@@ -109,8 +109,9 @@ interface Entry {
  * are not moved (they cannot succeed until an operator acts) unless named by kind or request id.
  * Held records are released past the guard; raw requests the queue's own redrive policy moved
  * count as kind `transient`.
- * @throws ValidationError for an invalid input (nothing read); QueueError when reading, sending or
- * deleting fails (nothing unsent is deleted).
+ * @throws ValidationError for an invalid input (nothing read); otherwise the error of the read, send
+ * or delete that failed (QueueError from the work queue and from an SQS read; a delete's own error,
+ * after the rest of its chunk was deleted). Nothing unsent is deleted.
  */
 export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<RedriveResult> {
   const filter = parseRedriveInput(input);
@@ -225,7 +226,8 @@ export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<R
             failure ??= removal as PromiseRejectedResult;
             return;
           }
-          held.splice(held.indexOf(e.message), 1);
+          const at = held.indexOf(e.message);
+          if (at >= 0) held.splice(at, 1);
           result.moved += 1;
           result.movedRequestIds.push(e.request.requestId);
         });
@@ -233,7 +235,21 @@ export async function redrive(deps: RedriveDeps, input: RedriveInput): Promise<R
       }
     }
   } finally {
-    for (const message of held) await deps.deadLetters.release(message);
+    // Every one is released even if one release fails (it stays hidden until its visibility
+    // timeout); the run's own error, if any, is the one that surfaces.
+    for (const message of held) {
+      try {
+        await deps.deadLetters.release(message);
+      } catch (error) {
+        deps.logger.warn(
+          'could not release a dead-letter message; it reappears after its visibility timeout',
+          {
+            messageId: message.id,
+            error: error instanceof Error ? error.name : 'unknown',
+          },
+        );
+      }
+    }
   }
 
   for (const [kind, count] of heldBack) {

@@ -130,6 +130,11 @@ describe('redrive', () => {
     class FlakyRemovals extends ArrayDeadLetterSource {
       inFlight = 0;
       mostInFlight = 0;
+      readonly released: string[] = [];
+      override async release(message: DeadLetterMessage) {
+        this.released.push(message.id);
+        await super.release(message);
+      }
       override async remove(message: DeadLetterMessage) {
         this.inFlight += 1;
         this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
@@ -147,8 +152,26 @@ describe('redrive', () => {
     expect(source.mostInFlight).toBe(3);
     expect(queue.sent.map((r) => r.requestId)).toEqual(['a', 'b', 'c']);
     expect(source.messages.map((m) => m.id)).toEqual(['dlq-b']);
-    // Released, not left hidden: the next run sees it.
+    // Released, not left hidden: the next run sees it; the deleted ones are never released.
     expect(source.hidden.has('dlq-b')).toBe(false);
+    expect(source.released).toEqual(['dlq-b']);
+  });
+
+  it("releases every other held record when one release fails, and throws the run's own error", async () => {
+    class StuckRelease extends ArrayDeadLetterSource {
+      override async release(message: DeadLetterMessage) {
+        if (message.id === 'dlq-a') throw new Error('ReceiptHandleIsInvalid');
+        await super.release(message);
+      }
+    }
+    const source = new StuckRelease(['a', 'b', 'c'].map((id) => record(id, 'transient')));
+    const queue = new InMemoryWorkQueue();
+    queue.failNext = true;
+    await expect(redrive({ deadLetters: source, queue, logger: silentLogger }, {})).rejects.toThrow(
+      'in-memory queue told to fail',
+    );
+    expect(source.messages).toHaveLength(3);
+    expect([...source.hidden]).toEqual(['dlq-a']);
   });
 
   it('rejects invalid input with a message naming the field', async () => {

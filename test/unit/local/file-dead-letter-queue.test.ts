@@ -92,6 +92,9 @@ describe('FileDeadLetterQueue', () => {
     const left = (await readFile(q.path, 'utf8')).trim().split('\n');
     expect(left).toHaveLength(1);
     expect(left[0]).toContain('"requestId":"keep"');
+    // None of the ten stays hidden: the same record dead-lettered again is visible to the next run.
+    await q.sendRaw(messages[9]!.body);
+    expect((await q.receive(20)).map((m) => m.body)).toEqual([messages[9]!.body]);
   });
 
   it('gives a remove made while a rewrite is under way a rewrite of its own', async () => {
