@@ -11,6 +11,7 @@ import { InMemoryRateGuard } from '../../../local/adapters/in-memory-rate-guard.
 import { InMemoryDeadLetterQueue } from '../../doubles/in-memory-dead-letter-queue.ts';
 import { lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { NO_RETRY } from '../../helpers/process-deps.ts';
 import { sqsEvent, sqsRecord } from '../../helpers/sqs-event.ts';
 
 const HC = '7001000000000001';
@@ -151,14 +152,7 @@ describe('worker batch with group-level requests', () => {
       guard: new InMemoryRateGuard(100, 300, clock),
       clock,
       logger: silentLogger,
-      retry: {
-        maxRetries: 0,
-        baseDelayMs: 1,
-        maxDelayMs: 1,
-        maxRetryAfterMs: 1,
-        sleep: async () => {},
-        random: () => 0.5,
-      },
+      retry: NO_RETRY,
       helpCenterIds: [HC],
       maxReceiveCount: 5,
       dryRun: false,

@@ -22,6 +22,7 @@ import { InMemoryWorkQueue } from '../../doubles/in-memory-work-queue.ts';
 import { StaticSecretSource } from '../../doubles/static-secret-source.ts';
 import { apiGatewayEvent, lambdaContext } from '../../helpers/api-gateway.ts';
 import { InMemoryHelpCenter } from '../../helpers/in-memory-help-center.ts';
+import { NO_RETRY } from '../../helpers/process-deps.ts';
 import { sqsEvent, sqsRecord } from '../../helpers/sqs-event.ts';
 
 /**
@@ -119,14 +120,7 @@ async function work(requests: DeprovisionRequest[]) {
     guard: new InMemoryRateGuard(10_000, 300, { now: () => NOW }),
     clock: { now: () => NOW },
     logger: silentLogger,
-    retry: {
-      maxRetries: 0,
-      baseDelayMs: 1,
-      maxDelayMs: 1,
-      maxRetryAfterMs: 1,
-      sleep: async () => {},
-      random: () => 0.5,
-    },
+    retry: NO_RETRY,
     helpCenterIds: [HC1, HC2],
     maxReceiveCount: 5,
     dryRun: false,
