@@ -48,7 +48,7 @@ export type RedriveInput = z.input<typeof RedriveInputSchema>;
  * Checks a redrive input (the Lambda's event, the local route's body, the CLI's flags).
  * @throws ValidationError naming each invalid field, e.g. `requestIds.0: Too small: …`.
  */
-export function parseRedriveInput(input: unknown): z.output<typeof RedriveInputSchema> {
+function parseRedriveInput(input: unknown): z.output<typeof RedriveInputSchema> {
   const parsed = RedriveInputSchema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   throw new ValidationError(
